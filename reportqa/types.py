@@ -1,0 +1,130 @@
+"""The shared vocabulary: what flows between ingest, index, answer and the front ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A span of a document's text with its page and heading path.
+
+    Loaders describe structure as consecutive sections; the chunker never lets a chunk cross a
+    section boundary, so every chunk has exactly one page and one heading path.
+    """
+
+    start: int
+    end: int
+    page: int | None = None
+    heading_path: tuple[str, ...] = ()
+    table: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """One file's cleaned text. ``sections`` cover ``text`` in order (may be empty: one section)."""
+
+    id: str
+    title: str
+    source: str
+    text: str
+    sections: tuple[Section, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: ``text == document.text[start:end]``.
+
+    ``sentences`` holds (start, end) offsets into the document text of each sentence in the chunk,
+    so answers can quote and highlight whole sentences without re-splitting at query time.
+    """
+
+    id: str
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    start: int
+    end: int
+    page: int | None = None
+    heading_path: tuple[str, ...] = ()
+    table: bool = False
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    def sentence_texts(self) -> list[str]:
+        """The chunk's sentences as strings, in order."""
+        return [self.text[s - self.start : e - self.start] for s, e in self.sentences]
+
+    @property
+    def location(self) -> str:
+        """A short human label for where the passage is: "p. 3", "Ⅲ. 전략 > 1. 거점", "표"."""
+        parts: list[str] = []
+        if self.page is not None:
+            parts.append(f"p. {self.page}")
+        if self.heading_path:
+            parts.append(" > ".join(self.heading_path))
+        if self.table:
+            parts.append("표")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and each retriever's own score."""
+
+    chunk: Chunk
+    score: float
+    scores_by_retriever: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Answer marker ``[n]`` → the passage it points at and the supporting sentence spans.
+
+    ``sentence_spans`` are (start, end) offsets into ``chunk.text``.
+    """
+
+    n: int
+    chunk: Chunk
+    score: float
+    sentence_spans: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI's ``--json`` and the HTTP API."""
+        return {
+            "n": self.n,
+            "document": self.chunk.doc_id,
+            "title": self.chunk.title,
+            "source": self.chunk.source,
+            "page": self.chunk.page,
+            "heading": " > ".join(self.chunk.heading_path) or None,
+            "table": self.chunk.table,
+            "text": self.chunk.text,
+            "highlights": [list(s) for s in self.sentence_spans],
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What every front end renders: text with ``[n]`` markers and the citations they point at."""
+
+    text: str
+    language: str
+    citations: tuple[Citation, ...] = ()
+    abstained: bool = False
+    grounded: float | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{answer, language, abstained, citations, timings_ms}`` (plus ``grounded``)."""
+        return {
+            "answer": self.text,
+            "language": self.language,
+            "abstained": self.abstained,
+            "grounded": self.grounded,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reportqa.errors import ConfigError
+from reportqa.language import detect_language
+from reportqa.settings import Settings
+
+
+def test_env_overrides_defaults_and_flags_override_env(tmp_path: Path) -> None:
+    env = {"REPORTQA_TOP_K": "7", "REPORTQA_HOME": str(tmp_path), "REPORTQA_RETRIEVAL_MODE": "bm25"}
+    s = Settings.load(env=env)
+    assert (s.top_k, s.retrieval_mode, s.home) == (7, "bm25", tmp_path)
+    assert s.resolved_index_dir == tmp_path / "indexes" / "sample"
+    s = Settings.load({"top_k": 3, "retrieval_mode": None}, env=env)
+    assert (s.top_k, s.retrieval_mode) == (3, "bm25")
+
+
+def test_bad_values_name_the_variable() -> None:
+    with pytest.raises(ConfigError, match="REPORTQA_TOP_K"):
+        Settings.load(env={"REPORTQA_TOP_K": "many"})
+    with pytest.raises(ConfigError, match="top_k must be greater than 0"):
+        Settings.load(env={"REPORTQA_TOP_K": "0"})
+    with pytest.raises(ConfigError, match="retrieval_mode must be one of"):
+        Settings.load({"retrieval_mode": "magic"}, env={})
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("보고서가 제시한 3대 추진 전략은?", "ko"),
+        ("ESS 수요는?", "ko"),
+        ("What are the three strategies?", "en"),
+        ("What does 이차전지 mean in the report?", "en"),
+        ("12345", "en"),
+    ],
+)
+def test_detect_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
