@@ -1,0 +1,1 @@
+"""Ingest: files → cleaned Documents → Chunks. Knows nothing of indexes or answers."""

@@ -1,0 +1,119 @@
+"""Kiwi-based Korean text tools shared by chunking (sentences), BM25 and answer scoring (terms).
+
+Kiwi loads its bundled model once per process (about a second), on first use.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi
+
+_lock = threading.Lock()
+_kiwi: Kiwi | None = None
+
+# Domain terms kept whole by the tokenizer (Kiwi would split 이차전지 into 이/차/전지).
+DOMAIN_TERMS: tuple[tuple[str, str], ...] = (
+    ("이차전지", "NNG"),
+    ("사용후배터리", "NNG"),
+    ("산학연", "NNG"),
+    ("전고체", "NNG"),
+    ("테스트베드", "NNG"),
+    ("경과원", "NNP"),
+    ("경기도경제과학진흥원", "NNP"),
+    ("K-배터리", "NNP"),
+)
+
+# Content-bearing part-of-speech tags: nouns, verb/adjective roots, foreign words, numbers, roots.
+_CONTENT_TAGS = ("NNG", "NNP", "NNB", "NR", "SL", "SN", "SH", "XR", "VV", "VA", "MAG")
+_STOP_EN = frozenset(
+    ["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "is", "are", "was", "were", "be", "been", "by", "with", "as", "at", "from", "that", "this", "these", "those", "it", "its", "what", "which", "who", "whom", "how", "when", "where", "why", "does", "do", "did", "can", "could", "should", "would", "will", "about", "into", "than", "then", "there", "their", "they", "them", "we", "our", "you", "your", "i", "me", "my", "he", "she", "his", "her", "not", "no", "yes", "so", "if", "any", "all", "some", "has", "have", "had"]
+)
+# Kiwi keeps some English sentences together ("in 2025. Dr. Kim led"); a second pass splits
+# at [.!?] + space + capital letter unless the word before is an abbreviation.
+_LATIN_BOUNDARY = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[A-Z])")
+_ABBREVIATIONS = frozenset(
+    ["mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "no", "fig", "co", "inc", "ltd", "corp", "dept", "u.s", "u.k", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+)
+# Korean question and light words that carry no topic ("어떻게 하나요?", "무엇인가요?").
+_STOP_KO = frozenset(
+    ["하다", "되다", "있다", "없다", "이다", "아니다", "어떻", "어떠하다", "어떻다", "무엇", "뭐", "무슨", "어디", "언제", "누구", "왜", "어느", "몇", "주다", "알리다", "말하다", "대하다", "위하다", "같다", "그렇다", "이렇다", "것", "수", "등", "때", "중", "좀", "잘", "더", "또", "및", "그", "이", "저", "알다", "싶다", "보다"]
+)
+_WORD = re.compile(r"[0-9A-Za-z]+(?:[.'][0-9A-Za-z]+)*")
+
+
+def get_kiwi() -> Kiwi:
+    """The process-wide Kiwi instance with the domain dictionary loaded."""
+    global _kiwi
+    with _lock:
+        if _kiwi is None:
+            from kiwipiepy import Kiwi
+
+            kiwi = Kiwi()
+            for word, tag in DOMAIN_TERMS:
+                kiwi.add_user_word(word, tag, 0.0)
+            _kiwi = kiwi
+        return _kiwi
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) in ``text``, Korean- and English-aware, trimmed of spaces.
+
+    Line breaks always end a sentence (lines are paragraphs or list items after cleaning).
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            for sent in get_kiwi().split_into_sents(line):
+                for s, e in _split_latin(text, pos + sent.start, pos + sent.end):
+                    while s < e and text[s].isspace():
+                        s += 1
+                    while e > s and text[e - 1].isspace():
+                        e -= 1
+                    if e > s:
+                        spans.append((s, e))
+        pos += len(line) + 1
+    return spans
+
+
+def _split_latin(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    s = start
+    for m in _LATIN_BOUNDARY.finditer(text, start, end):
+        before = text[s : m.start()].rsplit(None, 1)
+        last = before[-1].rstrip(".!?\"')]").lower() if before else ""
+        if last in _ABBREVIATIONS or len(last) == 1:
+            continue
+        pieces.append((s, m.start()))
+        s = m.end()
+    pieces.append((s, end))
+    return pieces
+
+
+@lru_cache(maxsize=4096)
+def content_terms(text: str) -> tuple[str, ...]:
+    """Lower-cased content morphemes (Korean) and words (Latin) for lexical matching and BM25."""
+    text = unicodedata.normalize("NFC", text)
+    terms: list[str] = []
+    for tok in get_kiwi().tokenize(text):
+        if tok.tag.startswith(_CONTENT_TAGS) or tok.tag in _CONTENT_TAGS:
+            form = tok.form.lower()
+            if tok.tag == "SL" and form in _STOP_EN:
+                continue
+            if tok.tag in ("VV", "VA"):
+                form = form + "다"
+            if form in _STOP_KO:
+                continue
+            terms.append(form)
+    return tuple(terms)
+
+
+def latin_words(text: str) -> list[str]:
+    """Lower-cased Latin/number words without English stop words (for non-Korean text)."""
+    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP_EN]

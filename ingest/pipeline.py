@@ -1,0 +1,151 @@
+"""Load many files into Documents. One bad file never aborts the batch: it becomes a skip."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.loaders import HEAD_BYTES, pick_loader
+from reportqa.errors import IngestError
+from reportqa.settings import Settings
+from reportqa.types import Document
+
+logger = logging.getLogger(__name__)
+
+_MB = 1024 * 1024
+UNSUPPORTED = (
+    "binary or unsupported file type; supported are PDF, HTML, Markdown and plain text — "
+    "convert it (e.g. export HWP/DOCX to PDF) and ingest again"
+)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """The documents loaded and the files skipped (each with a reason), in input order."""
+
+    documents: tuple[Document, ...]
+    skipped: tuple[IngestError, ...]
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied; make the file readable and ingest again"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory"
+    return f"cannot read the file ({exc.strerror or type(exc).__name__})"
+
+
+def _walk(root: Path, skipped: list[IngestError]) -> Iterator[tuple[Path, str]]:
+    """(path, id) of every non-hidden file under ``root``, sorted by relative path."""
+
+    def on_error(exc: OSError) -> None:
+        skipped.append(IngestError(exc.filename or root, _os_reason(exc)))
+
+    found: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if not name.startswith("."):
+                path = Path(dirpath) / name
+                found.append((path.relative_to(root).as_posix(), path))
+    for rel, path in sorted(found):
+        yield path, rel
+
+
+def _candidates(paths: Sequence[Path], skipped: list[IngestError]) -> Iterator[tuple[Path, str]]:
+    for arg in paths:
+        arg = Path(arg)
+        if arg.is_dir():
+            yield from _walk(arg, skipped)
+        elif arg.exists() or arg.is_symlink():
+            yield arg, arg.name
+        else:
+            skipped.append(IngestError(arg, "no such file or directory"))
+
+
+def load_file(path: Path, settings: Settings) -> Document:
+    """Load one file with the loader its content calls for. Raises IngestError only."""
+    try:
+        if not path.is_file():
+            raise IngestError(
+                path, "not a regular file" if path.exists() else "no such file or directory"
+            )
+        size = path.stat().st_size
+        if size == 0:
+            raise IngestError(path, "empty file")
+        if size > settings.max_file_mb * _MB:
+            raise IngestError(
+                path,
+                f"file is {size / _MB:.1f} MB, over the {settings.max_file_mb:g} MB limit; "
+                "raise the limit with REPORTQA_MAX_FILE_MB (setting max_file_mb) or split the file",
+            )
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise IngestError(path, _os_reason(exc)) from exc
+    loader = pick_loader(path, head)
+    if loader is None:
+        raise IngestError(path, UNSUPPORTED)
+    try:
+        doc = loader.load(path)
+    except IngestError as exc:
+        if exc.path != str(path):
+            raise IngestError(path, exc.reason) from exc
+        raise
+    except OSError as exc:
+        raise IngestError(path, _os_reason(exc)) from exc
+    except Exception as exc:  # a loader bug or a file no parser expected: skip, never abort
+        logger.warning("%s: unexpected error in the %s loader", path, loader.name, exc_info=True)
+        raise IngestError(
+            path,
+            f"unexpected error while reading it as {loader.name} "
+            f"({type(exc).__name__}: {str(exc)[:200]}); check the file, or report this with it",
+        ) from exc
+    if not doc.text.strip():
+        raise IngestError(path, "no text after cleaning")
+    return doc
+
+
+def load_documents(
+    paths: Sequence[Path],
+    settings: Settings,
+    progress: Callable[[Path], None] | None = None,
+) -> LoadReport:
+    """Load files and directories (walked recursively, hidden names skipped) into Documents.
+
+    Document ids are paths relative to the directory argument they were found under ("/"
+    separators), or the file name for a file argument; colliding ids get "~2", "~3"...
+    ``source`` is the absolute path. A file reached twice (same absolute path) loads once.
+    ``progress`` is called with each file's path before it is loaded. Problems with single files
+    end up in ``skipped``; this function does not raise for them.
+    """
+    documents: list[Document] = []
+    skipped: list[IngestError] = []
+    seen_sources: set[str] = set()
+    used_ids: set[str] = set()
+    for path, doc_id in _candidates(paths, skipped):
+        source = str(path.resolve())
+        if source in seen_sources:
+            logger.info("%s: already loaded, skipping the duplicate", path)
+            continue
+        seen_sources.add(source)
+        if progress is not None:
+            progress(path)
+        try:
+            doc = load_file(path, settings)
+        except IngestError as exc:
+            logger.info("skipped %s", exc)
+            skipped.append(exc)
+            continue
+        unique = doc_id
+        n = 1
+        while unique in used_ids:
+            n += 1
+            unique = f"{doc_id}~{n}"
+        used_ids.add(unique)
+        documents.append(dataclasses.replace(doc, id=unique, source=source))
+    return LoadReport(documents=tuple(documents), skipped=tuple(skipped))
