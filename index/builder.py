@@ -1,0 +1,107 @@
+"""Build a ReportIndex from Documents: chunk, embed passages and sentences, index."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+
+import numpy as np
+
+from index.keyword import KiwiBm25Index
+from index.store import DocumentRecord, ReportIndex, make_manifest
+from index.vector_store import FaissVectorStore
+from ingest.chunking import ChunkerConfig, chunk_document
+from ingest.korean import split_sentences
+from reportqa.protocols import Embedder
+from reportqa.types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+def passage_text(chunk: Chunk) -> str:
+    """The text embedded and keyword-indexed for a chunk: its title and headings, then its text.
+
+    The context line lets a passage deep in a section match questions about the section's topic.
+    """
+    context: list[str] = []
+    for part in (chunk.title, *chunk.heading_path):
+        if part and part not in context:
+            context.append(part)
+    return (" > ".join(context) + "\n" + chunk.text) if context else chunk.text
+
+
+def build_index(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    config: ChunkerConfig,
+    progress: Progress | None = None,
+) -> tuple[ReportIndex, dict[str, float]]:
+    """Chunk and embed ``documents``; returns the index and seconds spent per stage."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    chunks: list[Chunk] = []
+    records: list[DocumentRecord] = []
+    for doc in documents:
+        doc_chunks = chunk_document(doc, split_sentences, embedder.count_tokens, config)
+        chunks.extend(doc_chunks)
+        records.append(
+            DocumentRecord(
+                id=doc.id,
+                title=doc.title,
+                source=doc.source,
+                content_hash=str(doc.meta.get("content_hash", "")),
+                format=str(doc.meta.get("format", "")),
+                chunks=len(doc_chunks),
+                meta={
+                    k: v
+                    for k, v in doc.meta.items()
+                    if k in ("pages", "encoding", "empty_pages", "size")
+                },
+            )
+        )
+    timings["chunk"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    texts = [passage_text(c) for c in chunks]
+    vectors = _embed_in_batches(embedder, texts, "embed passages", progress)
+    sentences = [s for c in chunks for s in c.sentence_texts()]
+    sentence_vectors = _embed_in_batches(embedder, sentences, "embed sentences", progress)
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(c.sentences) for c in chunks])
+    timings["embed"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    store = FaissVectorStore(embedder.dim)
+    if len(vectors):
+        store.add(vectors)
+    keyword = KiwiBm25Index.build(texts)
+    timings["index"] = time.perf_counter() - t0
+
+    manifest = make_manifest(embedder.name, embedder.dim, asdict(config), records, len(chunks))
+    index = ReportIndex(
+        manifest=manifest,
+        documents=records,
+        chunks=chunks,
+        vectors=store,
+        keyword=keyword,
+        sentence_vectors=sentence_vectors,
+        sentence_offsets=offsets,
+    )
+    return index, timings
+
+
+def _embed_in_batches(
+    embedder: Embedder, texts: Sequence[str], label: str, progress: Progress | None, batch: int = 32
+) -> np.ndarray:
+    parts: list[np.ndarray] = []
+    for i in range(0, len(texts), batch):
+        parts.append(embedder.embed_passages(texts[i : i + batch]))
+        if progress:
+            progress(label, min(i + batch, len(texts)), len(texts))
+    if not parts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.vstack(parts).astype(np.float32)

@@ -1,0 +1,206 @@
+"""Ingest files into an on-disk index: load, chunk, embed only what changed, save atomically."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.builder import build_index, passage_text
+from index.embedders import make_embedder
+from index.keyword import KiwiBm25Index
+from index.store import ReportIndex, make_manifest, open_index, save_index
+from index.vector_store import FaissVectorStore
+from ingest.chunking import ChunkerConfig
+from ingest.pipeline import load_documents
+from reportqa.errors import IndexMismatchError, IndexNotFoundError, IngestError
+from reportqa.protocols import Embedder
+from reportqa.settings import Settings
+from reportqa.types import Document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest did, for the CLI's summary and the tests."""
+
+    index_dir: Path
+    documents: int = 0
+    chunks: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[IngestError] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+FileProgress = Callable[[Path], None]
+StepProgress = Callable[[str, int, int], None]
+
+
+def chunker_config(settings: Settings) -> ChunkerConfig:
+    return ChunkerConfig(settings.chunk_max_tokens, settings.chunk_overlap_tokens)
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    settings: Settings,
+    rebuild: bool = False,
+    sync: bool = False,
+    embedder: Embedder | None = None,
+    on_file: FileProgress | None = None,
+    on_step: StepProgress | None = None,
+) -> IngestSummary:
+    """Add ``paths`` (files or folders) to the index at ``settings.resolved_index_dir``.
+
+    Documents whose content hash is unchanged keep their chunks and vectors (nothing is
+    embedded again); ``rebuild`` starts from an empty index; ``sync`` also drops documents of
+    the index that were not found under ``paths``.
+    """
+    index_dir = settings.resolved_index_dir
+    summary = IngestSummary(index_dir)
+    t0 = time.perf_counter()
+    report = load_documents(list(paths), settings, progress=on_file)
+    summary.skipped = list(report.skipped)
+    summary.seconds["parse"] = time.perf_counter() - t0
+
+    embedder = embedder or make_embedder(
+        settings.embedder, settings.embed_threads, settings.embed_batch_size
+    )
+    config = chunker_config(settings)
+    base: ReportIndex | None = None
+    if not rebuild:
+        try:
+            base = open_index(index_dir, embedder.name)
+        except IndexNotFoundError:
+            base = None
+        if base is not None and base.manifest.get("chunker") != asdict(config):
+            raise IndexMismatchError(
+                f"The index at {index_dir} was chunked with {base.manifest.get('chunker')}, but the "
+                f"settings now say {asdict(config)}. Rebuild it with `--rebuild`."
+            )
+
+    old_hashes = {d.id: d.content_hash for d in base.documents} if base else {}
+    incoming: dict[str, Document] = {d.id: d for d in report.documents}
+    to_embed: list[Document] = []
+    for doc in report.documents:
+        h = str(doc.meta.get("content_hash", ""))
+        if doc.id not in old_hashes:
+            summary.added.append(doc.id)
+            to_embed.append(doc)
+        elif old_hashes[doc.id] != h or not h:
+            summary.changed.append(doc.id)
+            to_embed.append(doc)
+        else:
+            summary.unchanged.append(doc.id)
+    keep_ids = [i for i in old_hashes if i not in incoming or i in summary.unchanged]
+    if sync:
+        summary.removed = [i for i in keep_ids if i not in incoming]
+        keep_ids = [i for i in keep_ids if i in incoming]
+
+    if base is not None and not to_embed and not summary.removed:
+        summary.documents, summary.chunks = len(base.documents), len(base.chunks)
+        summary.seconds["total"] = time.perf_counter() - t0
+        return summary
+
+    built, timings = build_index(to_embed, embedder, config, on_step)
+    summary.seconds.update(timings)
+    t1 = time.perf_counter()
+    merged = merge_indexes(base, keep_ids, built) if base is not None else built
+    summary.seconds["index"] = summary.seconds.get("index", 0.0) + time.perf_counter() - t1
+    t2 = time.perf_counter()
+    save_index(merged, index_dir)
+    summary.seconds["save"] = time.perf_counter() - t2
+    summary.documents, summary.chunks = len(merged.documents), len(merged.chunks)
+    summary.seconds["total"] = time.perf_counter() - t0
+    return summary
+
+
+def merge_indexes(base: ReportIndex, keep_ids: Sequence[str], addition: ReportIndex) -> ReportIndex:
+    """The documents ``keep_ids`` of ``base`` (vectors reused, not re-embedded) plus ``addition``."""
+    keep = set(keep_ids)
+    rows = [i for i, c in enumerate(base.chunks) if c.doc_id in keep]
+    base_vectors = base.vectors.reconstruct_all()
+    chunks = [base.chunks[i] for i in rows] + addition.chunks
+    vectors = np.vstack([base_vectors[rows], addition.vectors.reconstruct_all()]).astype(np.float32)
+    sent_parts = [base.sentence_vectors_of(i) for i in rows] + [
+        addition.sentence_vectors_of(i) for i in range(len(addition.chunks))
+    ]
+    dim = base.vectors.dim
+    sentence_vectors = np.vstack(sent_parts) if sent_parts else np.zeros((0, dim), np.float32)
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(c.sentences) for c in chunks])
+    store = FaissVectorStore(dim)
+    if len(vectors):
+        store.add(vectors)
+    documents = [d for d in base.documents if d.id in keep] + addition.documents
+    manifest = make_manifest(
+        base.embedder_name, dim, base.manifest["chunker"], documents, len(chunks)
+    )
+    return ReportIndex(
+        manifest=manifest,
+        documents=documents,
+        chunks=chunks,
+        vectors=store,
+        keyword=KiwiBm25Index.build([passage_text(c) for c in chunks]),
+        sentence_vectors=sentence_vectors.astype(np.float32),
+        sentence_offsets=offsets,
+    )
+
+
+def remove_documents(settings: Settings, doc_ids: Sequence[str]) -> list[str]:
+    """Drop documents from the index; returns the ids that were found and removed."""
+    index_dir = settings.resolved_index_dir
+    base = open_index(index_dir)
+    present = {d.id for d in base.documents}
+    removed = [i for i in doc_ids if i in present]
+    if removed:
+        keep = [d.id for d in base.documents if d.id not in removed]
+        empty, _ = build_index(
+            [],
+            _NoEmbedder(base.vectors.dim, base.embedder_name),
+            ChunkerConfig(**base.manifest["chunker"]),
+        )
+        save_index(merge_indexes(base, keep, empty), index_dir)
+    return removed
+
+
+class _NoEmbedder:
+    """Stands in for the embedder when nothing needs embedding (removing documents)."""
+
+    def __init__(self, dim: int, name: str) -> None:
+        self._dim = dim
+        self.name = name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return np.zeros((len(texts), self._dim), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.zeros(self._dim, dtype=np.float32)
+
+
+def ensure_index(settings: Settings, corpus: Path | None = None) -> IngestSummary | None:
+    """Build the index from ``corpus`` (default: the bundled sample) when none exists yet."""
+    try:
+        open_index(settings.resolved_index_dir)
+        return None
+    except IndexNotFoundError:
+        log.info(
+            "no index at %s; building it from %s",
+            settings.resolved_index_dir,
+            corpus or settings.corpus_dir,
+        )
+        return ingest_paths([corpus or settings.corpus_dir], settings)

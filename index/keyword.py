@@ -1,0 +1,69 @@
+"""BM25 over Kiwi morphemes (Korean) and lower-cased words (Latin), with bm25s."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from ingest.korean import content_terms
+
+DIR_NAME = "bm25"
+Tokenizer = Callable[[str], Sequence[str]]
+
+
+class KiwiBm25Index:
+    """Lexical search whose rows line up with the vector store's."""
+
+    def __init__(
+        self, retriever: bm25s.BM25, size: int, tokenize: Tokenizer = content_terms
+    ) -> None:
+        self._retriever = retriever
+        self._size = size
+        self._tokenize = tokenize
+
+    def __len__(self) -> int:
+        return self._size
+
+    @classmethod
+    def build(cls, texts: Sequence[str], tokenize: Tokenizer = content_terms) -> KiwiBm25Index:
+        # An empty token list would break bm25s; an unmatched placeholder keeps rows aligned.
+        corpus = [list(tokenize(t)) or ["\u2205"] for t in texts]
+        retriever = bm25s.BM25()
+        if corpus:
+            retriever.index(corpus, show_progress=False)
+        return cls(retriever, len(corpus), tokenize)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        terms = list(self._tokenize(query))
+        k = min(k, self._size)
+        if not terms or k <= 0:
+            return []
+        scores = np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def idf(self, term: str) -> float:
+        """BM25 inverse document frequency of ``term`` (an unseen term gets the maximum)."""
+        col = self._retriever.vocab_dict.get(term) if self._size else None
+        if col is None:
+            return _idf(0, self._size)
+        indptr = self._retriever.scores["indptr"]
+        return _idf(int(indptr[col + 1] - indptr[col]), self._size)
+
+    def save(self, directory: Path) -> None:
+        if self._size:
+            self._retriever.save(str(directory / DIR_NAME))
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> KiwiBm25Index:
+        if size == 0:
+            return cls(bm25s.BM25(), 0)
+        return cls(bm25s.BM25.load(str(directory / DIR_NAME), mmap=True), size)
+
+
+def _idf(df: int, n: int) -> float:
+    return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))

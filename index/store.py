@@ -1,0 +1,252 @@
+"""The on-disk index: manifest, chunk store, FAISS vectors, BM25 and sentence vectors.
+
+Layout of an index directory::
+
+    DIR/CURRENT            name of the live version, replaced atomically
+    DIR/v-<stamp>/         manifest.json, chunks.jsonl, vectors.faiss, bm25/, sentences.npy
+
+A save writes a new version directory, then swaps ``CURRENT`` with ``os.replace``: a reader sees
+the old index or the new one, never a half-written one, and a crash mid-save loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.keyword import KiwiBm25Index
+from index.vector_store import FaissVectorStore
+from reportqa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from reportqa.types import Chunk
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+SENTENCES = "sentences.npy"
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the manifest keeps of each document."""
+
+    id: str
+    title: str
+    source: str
+    content_hash: str
+    format: str
+    chunks: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ReportIndex:
+    """A loaded (or freshly built) index. Row i of ``vectors``/``keyword`` is ``chunks[i]``.
+
+    ``sentence_vectors[sentence_offsets[i]:sentence_offsets[i+1]]`` embed ``chunks[i].sentences``.
+    """
+
+    manifest: dict[str, Any]
+    documents: list[DocumentRecord]
+    chunks: list[Chunk]
+    vectors: FaissVectorStore
+    keyword: KiwiBm25Index
+    sentence_vectors: np.ndarray
+    sentence_offsets: np.ndarray
+    path: Path | None = None
+
+    @property
+    def embedder_name(self) -> str:
+        return str(self.manifest["embedder"]["name"])
+
+    def sentence_vectors_of(self, row: int) -> np.ndarray:
+        return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]]
+
+    def describe(self) -> str:
+        """One line for the UI and CLI: what is loaded."""
+        where = str(self.path) if self.path else "memory"
+        return (
+            f"{len(self.documents)} documents, {len(self.chunks)} passages · "
+            f"embedder {self.embedder_name} · {where}"
+        )
+
+
+def make_manifest(
+    embedder_name: str,
+    dim: int,
+    chunker: dict[str, Any],
+    documents: list[DocumentRecord],
+    chunks: int,
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "embedder": {"name": embedder_name, "dim": dim},
+        "chunker": chunker,
+        "keyword": {"kind": "bm25s", "tokenizer": "kiwi-content-morphemes"},
+        "documents": [asdict(d) for d in documents],
+        "chunk_count": chunks,
+    }
+
+
+def save_index(index: ReportIndex, directory: Path) -> Path:
+    """Write ``index`` to ``directory`` atomically; returns the new version's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        _write_files(index, tmp)
+        version = directory / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        os.rename(tmp, version)
+        pointer = directory / f".{CURRENT}.tmp"
+        with open(pointer, "w", encoding="utf-8") as fh:
+            fh.write(version.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer, directory / CURRENT)
+        _fsync_dir(directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_versions(directory, keep=version.name)
+    index.path = directory
+    return version
+
+
+def _write_files(index: ReportIndex, target: Path) -> None:
+    with open(target / CHUNKS, "w", encoding="utf-8") as fh:
+        for chunk in index.chunks:
+            fh.write(json.dumps(_chunk_to_json(chunk), ensure_ascii=False) + "\n")
+    index.vectors.save(target)
+    index.keyword.save(target)
+    with open(target / SENTENCES, "wb") as fh:
+        np.save(fh, index.sentence_vectors.astype(np.float16))
+        np.save(fh, index.sentence_offsets.astype(np.int64))
+    # The manifest is written last: a version directory without one is incomplete.
+    with open(target / MANIFEST, "w", encoding="utf-8") as fh:
+        json.dump(index.manifest, fh, ensure_ascii=False, indent=1)
+    for path in target.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_old_versions(directory: Path, keep: str) -> None:
+    for child in directory.iterdir():
+        if child.is_dir() and child.name != keep and (child.name.startswith(("v-", ".tmp-"))):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def current_version(directory: Path) -> Path:
+    """The live version directory of an index, or IndexNotFoundError."""
+    pointer = directory / CURRENT
+    if not pointer.is_file():
+        raise IndexNotFoundError(directory)
+    version = directory / pointer.read_text(encoding="utf-8").strip()
+    if not (version / MANIFEST).is_file():
+        raise IndexCorruptError(
+            directory, f"{CURRENT} points at {version.name}, which has no {MANIFEST}"
+        )
+    return version
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    version = current_version(directory)
+    try:
+        manifest: dict[str, Any] = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(directory, f"unreadable {MANIFEST}: {exc}") from exc
+    return manifest
+
+
+def check_compatible(manifest: dict[str, Any], directory: Path, embedder_name: str | None) -> None:
+    """Refuse an index of another schema version or embedder, with what to do about it."""
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"The index at {directory} has schema version {version}; this reportqa reads version "
+            f"{SCHEMA_VERSION}. Rebuild it: `reportqa ingest PATH... --index {directory} --rebuild`."
+        )
+    built_with = manifest.get("embedder", {}).get("name")
+    if embedder_name is not None and built_with != embedder_name:
+        raise IndexMismatchError(
+            f"The index at {directory} was built with embedder {built_with!r} "
+            f"(dim {manifest.get('embedder', {}).get('dim')}), but the configured embedder is "
+            f"{embedder_name!r}. Vectors from different embedders cannot be mixed. Either set "
+            f"REPORTQA_EMBEDDER={built_with} (or --embedder {built_with}), or rebuild the index: "
+            f"`reportqa ingest PATH... --index {directory} --rebuild --embedder {embedder_name}`."
+        )
+
+
+def open_index(directory: Path, embedder_name: str | None = None) -> ReportIndex:
+    """Load the live version of the index at ``directory``.
+
+    ``embedder_name``: the embedder the caller will query with; a different one is refused.
+    """
+    manifest = read_manifest(directory)
+    check_compatible(manifest, directory, embedder_name)
+    version = current_version(directory)
+    try:
+        chunks = [
+            _chunk_from_json(json.loads(line))
+            for line in (version / CHUNKS).read_text(encoding="utf-8").splitlines()
+            if line
+        ]
+        vectors = FaissVectorStore.load(version)
+        keyword = KiwiBm25Index.load(version, len(chunks))
+        with open(version / SENTENCES, "rb") as fh:
+            sentence_vectors = np.load(fh)
+            sentence_offsets = np.load(fh)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise IndexCorruptError(directory, f"{exc.__class__.__name__}: {exc}") from exc
+    if len(vectors) != len(chunks) or len(sentence_offsets) != len(chunks) + 1:
+        raise IndexCorruptError(
+            directory,
+            f"{len(chunks)} chunks but {len(vectors)} vectors / {len(sentence_offsets) - 1} offsets",
+        )
+    documents = [DocumentRecord(**d) for d in manifest.get("documents", [])]
+    return ReportIndex(
+        manifest=manifest,
+        documents=documents,
+        chunks=chunks,
+        vectors=vectors,
+        keyword=keyword,
+        sentence_vectors=sentence_vectors.astype(np.float32),
+        sentence_offsets=sentence_offsets,
+        path=directory,
+    )
+
+
+def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:
+    data = asdict(chunk)
+    data["heading_path"] = list(chunk.heading_path)
+    data["sentences"] = [list(s) for s in chunk.sentences]
+    return data
+
+
+def _chunk_from_json(data: dict[str, Any]) -> Chunk:
+    data["heading_path"] = tuple(data.get("heading_path") or ())
+    data["sentences"] = tuple(tuple(s) for s in data.get("sentences") or ())
+    return Chunk(**data)

