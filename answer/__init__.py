@@ -1,0 +1,1 @@
+"""Answer: retrieve passages for a question and write a cited answer from them."""

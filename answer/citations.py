@@ -1,0 +1,89 @@
+"""Citation markers ``[n]``: parsing, renumbering, and locating the supporting sentences. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from reportqa.types import Chunk
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+# A claim is the text up to a run of markers: "claim one [1][2] claim two [3]".
+_CLAIM = re.compile(r"([^\[]*?)((?:\s*\[\d{1,3}\])+)")
+
+Terms = Callable[[str], Sequence[str]]
+
+
+def parse_markers(text: str) -> list[int]:
+    """The marker numbers in ``text`` in order of appearance (repeats kept)."""
+    return [int(m) for m in MARKER.findall(text)]
+
+
+def renumber_citations(text: str, n_passages: int) -> tuple[str, list[int]]:
+    """Renumber markers 1..m by first appearance; drop markers that point at no passage.
+
+    Returns the new text and ``order`` where new marker ``i+1`` means passage ``order[i]``
+    (1-based numbering into the passages the generator saw).
+    """
+    order: list[int] = []
+
+    def replace(match: re.Match[str]) -> str:
+        old = int(match.group(1))
+        if not 1 <= old <= n_passages:
+            return ""
+        if old not in order:
+            order.append(old)
+        return f"[{order.index(old) + 1}]"
+
+    new_text = MARKER.sub(replace, text)
+    new_text = re.sub(r"[ \t]+([.,!?])", r"\1", re.sub(r"[ \t]{2,}", " ", new_text))
+    return new_text.strip(), order
+
+
+def claims_by_marker(text: str) -> dict[int, list[str]]:
+    """Map each marker number to the claim texts it is attached to."""
+    claims: dict[int, list[str]] = {}
+    for match in _CLAIM.finditer(text):
+        claim = match.group(1).strip()
+        for n in parse_markers(match.group(2)):
+            if claim:
+                claims.setdefault(n, []).append(claim)
+    return claims
+
+
+def support_spans(chunk: Chunk, claims: Sequence[str], terms: Terms) -> tuple[tuple[int, int], ...]:
+    """Offsets (into ``chunk.text``) of the chunk sentences that support ``claims``.
+
+    A sentence quoted verbatim in a claim is its support; otherwise the sentence sharing the most
+    content terms with the claim (at least a fifth of them) is.
+    """
+    sentences = [(s - chunk.start, e - chunk.start) for s, e in chunk.sentences]
+    spans: list[tuple[int, int]] = []
+    for claim in claims:
+        quoted = [
+            sp
+            for sp in sentences
+            if chunk.text[sp[0] : sp[1]] and chunk.text[sp[0] : sp[1]] in claim
+        ]
+        # A heading like "3대 추진 전략" also occurs inside the quoted sentence: keep the longest.
+        quoted = [
+            sp
+            for sp in quoted
+            if not any(
+                o != sp and chunk.text[sp[0] : sp[1]] in chunk.text[o[0] : o[1]] for o in quoted
+            )
+        ]
+        if quoted:
+            spans.extend(sp for sp in quoted if sp not in spans)
+            continue
+        claim_terms = set(terms(claim))
+        if not claim_terms:
+            continue
+        best, best_overlap = None, 0.0
+        for sp in sentences:
+            overlap = len(claim_terms & set(terms(chunk.text[sp[0] : sp[1]]))) / len(claim_terms)
+            if overlap > best_overlap:
+                best, best_overlap = sp, overlap
+        if best is not None and best_overlap >= 0.2 and best not in spans:
+            spans.append(best)
+    return tuple(sorted(spans))

@@ -1,0 +1,134 @@
+"""Retrievers over a ReportIndex: dense (FAISS), BM25 (Kiwi) and their weighted fusion."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+import numpy as np
+
+from answer.fusion import weighted_rrf
+from index.store import ReportIndex
+from reportqa.protocols import Embedder
+from reportqa.types import Hit
+
+
+class QueryEncoder:
+    """Embeds questions once: a small LRU cache in front of ``embedder.embed_query``."""
+
+    def __init__(self, embedder: Embedder, size: int = 256) -> None:
+        self.embedder = embedder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def __call__(self, question: str) -> np.ndarray:
+        with self._lock:
+            if question in self._cache:
+                self._cache.move_to_end(question)
+                return self._cache[question]
+        vector = self.embedder.embed_query(question)
+        with self._lock:
+            self._cache[question] = vector
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return vector
+
+
+class DenseRetriever:
+    """Cosine similarity of the question's vector to every passage (exact FAISS search)."""
+
+    name = "dense"
+
+    def __init__(self, index: ReportIndex, encode: QueryEncoder) -> None:
+        self.index = index
+        self.encode = encode
+
+    def rank(self, question: str, k: int) -> list[tuple[int, float]]:
+        return self.index.vectors.search(self.encode(question), k)
+
+    def retrieve(self, question: str, k: int) -> list[Hit]:
+        return [
+            Hit(self.index.chunks[row], score, {"dense": score})
+            for row, score in self.rank(question, k)
+        ]
+
+
+class Bm25Retriever:
+    """BM25 over Kiwi morphemes."""
+
+    name = "bm25"
+
+    def __init__(self, index: ReportIndex) -> None:
+        self.index = index
+
+    def rank(self, question: str, k: int) -> list[tuple[int, float]]:
+        return self.index.keyword.search(question, k)
+
+    def retrieve(self, question: str, k: int) -> list[Hit]:
+        return [
+            Hit(self.index.chunks[row], score, {"bm25": score})
+            for row, score in self.rank(question, k)
+        ]
+
+
+class HybridRetriever:
+    """Weighted RRF of dense and BM25 rankings over ``candidates`` each.
+
+    Every hit carries both retrievers' scores when known (the dense cosine of a BM25-only hit is
+    computed from its stored vector), since the answer step uses the cosine to decide relevance.
+    """
+
+    name = "hybrid"
+
+    def __init__(
+        self,
+        dense: DenseRetriever,
+        bm25: Bm25Retriever,
+        dense_weight: float = 1.0,
+        bm25_weight: float = 1.0,
+        rrf_k: int = 60,
+        candidates: int = 30,
+    ) -> None:
+        self.dense = dense
+        self.bm25 = bm25
+        self.weights = {"dense": dense_weight, "bm25": bm25_weight}
+        self.rrf_k = rrf_k
+        self.candidates = candidates
+
+    def retrieve(self, question: str, k: int) -> list[Hit]:
+        n = max(k, self.candidates)
+        dense = self.dense.rank(question, n)
+        bm25 = self.bm25.rank(question, n)
+        fused = weighted_rrf({"dense": dense, "bm25": bm25}, self.weights, self.rrf_k)[:k]
+        dense_scores = dict(dense)
+        bm25_scores = dict(bm25)
+        index = self.dense.index
+        qvec = self.dense.encode(question)
+        hits: list[Hit] = []
+        for row, score in fused:
+            cos = dense_scores.get(row)
+            if cos is None:
+                cos = float(index.vectors.reconstruct(row) @ qvec)
+            by = {"dense": cos, "bm25": bm25_scores.get(row, 0.0), "rrf": score}
+            hits.append(Hit(index.chunks[row], score, by))
+        return hits
+
+
+def make_retriever(
+    index: ReportIndex,
+    encode: QueryEncoder,
+    mode: str,
+    dense_weight: float = 1.0,
+    bm25_weight: float = 1.0,
+    rrf_k: int = 60,
+    candidates: int = 30,
+) -> DenseRetriever | Bm25Retriever | HybridRetriever:
+    """The retriever for ``mode`` (``dense``, ``bm25`` or ``hybrid``)."""
+    dense = DenseRetriever(index, encode)
+    if mode == "dense":
+        return dense
+    bm25 = Bm25Retriever(index)
+    if mode == "bm25":
+        return bm25
+    return HybridRetriever(dense, bm25, dense_weight, bm25_weight, rrf_k, candidates)
