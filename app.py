@@ -1,0 +1,259 @@
+"""The chat UI (Gradio Blocks) over the answer pipeline. ``python app.py`` serves it.
+
+On first run the bundled sample corpus is ingested into the default index, then the chat is
+served on 127.0.0.1:7860. Building the UI loads no model: the pipeline loads on the first question.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import sys
+from typing import Any
+
+import gradio as gr
+
+from answer.pipeline import QAPipeline
+from index.store import read_manifest
+from reportqa.errors import ReportQAError
+from reportqa.settings import Settings
+from reportqa.types import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "보고서가 제시한 3대 추진 전략은?",
+    "경기도가 이차전지 산업에 유리한 이유는 무엇인가요?",
+    "사용 후 배터리와 관련된 과제는?",
+    "What are the three strategies?",
+    "Who published the report and when?",
+]
+
+CSS = """
+.rq-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+             margin-bottom: 10px; }
+.rq-source.rq-flash { outline: 3px solid var(--color-accent); }
+.rq-source h4 { margin: 0 0 4px 0; font-size: 0.95em; }
+.rq-meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin-bottom: 6px; }
+.rq-passage { white-space: pre-wrap; font-size: 0.92em; line-height: 1.5; }
+.rq-passage mark { background: #fde68a; color: inherit; padding: 0 1px; }
+a.rq-cite { font-weight: 600; text-decoration: none; cursor: pointer; }
+"""
+
+# Clicking a [n] marker in the chat scrolls the sources panel to passage n and flashes it.
+JS = """
+() => {
+  document.addEventListener('click', (ev) => {
+    const a = ev.target.closest && ev.target.closest('a.rq-cite, a[href^="#rq-src-"]');
+    if (!a) return;
+    ev.preventDefault();
+    const id = (a.getAttribute('href') || '').slice(1);
+    const el = document.getElementById(id);
+    if (!el) return;
+    el.scrollIntoView({behavior: 'smooth', block: 'center'});
+    el.classList.add('rq-flash');
+    setTimeout(() => el.classList.remove('rq-flash'), 1500);
+  }, true);
+}
+"""
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def render_answer_html(answer: Answer) -> str:
+    """The answer text, escaped, with each ``[n]`` turned into a link to source ``n``."""
+    escaped = html.escape(answer.text)
+    known = {c.n for c in answer.citations}
+
+    def link(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if n not in known:
+            return m.group(0)
+        return f'<a class="rq-cite" href="#rq-src-{n}">[{n}]</a>'
+
+    return _MARKER.sub(link, escaped)
+
+
+def _highlighted(citation: Citation) -> str:
+    text = citation.chunk.text
+    out: list[str] = []
+    pos = 0
+    for s, e in sorted(citation.sentence_spans):
+        if s < pos:
+            continue
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def render_sources_html(answer: Answer | None) -> str:
+    """The sources panel: one card per citation, answering sentences highlighted; all escaped."""
+    if answer is None or not answer.citations:
+        note = "답변에 인용된 출처가 여기에 표시됩니다. · Cited passages appear here."
+        return f'<div class="rq-meta">{html.escape(note)}</div>'
+    cards = []
+    for c in answer.citations:
+        meta = [html.escape(c.chunk.doc_id)]
+        if c.chunk.location:
+            meta.append(html.escape(c.chunk.location))
+        meta.append(f"score {c.score:.3f}")
+        cards.append(
+            f'<div class="rq-source" id="rq-src-{c.n}">'
+            f"<h4>[{c.n}] {html.escape(c.chunk.title)}</h4>"
+            f'<div class="rq-meta">{" · ".join(meta)}</div>'
+            f'<div class="rq-passage">{_highlighted(c)}</div></div>'
+        )
+    return "".join(cards)
+
+
+def corpus_note(settings: Settings) -> str:
+    """Which index is loaded, read from its manifest only (no model, no vectors)."""
+    index_dir = settings.resolved_index_dir
+    try:
+        manifest = read_manifest(index_dir)
+    except ReportQAError:
+        return f"Index: `{index_dir}` — not built yet (it is built on first start)."
+    docs = manifest.get("documents", [])
+    titles = ", ".join(sorted({d.get("title", d.get("id", "")) for d in docs})[:4])
+    more = " …" if len(docs) > 4 else ""
+    return (
+        f"**Index** `{index_dir}` · {len(docs)} documents · {manifest.get('chunk_count', 0)} passages · "
+        f"embedder `{manifest.get('embedder', {}).get('name')}`  \n{html.escape(titles)}{more}"
+    )
+
+
+class ChatService:
+    """The UI's functions, bound to one lazily loaded pipeline."""
+
+    def __init__(self, settings: Settings, pipeline: QAPipeline | None = None) -> None:
+        self.settings = settings
+        self.pipeline = pipeline or QAPipeline(settings)
+
+    def respond(
+        self, message: str, history: list[dict[str, Any]] | None
+    ) -> tuple[list[dict[str, Any]], str, str]:
+        """One chat turn: returns (chat history, sources panel HTML, cleared textbox)."""
+        history = list(history or [])
+        message = (message or "").strip()
+        if not message:
+            return history, render_sources_html(None), ""
+        pairs = _history_pairs(history)
+        try:
+            answer = self.pipeline.ask(message, history=pairs)
+        except ReportQAError as exc:
+            history += [
+                {"role": "user", "content": message},
+                {"role": "assistant", "content": html.escape(str(exc))},
+            ]
+            return history, render_sources_html(None), ""
+        history += [
+            {"role": "user", "content": html.escape(message)},
+            {"role": "assistant", "content": render_answer_html(answer)},
+        ]
+        return history, render_sources_html(answer), ""
+
+
+def message_text(content: Any) -> str:
+    """The text of a chat message's content: a string, or Gradio 6's list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(message_text(part) for part in content)
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    return ""
+
+
+def _history_pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    user: str | None = None
+    for msg in history:
+        text = html.unescape(re.sub(r"<[^>]+>", "", message_text(msg.get("content"))))
+        if msg.get("role") == "user":
+            user = text
+        elif user is not None:
+            pairs.append((user, text))
+            user = None
+    return pairs
+
+
+def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Blocks:
+    """The Gradio Blocks app. Cheap: no model or index is loaded here."""
+    service = service or ChatService(settings)
+    with gr.Blocks(title="reportqa — 보고서 Q&A") as demo:
+        gr.Markdown("## reportqa · 보고서 질의응답 (Korean / English)")
+        gr.Markdown(corpus_note(settings), elem_id="rq-corpus")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Chat",
+                    height=480,
+                    elem_id="rq-chat",
+                    sanitize_html=True,
+                    feedback_options=None,
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        placeholder="질문을 입력하세요 · Ask a question about the report",
+                        show_label=False,
+                        scale=5,
+                        elem_id="rq-question",
+                        max_length=2000,
+                    )
+                    send = gr.Button("보내기 · Send", variant="primary", scale=1, elem_id="rq-send")
+                gr.Examples(EXAMPLES, inputs=box, label="예시 질문 · Example questions")
+                clear = gr.Button("대화 지우기 · Clear", size="sm")
+            with gr.Column(scale=2):
+                gr.Markdown("### 출처 · Sources")
+                sources = gr.HTML(render_sources_html(None), elem_id="rq-sources")
+        box.submit(service.respond, [box, chatbot], [chatbot, sources, box], api_name="chat")
+        send.click(
+            service.respond, [box, chatbot], [chatbot, sources, box], api_visibility="private"
+        )
+        clear.click(
+            lambda: ([], render_sources_html(None), ""),
+            None,
+            [chatbot, sources, box],
+            api_visibility="private",
+        )
+    return demo
+
+
+def serve(settings: Settings) -> None:
+    """Build the index on first run, then serve the chat on ``settings.host:settings.port``."""
+    from index.indexing import ensure_index
+
+    summary = ensure_index(settings)
+    if summary is not None:
+        print(
+            f"Built the index at {summary.index_dir}: {summary.documents} documents, "
+            f"{summary.chunks} passages in {summary.seconds.get('total', 0):.1f}s",
+            file=sys.stderr,
+        )
+    demo = build_ui(settings)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        css=CSS,
+        js=JS,
+        footer_links=["api"],
+    )
+
+
+def main() -> int:
+    settings = Settings.load()
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.WARNING))
+    try:
+        serve(settings)
+    except ReportQAError as exc:
+        print(f"reportqa: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

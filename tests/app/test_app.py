@@ -1,0 +1,91 @@
+"""The Gradio chat: built without loading models, answers with citations, escapes everything."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+import app
+from answer.pipeline import QAPipeline
+from reportqa.settings import Settings
+from reportqa.types import Answer, Chunk, Citation
+
+pytestmark = pytest.mark.ui
+
+
+def test_building_the_ui_loads_no_model_and_shows_the_corpus(sample_settings: Settings) -> None:
+    service = app.ChatService(sample_settings, QAPipeline(sample_settings))
+    demo = app.build_ui(sample_settings, service)
+    assert service.pipeline._ready is False  # nothing loaded until the first question
+    config = demo.get_config_file()
+    texts = str(config)
+    assert "보고서가 제시한 3대 추진 전략은?" in texts and "What are the three strategies?" in texts
+    assert "documents" in app.corpus_note(sample_settings)
+    assert str(sample_settings.resolved_index_dir) in app.corpus_note(sample_settings)
+
+
+def test_corpus_note_when_no_index_yet(tmp_path: Path) -> None:
+    settings = Settings.load({"index_dir": tmp_path / "none"}, env={})
+    assert "not built yet" in app.corpus_note(settings)
+
+
+def test_a_chat_turn_returns_linked_markers_and_highlighted_sources(sample_pipeline: QAPipeline) -> None:
+    service = app.ChatService(sample_pipeline.settings, sample_pipeline)
+    history, sources, box = service.respond("보고서가 제시한 3대 추진 전략은?", [])
+    assert box == ""
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    reply = history[1]["content"]
+    assert '<a class="rq-cite" href="#rq-src-1">[1]</a>' in reply
+    assert "산학연 협력 생태계 조성" in reply
+    assert 'id="rq-src-1"' in sources and "<mark>" in sources
+    assert "03-strategies-and-tasks.ko.md" in sources
+    # a follow-up keeps the history
+    history, _, _ = service.respond("What are the three strategies?", history)
+    assert len(history) == 4 and "rq-cite" in history[3]["content"]
+    assert app._history_pairs(history)[0][0] == "보고서가 제시한 3대 추진 전략은?"
+
+
+def test_empty_message_and_errors_do_not_crash(sample_pipeline: QAPipeline, tmp_path: Path) -> None:
+    service = app.ChatService(sample_pipeline.settings, sample_pipeline)
+    assert service.respond("  ", [])[0] == []
+    broken = app.ChatService(Settings.load({"index_dir": tmp_path / "none"}, env={}))
+    history, _, _ = broken.respond("질문", [])
+    assert "No index found" in history[1]["content"]
+
+
+def test_passages_and_answers_are_escaped() -> None:
+    text = 'Evil <script>alert(1)</script> <img src=x onerror="alert(2)"> end.'
+    chunk = Chunk("d#0", "d<b>", "<i>T</i>", "/x", text, 0, len(text), sentences=((0, len(text)),))
+    answer = Answer(f"{text} [1]", "en", (Citation(1, chunk, 0.9, ((0, len(text)),)),))
+    html_answer = app.render_answer_html(answer)
+    html_sources = app.render_sources_html(answer)
+    for rendered in (html_answer, html_sources):
+        assert "<script>" not in rendered and "<img" not in rendered
+        assert "&lt;script&gt;" in rendered
+    assert "<i>T</i>" not in html_sources and "d<b>" not in html_sources
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_launched_server_answers_through_gradio_client(sample_settings: Settings) -> None:
+    from gradio_client import Client
+
+    port = _free_port()
+    settings = sample_settings.replace(port=port)
+    demo = app.build_ui(settings)
+    demo.queue()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        history, sources, box = client.predict("보고서가 제시한 3대 추진 전략은?", [], api_name="/chat")
+        assert "산학연 협력 생태계 조성" in app.message_text(history[-1]["content"])
+        assert "rq-src-1" in sources
+    finally:
+        demo.close()
