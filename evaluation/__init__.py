@@ -1,0 +1,1 @@
+"""Evaluation: eval-set formats, metrics, the runner and its report."""
