@@ -16,6 +16,7 @@ import gradio as gr
 
 from answer.pipeline import QAPipeline
 from index.store import read_manifest
+from reportqa.cli import configure_logging
 from reportqa.errors import ReportQAError
 from reportqa.settings import Settings
 from reportqa.types import Answer, Citation
@@ -246,7 +247,7 @@ def serve(settings: Settings) -> None:
 
 def main() -> int:
     settings = Settings.load()
-    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.WARNING))
+    configure_logging(settings.log_level)
     try:
         serve(settings)
     except ReportQAError as exc:

@@ -20,6 +20,16 @@ from reportqa.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def configure_logging(level: str) -> None:
+    """Logging for an entry point (CLI or ``python app.py``); libraries only get loggers."""
+    logging.basicConfig(
+        level=getattr(logging, str(level).upper(), logging.WARNING),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # bm25s sets its own logger to DEBUG at import; keep it at our level.
+    logging.getLogger("bm25s").setLevel(max(logging.getLogger().level, logging.INFO))
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--index",
@@ -97,10 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = _settings(args)
-        logging.basicConfig(
-            level=getattr(logging, str(settings.log_level).upper(), logging.WARNING),
-            format="%(levelname)s %(name)s: %(message)s",
-        )
+        configure_logging(settings.log_level)
         handler = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "docs": cmd_docs}[
             args.command
         ]

@@ -84,7 +84,7 @@ def test_launched_server_answers_through_gradio_client(sample_settings: Settings
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        history, sources, box = client.predict("보고서가 제시한 3대 추진 전략은?", [], api_name="/chat")
+        history, sources, _box = client.predict("보고서가 제시한 3대 추진 전략은?", [], api_name="/chat")
         assert "산학연 협력 생태계 조성" in app.message_text(history[-1]["content"])
         assert "rq-src-1" in sources
     finally:
