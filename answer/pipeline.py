@@ -14,7 +14,7 @@ from answer.citations import claims_by_marker, renumber_citations, support_spans
 from answer.extractive import ExtractiveGenerator, term_coverage
 from answer.messages import message
 from answer.retrieval import QueryEncoder, make_retriever
-from index.embedders import make_embedder
+from index.embedders import embedder_from_settings
 from index.store import ReportIndex, open_index
 from ingest.korean import content_terms
 from reportqa.errors import ConfigError, EmptyQuestionError
@@ -48,11 +48,7 @@ class QAPipeline:
             if self._ready:
                 return
             if self._embedder is None:
-                self._embedder = make_embedder(
-                    self.settings.embedder,
-                    self.settings.embed_threads,
-                    self.settings.embed_batch_size,
-                )
+                self._embedder = embedder_from_settings(self.settings)
             if self._index is None:
                 self._index = open_index(self.settings.resolved_index_dir, self._embedder.name)
             index, embedder = self._index, self._embedder

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from index.builder import build_index, passage_text
-from index.embedders import make_embedder
+from index.embedders import embedder_from_settings
 from index.keyword import KiwiBm25Index
 from index.store import ReportIndex, make_manifest, open_index, save_index
 from index.vector_store import FaissVectorStore
@@ -70,9 +70,7 @@ def ingest_paths(
     summary.skipped = list(report.skipped)
     summary.seconds["parse"] = time.perf_counter() - t0
 
-    embedder = embedder or make_embedder(
-        settings.embedder, settings.embed_threads, settings.embed_batch_size
-    )
+    embedder = embedder or embedder_from_settings(settings)
     config = chunker_config(settings)
     base: ReportIndex | None = None
     if not rebuild:

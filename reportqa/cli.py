@@ -22,12 +22,11 @@ log = logging.getLogger(__name__)
 
 def configure_logging(level: str) -> None:
     """Logging for an entry point (CLI or ``python app.py``); libraries only get loggers."""
-    logging.basicConfig(
-        level=getattr(logging, str(level).upper(), logging.WARNING),
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    # bm25s sets its own logger to DEBUG at import; keep it at our level.
-    logging.getLogger("bm25s").setLevel(max(logging.getLogger().level, logging.INFO))
+    numeric = getattr(logging, str(level).upper(), logging.WARNING)
+    logging.basicConfig(level=numeric, format="%(levelname)s %(name)s: %(message)s")
+    # Some libraries (bm25s) set their own loggers to DEBUG on import; filter at the handler.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(numeric)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -73,9 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
 
-    p = sub.add_parser("serve", help="serve the chat UI on HOST:PORT")
+    p = sub.add_parser(
+        "serve", help="serve the chat UI (/), the widget (/widget) and the HTTP API (/api/v1, /v1)"
+    )
     p.add_argument("--host", default=None, help="default 127.0.0.1 (REPORTQA_HOST)")
     p.add_argument("--port", type=int, default=None, help="default 7860 (REPORTQA_PORT)")
+    p.add_argument(
+        "--cors-origins",
+        default=None,
+        help="origins whose pages may call the API, comma-separated (REPORTQA_CORS_ORIGINS)",
+    )
+    p.add_argument(
+        "--frame-ancestors",
+        default=None,
+        help="origins whose pages may embed the widget, comma-separated (REPORTQA_FRAME_ANCESTORS)",
+    )
     p.add_argument(
         "--corpus",
         dest="corpus_dir",
@@ -84,6 +95,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder ingested when the index does not exist yet (default: the bundled sample)",
     )
     _common(p)
+
+    p = sub.add_parser("eval", help="score retrieval and answers on an eval set (JSONL or SQuAD/KorQuAD JSON)")
+    p.add_argument("eval_set", nargs="?", type=Path, help="eval set file (default: data/eval/sample.jsonl)")
+    p.add_argument("--out", type=Path, default=Path("eval-results"), help="folder for the JSON and Markdown results")
+    p.add_argument("--mode", dest="retrieval_mode", choices=["bm25", "dense", "hybrid"], default=None)
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--retrieval-only", action="store_true", help="skip answer metrics")
+    p.add_argument("--name", default=None, help="run name (file stem); default: set-mode-time")
+    p.add_argument("--compare", nargs=2, type=Path, metavar=("A.json", "B.json"), help="print two results side by side")
+    _common(p)
+
+    p = sub.add_parser("feedback", help="export user feedback (👍/👎) as eval-set JSONL")
+    fb = p.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
+    f = fb.add_parser("export", help="write feedback as eval-set JSONL (default: disliked answers)")
+    f.add_argument("--out", "-o", type=Path, default=None, help="output file (default: stdout)")
+    f.add_argument(
+        "--rating", choices=["down", "up", "all"], default="down", help="which answers (default: down)"
+    )
+    f.add_argument(
+        "--db", type=Path, default=None, help="feedback database (default: $REPORTQA_HOME/feedback.sqlite3)"
+    )
+    _common(f)
 
     p = sub.add_parser("docs", help="list or remove indexed documents")
     docs = p.add_subparsers(dest="docs_command", required=True, metavar="ACTION")
@@ -108,9 +142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args)
         configure_logging(settings.log_level)
-        handler = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "docs": cmd_docs}[
-            args.command
-        ]
+        handler = {
+            "ingest": cmd_ingest,
+            "ask": cmd_ask,
+            "serve": cmd_serve,
+            "docs": cmd_docs,
+            "eval": cmd_eval,
+            "feedback": cmd_feedback,
+        }[args.command]
         return handler(args, settings)
     except ReportQAError as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
@@ -196,6 +235,58 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import app
 
     app.serve(settings)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evaluation.report import compare_table, load_result
+
+    if args.compare:
+        a, b = (load_result(p) for p in args.compare)
+        print(compare_table(a, b, a.get("name", "A"), b.get("name", "B")))
+        return 0
+    from tqdm import tqdm
+
+    from evaluation.run import run_eval_set, summary_table
+    from reportqa.settings import REPO_ROOT
+
+    if args.top_k is not None:
+        settings = settings.replace(top_k=args.top_k)
+    eval_set = args.eval_set or REPO_ROOT / "data" / "eval" / "sample.jsonl"
+    bar = tqdm(desc="eval", unit="q", disable=not sys.stderr.isatty(), leave=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        result, json_path, md_path = run_eval_set(
+            eval_set, settings, args.out, answers=not args.retrieval_only, limit=args.limit, name=args.name, progress=progress
+        )
+    finally:
+        bar.close()
+    print(summary_table(result))
+    print(f"\nWrote {json_path} and {md_path}")
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from server.feedback import FeedbackStore, export_eval_jsonl
+
+    db = args.db or settings.feedback_db
+    if not db.exists():
+        print(f"reportqa: no feedback yet ({db} does not exist)", file=sys.stderr)
+        return 1
+    store = FeedbackStore(db)
+    if args.out is None:
+        count = export_eval_jsonl(store, sys.stdout, args.rating)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.out, "w", encoding="utf-8") as fh:
+            count = export_eval_jsonl(store, fh, args.rating)
+    where = args.out or "stdout"
+    print(f"Exported {count} {args.rating} feedback case(s) from {db} to {where}", file=sys.stderr)
     return 0
 
 

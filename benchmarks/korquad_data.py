@@ -1,0 +1,55 @@
+"""KorQuAD 1.0 dev as a retrieval corpus: 140 articles as Documents, questions as eval items."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+from reportqa.types import Document
+
+DEFAULT_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "korquad" / "KorQuAD_v1.0_dev.json"
+
+
+def load_articles(path: Path = DEFAULT_PATH) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return list(json.load(fh)["data"])
+
+
+def article_documents(articles: list[dict]) -> list[Document]:
+    """One Document per article: its paragraphs, one per line, in order."""
+    docs = []
+    for art in articles:
+        text = "\n".join(p["context"].strip() for p in art["paragraphs"])
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        docs.append(
+            Document(
+                id=art["title"],
+                title=art["title"],
+                source=f"korquad:{art['title']}",
+                text=text,
+                meta={"format": "korquad", "content_hash": digest},
+            )
+        )
+    return docs
+
+
+def sample_questions(articles: list[dict], n: int = 1000, seed: int = 13) -> list[dict]:
+    """``n`` questions drawn with a fixed seed, each with its article title and gold answers."""
+    qas = [
+        {
+            "id": qa["id"],
+            "question": qa["question"],
+            "language": "ko",
+            "answers": sorted({a["text"] for a in qa["answers"]}),
+            "evidence": [],
+            "answerable": True,
+            "doc_id": art["title"],
+        }
+        for art in articles
+        for para in art["paragraphs"]
+        for qa in para["qas"]
+    ]
+    rng = random.Random(seed)
+    return rng.sample(qas, min(n, len(qas)))
