@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.loaders import HEAD_BYTES, pick_loader
+from ingest.loaders import HEAD_BYTES, make_loaders, pick_loader
+from ingest.safety import Limits, ParseTimeout, time_limit
 from reportqa.errors import IngestError
 from reportqa.settings import Settings
 from reportqa.types import Document
@@ -17,10 +18,27 @@ from reportqa.types import Document
 logger = logging.getLogger(__name__)
 
 _MB = 1024 * 1024
+SUPPORTED = "PDF, HWP, HWPX, DOCX, HTML, Markdown and plain text"
 UNSUPPORTED = (
-    "binary or unsupported file type; supported are PDF, HTML, Markdown and plain text — "
-    "convert it (e.g. export HWP/DOCX to PDF) and ingest again"
+    f"binary or unsupported file type; supported are {SUPPORTED} — "
+    "convert it (e.g. export it as PDF) and ingest again"
 )
+# Extensions whose content was not found where the name promised it.
+_NAMED = {".pdf": "PDF", ".hwp": "HWP", ".hwpx": "HWPX", ".docx": "DOCX"}
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def unsupported_reason(path: Path, head: bytes) -> str:
+    """Why no loader took the file, as specific as the name and first bytes allow."""
+    named = _NAMED.get(path.suffix.lower())
+    if named is not None:
+        return (
+            f"named {path.suffix} but the content is not a {named} file (wrong extension, or a "
+            "truncated or corrupt download); check the file and ingest again"
+        )
+    if head.startswith(_ZIP_MAGIC):
+        return f"a ZIP archive that is neither DOCX nor HWPX; unpack it and ingest its files ({SUPPORTED})"
+    return UNSUPPORTED
 
 
 @dataclass(frozen=True)
@@ -87,11 +105,19 @@ def load_file(path: Path, settings: Settings) -> Document:
             head = fh.read(HEAD_BYTES)
     except OSError as exc:
         raise IngestError(path, _os_reason(exc)) from exc
-    loader = pick_loader(path, head)
+    limits = Limits.from_settings(settings)
+    loader = pick_loader(path, head, make_loaders(limits))
     if loader is None:
-        raise IngestError(path, UNSUPPORTED)
+        raise IngestError(path, unsupported_reason(path, head))
     try:
-        doc = loader.load(path)
+        with time_limit(limits.time_budget_s):
+            doc = loader.load(path)
+    except ParseTimeout as exc:
+        raise IngestError(path, limits.timeout_reason()) from exc
+    except MemoryError as exc:
+        raise IngestError(
+            path, "ran out of memory while reading it (pathological file?); skipped"
+        ) from exc
     except IngestError as exc:
         if exc.path != str(path):
             raise IngestError(path, exc.reason) from exc

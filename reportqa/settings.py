@@ -53,6 +53,11 @@ class Settings:
     max_unpacked_mb: float = 200.0
     max_compression_ratio: float = 200.0
     parse_timeout_s: float = 120.0
+    # Per-document limits against hostile or broken files (ZIP/HWP/PDF decompression bombs,
+    # pathological pages): bytes unpacked in total, ZIP member compression ratio, parse time.
+    max_unpacked_mb: float = 200.0
+    max_compression_ratio: float = 200.0
+    parse_timeout_s: float = 120.0
 
     retrieval_mode: str = "hybrid"
     top_k: int = 5
@@ -118,6 +123,9 @@ class Settings:
             )
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be greater than 0; got {self.max_file_mb}")
+        for name in ("max_unpacked_mb", "max_compression_ratio", "parse_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be greater than 0; got {getattr(self, name)}")
         for name in ("max_new_tokens", "connect_timeout_s", "generation_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0; got {getattr(self, name)}")

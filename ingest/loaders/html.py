@@ -3,7 +3,8 @@
 Dropped: script, style, noscript, nav, aside, form, template, svg, iframe and other non-content
 elements; elements that are ``hidden`` or ``aria-hidden``; page-level chrome (a ``header`` or
 ``footer`` outside article/main/section, or anything with role navigation/banner/contentinfo/
-search). Block elements become lines, ``h1``–``h6`` open sections with heading paths, and data
+search); lists of 3+ items that are (almost) all links — related headlines, "most read", link
+farms — wherever they sit. Block elements become lines, ``h1``–``h6`` open sections with heading paths, and data
 tables become ``table`` sections with one row per line (cells joined with " | ").
 """
 
@@ -142,6 +143,10 @@ class _Parser(HTMLParser):
         self._pre = 0
         self._table = 0
         self._cells: list[str] = []
+        # Open <ul>/<ol> lists: (segment, line count at the start, items as [text, link text]).
+        self._lists: list[tuple[Segment, int, list[list[int]]]] = []
+        self._links = 0
+        self.link_lists_dropped = 0
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -204,6 +209,13 @@ class _Parser(HTMLParser):
             self._stack.append((tag, skipping))
         if skipping:
             return
+        if tag == "a":
+            self._links += 1
+        elif tag in ("ul", "ol") and not self._table:
+            self._flush()
+            self._lists.append((self.segments[-1], len(self.segments[-1].lines), []))
+        elif tag == "li" and self._lists:
+            self._lists[-1][2].append([0, 0])
         if tag == "title":
             self._title_buf = []
         elif tag in _HEADINGS and not self._table:
@@ -243,6 +255,11 @@ class _Parser(HTMLParser):
                 break
 
     def _close(self, tag: str) -> None:
+        if tag == "a" and self._links:
+            self._links -= 1
+        elif tag in ("ul", "ol") and self._lists and not self._table:
+            self._flush()
+            self._close_list()
         if tag == "title" and self._title_buf is not None:
             self.title = clean_line("".join(self._title_buf)) or None
             self._title_buf = None
@@ -272,6 +289,12 @@ class _Parser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skipping:
             return
+        if self._lists and self._lists[-1][2]:
+            n = len(data.strip())
+            item = self._lists[-1][2][-1]
+            item[0] += n
+            if self._links:
+                item[1] += n
         if self._title_buf is not None:
             self._title_buf.append(data)
         elif self._heading is not None:
@@ -284,6 +307,15 @@ class _Parser(HTMLParser):
                 self._buf.append(piece)
         else:
             self._buf.append(data)
+
+    def _close_list(self) -> None:
+        """Drop a closed list made of links only (related headlines, link farms, menus)."""
+        segment, start, items = self._lists.pop()
+        texts = [item for item in items if item[0]]
+        link_only = sum(1 for total, linked in texts if linked >= 0.9 * total)
+        if len(texts) >= 3 and link_only >= 0.8 * len(texts) and segment is self.segments[-1]:
+            del segment.lines[start:]
+            self.link_lists_dropped += 1
 
     def close(self) -> None:
         super().close()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.boilerplate import strip_page_boilerplate
 from ingest.cleaning import clean_line, clean_lines, line_width, unwrap_lines
 from reportqa.errors import IngestError
 from reportqa.types import Document, Section
@@ -191,6 +192,56 @@ class HeadingPath:
         return tuple(text for _, text in self._stack)
 
 
+class OutlineBuilder:
+    """Segments for word-processor formats (HWP, HWPX, DOCX): body lines, headings, tables.
+
+    A heading opens a new section whose path ends with it; a table gets its own ``table``
+    section (one row per line) under the current path, and the text after it a new one.
+    """
+
+    def __init__(self) -> None:
+        self.headings = HeadingPath()
+        self.segments: list[Segment] = [Segment()]
+        self.tables = 0
+
+    def line(self, text: str) -> None:
+        if clean_line(text):
+            self.segments[-1].lines.append(text)
+
+    def heading(self, level: int, text: str) -> None:
+        text = clean_line(text)
+        if text:
+            self.segments.append(Segment([text], self.headings.push(level, text)))
+
+    def table(self, lines: Sequence[str]) -> None:
+        lines = [line for line in lines if clean_line(line)]
+        if not lines:
+            return
+        self.tables += 1
+        path = self.headings.path
+        self.segments.append(Segment(list(lines), path, table=True))
+        self.segments.append(Segment(heading_path=path))
+
+
+def table_rows(cells: Iterable[tuple[int, int, int, str]], max_span: int = 1000) -> list[str]:
+    """Rows of a table as lines, cells joined with " | ".
+
+    ``cells`` are ``(row, col, rowspan, text)``. A cell spanning several rows is repeated in each
+    of them, so every value keeps its label on its line; empty cells are left out.
+    """
+    grid: dict[int, dict[int, str]] = {}
+    for row, col, rowspan, text in cells:
+        for r in range(row, row + max(1, min(rowspan, max_span))):
+            grid.setdefault(r, {}).setdefault(col, text)
+    lines = []
+    for r in sorted(grid):
+        texts = [clean_line(t) for _, t in sorted(grid[r].items())]
+        texts = [t for t in texts if t]
+        if texts:
+            lines.append(" | ".join(texts))
+    return lines
+
+
 def choose_title(candidates: Sequence[str | None], text: str, path: Path) -> str:
     """The first usable candidate, else the text's first line (at most 80 chars), else the stem."""
     for candidate in candidates:
@@ -252,6 +303,10 @@ class TextLoader:
         """Read, decode and clean a text file into a one-section Document."""
         raw = path.read_bytes()
         decoded, encoding = decode_text(raw, path)
-        text, sections = assemble([Segment(text_lines(decoded))])
+        raw_lines = decoded.splitlines()
+        kept = strip_page_boilerplate(raw_lines)
+        text, sections = assemble([Segment(text_lines("\n".join(kept)))])
         meta = base_meta(raw, "text") | {"encoding": encoding}
+        if len(kept) < len(raw_lines):
+            meta["page_dump"] = True  # page chrome (menus, headline lists, tickers) was dropped
         return make_document(path, choose_title((), text, path), text, sections, meta)

@@ -73,7 +73,15 @@ def make_pdf(
 
 
 def test_every_loader_satisfies_the_protocol() -> None:
-    assert [loader.name for loader in LOADERS] == ["pdf", "markdown", "html", "text"]
+    assert [loader.name for loader in LOADERS] == [
+        "pdf",
+        "hwp",
+        "hwpx",
+        "docx",
+        "markdown",
+        "html",
+        "text",
+    ]
     assert all(isinstance(loader, Loader) for loader in LOADERS)
 
 
@@ -95,7 +103,23 @@ def test_every_loader_satisfies_the_protocol() -> None:
         ("data.csv", b"a,b\n1,2\n", "text"),
         ("utf16.txt", "\ufeff한국어".encode("utf-16-le"), "text"),
         ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None),
-        ("doc.hwp", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", None),
+        ("doc.hwp", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "hwp"),
+        (
+            "renamed.bin",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + b"HWP Document File",
+            "hwp",
+        ),
+        ("legacy.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "hwp"),  # refused on load
+        ("old.hwp", b"HWP Document File V3.00 \x1a\x01\x02\x03\x04\x05", "hwp"),
+        ("a.hwpx", b"PK\x03\x04\x14\x00\x00\x00\x00\x00mimetypeapplication/hwp+zip", "hwpx"),
+        (
+            "hwpx-named.zip",
+            b"PK\x03\x04\x14\x00\x00\x00\x00\x00mimetypeapplication/hwp+zip",
+            "hwpx",
+        ),
+        ("b.docx", b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", "docx"),
+        ("word-named.zip", b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "docx"),
+        ("plain.zip", b"PK\x03\x04\x14\x00\x00\x00data.csv", None),
         ("random.pdf", random.Random(1).randbytes(4096), None),
         ("random.txt", random.Random(2).randbytes(4096), None),
         ("controls.txt", bytes([1, 2, 3, 4, 5, 6, 7, 8]) * 10 + b"text" * 10, None),

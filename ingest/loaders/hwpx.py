@@ -1,0 +1,280 @@
+"""HWPX loader (OWPML: a ZIP of XML parts, Hangul 2010 and later; KS X 6101).
+
+The archive is opened through :class:`ingest.safety.SafeZip` (member count, size and ratio caps)
+and every XML part is parsed with ``defusedxml`` (no entities, no external references).
+
+Read: ``Contents/section*.xml`` in order. Paragraphs (``hp:p``) become lines; paragraphs whose
+paragraph shape (``hh:paraPr`` in ``Contents/header.xml``) has an outline heading
+(``hh:heading type="OUTLINE" level="n"``) open sections with a heading path; tables
+(``hp:tbl``) become ``table`` sections, one row per line, cells joined with " | " (one-cell
+tables are text boxes and read as paragraphs); footnotes and endnotes follow their paragraph;
+text boxes in drawing objects follow their paragraph; headers and footers are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.cleaning import clean_line
+from ingest.loaders.text import (
+    OutlineBuilder,
+    assemble,
+    base_meta,
+    choose_title,
+    make_document,
+    table_rows,
+)
+from ingest.safety import DEFAULT_LIMITS, Deadline, Limits, SafeZip, parse_xml
+from reportqa.errors import IngestError
+from reportqa.types import Document
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+ZIP_MAGIC = b"PK\x03\x04"
+HWPX_MIMETYPE = b"application/hwp+zip"
+HWPX_SUFFIXES = frozenset({".hwpx"})
+
+_SECTION = re.compile(r"^Contents/section(\d+)\.xml$", re.IGNORECASE)
+_NOTES = frozenset({"footNote", "endNote"})
+_DROPPED = frozenset(
+    {
+        "header",
+        "footer",
+        "hiddenComment",
+        "secPr",
+        "colPr",
+        "pageNum",
+        "fieldBegin",
+        "fieldEnd",
+        "equation",
+        "script",
+    }
+)
+_TEXT_CHARS = {"tab": "\t", "lineBreak": " ", "nbSpace": " ", "fwSpace": " ", "hyphen": "-"}
+_HEADING_MAX_CHARS = 80
+
+
+def local(tag: str) -> str:
+    """An element's tag without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(el: Element, name: str) -> list[Element]:
+    return [c for c in el if local(c.tag) == name]
+
+
+def _find(el: Element, name: str) -> Element | None:
+    for c in el.iter():
+        if local(c.tag) == name:
+            return c
+    return None
+
+
+def _int(el: Element | None, attr: str, default: int = 0) -> int:
+    if el is None:
+        return default
+    try:
+        return int(el.get(attr, default))
+    except ValueError:
+        return default
+
+
+def outline_levels(header: Element | None) -> dict[str, int]:
+    """``paraPr`` id → outline level (1 = top) for shapes with an OUTLINE heading."""
+    levels: dict[str, int] = {}
+    if header is None:
+        return levels
+    for el in header.iter():
+        if local(el.tag) != "paraPr":
+            continue
+        heading = next((c for c in el if local(c.tag) == "heading"), None)
+        if heading is not None and heading.get("type", "").upper() == "OUTLINE":
+            levels[el.get("id", "")] = _int(heading, "level") + 1
+    return levels
+
+
+def _t_text(t: Element) -> str:
+    parts = [t.text or ""]
+    for c in t:
+        parts.append(_TEXT_CHARS.get(local(c.tag), ""))
+        parts.append(c.tail or "")
+    return "".join(parts)
+
+
+class _Reader:
+    def __init__(self, outline: dict[str, int], deadline: Deadline) -> None:
+        self.outline = outline
+        self.deadline = deadline
+        self.out = OutlineBuilder()
+        self.notes = 0
+
+    def pieces(self, p: Element) -> list[str | Element]:
+        """A paragraph's text runs and its objects (tables, notes, drawings) in order."""
+        out: list[str | Element] = []
+        for run in p:
+            if local(run.tag) != "run":
+                continue
+            for item in run:
+                name = local(item.tag)
+                if name == "t":
+                    out.append(_t_text(item))
+                elif name == "ctrl":
+                    out.extend(c for c in item if local(c.tag) in _NOTES)
+                elif name not in _DROPPED:
+                    out.append(item)  # tbl, pic, rect, container, drawing objects...
+        return out
+
+    def flat_text(self, paras: list[Element]) -> str:
+        parts: list[str] = []
+        for p in paras:
+            for piece in self.pieces(p):
+                if isinstance(piece, str):
+                    parts.append(piece)
+                else:
+                    parts.append(" " + self.flat_text(_object_paragraphs(piece)) + " ")
+            parts.append(" ")
+        return clean_line("".join(parts))
+
+    def read_paragraphs(self, paras: list[Element]) -> None:
+        for p in paras:
+            self.deadline.check()
+            self.read_paragraph(p)
+
+    def read_paragraph(self, p: Element) -> None:
+        pieces = self.pieces(p)
+        objects = [x for x in pieces if not isinstance(x, str)]
+        level = self.outline.get(p.get("paraPrIDRef", ""))
+        if level is not None and all(local(x.tag) in _NOTES for x in objects):
+            text = clean_line("".join(x for x in pieces if isinstance(x, str)))
+            if text and len(text) <= _HEADING_MAX_CHARS:
+                self.out.heading(level, text)
+                for note in objects:
+                    self._note(note)
+                return
+        buf: list[str] = []
+        after: list[Element] = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                buf.append(piece)
+            elif local(piece.tag) == "tbl":
+                self.out.line("".join(buf))
+                buf = []
+                self._table(piece)
+            else:
+                after.append(piece)
+        self.out.line("".join(buf))
+        for obj in after:
+            if local(obj.tag) in _NOTES:
+                self._note(obj)
+            else:
+                self.read_paragraphs(_object_paragraphs(obj))
+
+    def _note(self, note: Element) -> None:
+        text = self.flat_text(_paragraphs_in(note))
+        if text:
+            self.notes += 1
+            self.out.line(text)
+
+    def _table(self, tbl: Element) -> None:
+        cells = [tc for tr in _children(tbl, "tr") for tc in _children(tr, "tc")]
+        caption = next((c for c in tbl if local(c.tag) == "caption"), None)
+        caption_paras = _paragraphs_in(caption) if caption is not None else []
+        if len(cells) <= 1:
+            self.read_paragraphs(caption_paras + [p for tc in cells for p in _paragraphs_in(tc)])
+            return
+        entries = []
+        for index, tc in enumerate(cells):
+            addr = next((c for c in tc if local(c.tag) == "cellAddr"), None)
+            span = next((c for c in tc if local(c.tag) == "cellSpan"), None)
+            row = _int(addr, "rowAddr", index)
+            col = _int(addr, "colAddr", 0)
+            entries.append((row, col, _int(span, "rowSpan", 1), self.flat_text(_paragraphs_in(tc))))
+        cap = self.flat_text(caption_paras)
+        self.out.table(([cap] if cap else []) + table_rows(entries))
+
+
+def _object_paragraphs(obj: Element) -> list[Element]:
+    """All paragraphs of an object in reading order: a table's caption and cells, or a note's
+    or text box's sub-list."""
+    if local(obj.tag) != "tbl":
+        return _paragraphs_in(obj)
+    caption = next((c for c in obj if local(c.tag) == "caption"), None)
+    paras = _paragraphs_in(caption) if caption is not None else []
+    for tr in _children(obj, "tr"):
+        for tc in _children(tr, "tc"):
+            paras.extend(_paragraphs_in(tc))
+    return paras
+
+
+def _paragraphs_in(el: Element) -> list[Element]:
+    """The paragraphs directly inside an object's sub-lists (not those of nested objects)."""
+    found: list[Element] = []
+    for c in el:
+        name = local(c.tag)
+        if name == "p":
+            found.append(c)
+        elif name not in ("tbl", "tr"):
+            found.extend(_paragraphs_in(c))
+    return found
+
+
+class HwpxLoader:
+    """HWPX documents: a ZIP whose ``mimetype`` member says ``application/hwp+zip``."""
+
+    name: str = "hwpx"
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """A ZIP with the HWPX mimetype up front, or any ZIP named ``.hwpx``."""
+        if not head.startswith(ZIP_MAGIC):
+            return False
+        return HWPX_MIMETYPE in head[:256] or path.suffix.lower() in HWPX_SUFFIXES
+
+    def load(self, path: Path) -> Document:
+        """Read sections in order with heading paths, tables and notes."""
+        raw = path.read_bytes()
+        deadline = Deadline(self.limits.time_budget_s)
+        with SafeZip(path, self.limits, "HWPX file") as archive:
+            if archive.has("mimetype") and archive.read("mimetype").strip() != HWPX_MIMETYPE:
+                raise IngestError(
+                    path, "a ZIP file, but not an HWPX document (its mimetype says otherwise)"
+                )
+            sections = sorted(
+                (int(m.group(1)), name) for name in archive.names if (m := _SECTION.match(name))
+            )
+            if not sections:
+                raise IngestError(
+                    path,
+                    "a ZIP file, but not a readable HWPX document (no Contents/section*.xml); "
+                    "save it again from Hangul, or export it as PDF",
+                )
+            header_name = next(
+                (n for n in archive.names if n.lower() == "contents/header.xml"), None
+            )
+            header = (
+                parse_xml(archive.read(header_name), path, header_name) if header_name else None
+            )
+            reader = _Reader(outline_levels(header), deadline)
+            for _, name in sections:
+                deadline.check()
+                root = parse_xml(archive.read(name), path, name)
+                reader.read_paragraphs([p for p in root if local(p.tag) == "p"])
+            title = _metadata_title(archive, path)
+        text, doc_sections = assemble(reader.out.segments)
+        meta = base_meta(raw, "hwpx") | {"tables": reader.out.tables, "notes": reader.notes}
+        return make_document(path, choose_title((title,), text, path), text, doc_sections, meta)
+
+
+def _metadata_title(archive: SafeZip, path: Path) -> str | None:
+    """``opf:title`` from ``Contents/content.hpf``, if present and not empty."""
+    name = next((n for n in archive.names if n.lower() == "contents/content.hpf"), None)
+    if name is None:
+        return None
+    root = parse_xml(archive.read(name), path, name)
+    title = _find(root, "title")
+    return clean_line(title.text or "") or None if title is not None else None
