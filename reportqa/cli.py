@@ -199,6 +199,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         f"Documents: {summary.documents} in the index ({len(summary.added)} added, {len(summary.changed)} changed, "
         f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed) · passages: {summary.chunks}"
     )
+    for line in ingest_table(summary):
+        print(line)
     if summary.skipped:
         print(f"Skipped {len(summary.skipped)} file(s):")
         for err in summary.skipped:
@@ -207,6 +209,29 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     parts = " · ".join(f"{k} {v:.2f}s" for k, v in secs.items() if k != "total")
     print(f"Time: {secs.get('total', 0):.2f}s ({parts})")
     return 0 if summary.documents or not summary.skipped else 1
+
+
+def ingest_table(summary: Any, max_unchanged: int = 20) -> list[str]:
+    """The per-document summary table of an ingest: status and document id, one row each.
+
+    Unchanged documents are listed while there are at most ``max_unchanged`` of them, else
+    counted in one row; skipped files get a row each (their reasons follow the table).
+    """
+    rows: list[tuple[str, str]] = []
+    for status in ("added", "changed", "removed"):
+        rows += [(status, doc_id) for doc_id in getattr(summary, status)]
+    unchanged = list(summary.unchanged)
+    if len(unchanged) <= max_unchanged:
+        rows += [("unchanged", doc_id) for doc_id in unchanged]
+    else:
+        rows.append(("unchanged", f"({len(unchanged)} documents)"))
+    rows += [("skipped", Path(err.path).name) for err in summary.skipped]
+    if not rows:
+        return []
+    width = max(len("status"), *(len(status) for status, _ in rows))
+    lines = [f"  {'status':<{width}}  document", f"  {'-' * width}  {'-' * 8}"]
+    lines += [f"  {status:<{width}}  {doc_id}" for status, doc_id in rows]
+    return lines
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
