@@ -22,3 +22,27 @@ def weighted_rrf(
         for rank, (row, _score) in enumerate(ranking, start=1):
             fused[row] = fused.get(row, 0.0) + weight / (k + rank)
     return sorted(fused.items(), key=lambda item: -item[1])
+
+
+def _minmax(values: Mapping[int, float]) -> dict[int, float]:
+    if not values:
+        return {}
+    lo, hi = min(values.values()), max(values.values())
+    span = hi - lo
+    return {row: ((v - lo) / span if span > 0 else 1.0) for row, v in values.items()}
+
+
+def score_fusion(
+    dense: Mapping[int, float], bm25: Mapping[int, float], bm25_weight: float = 0.5
+) -> list[tuple[int, float]]:
+    """Convex combination of min-max normalised scores over the union of candidates.
+
+    Rows missing from one mapping count as that retriever's minimum. Unlike RRF it keeps how
+    far apart the scores are, so a retriever that is very sure of its top passage can outvote
+    a flat ranking from the other.
+    """
+    rows = list(dict.fromkeys([*dense, *bm25]))
+    d = _minmax(dense)
+    b = _minmax(bm25)
+    fused = {r: bm25_weight * b.get(r, 0.0) + (1 - bm25_weight) * d.get(r, 0.0) for r in rows}
+    return sorted(fused.items(), key=lambda item: -item[1])

@@ -7,9 +7,11 @@ from threading import Lock
 
 import numpy as np
 
-from answer.fusion import weighted_rrf
+from answer.fusion import score_fusion, weighted_rrf
+from answer.rerank import CrossEncoderReranker, mmr_select
 from index.store import ReportIndex
-from reportqa.protocols import Embedder
+from reportqa.protocols import Embedder, Reranker, Retriever
+from reportqa.settings import Settings
 from reportqa.types import Hit
 
 
@@ -89,18 +91,24 @@ class HybridRetriever:
         bm25_weight: float = 1.0,
         rrf_k: int = 60,
         candidates: int = 30,
+        fusion: str = "rrf",
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
         self.weights = {"dense": dense_weight, "bm25": bm25_weight}
         self.rrf_k = rrf_k
         self.candidates = candidates
+        self.fusion = fusion
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         n = max(k, self.candidates)
         dense = self.dense.rank(question, n)
         bm25 = self.bm25.rank(question, n)
-        fused = weighted_rrf({"dense": dense, "bm25": bm25}, self.weights, self.rrf_k)[:k]
+        if self.fusion == "score":
+            share = self.weights["bm25"] / ((self.weights["bm25"] + self.weights["dense"]) or 1.0)
+            fused = score_fusion(dict(dense), dict(bm25), share)[:k]
+        else:
+            fused = weighted_rrf({"dense": dense, "bm25": bm25}, self.weights, self.rrf_k)[:k]
         dense_scores = dict(dense)
         bm25_scores = dict(bm25)
         index = self.dense.index
@@ -115,20 +123,60 @@ class HybridRetriever:
         return hits
 
 
-def make_retriever(
-    index: ReportIndex,
-    encode: QueryEncoder,
-    mode: str,
-    dense_weight: float = 1.0,
-    bm25_weight: float = 1.0,
-    rrf_k: int = 60,
-    candidates: int = 30,
-) -> DenseRetriever | Bm25Retriever | HybridRetriever:
-    """The retriever for ``mode`` (``dense``, ``bm25`` or ``hybrid``)."""
+class RerankingRetriever:
+    """Retrieves ``candidates`` passages with ``base`` and reorders them with ``reranker``."""
+
+    def __init__(self, base: Retriever, reranker: Reranker, candidates: int = 20) -> None:
+        self.base = base
+        self.reranker = reranker
+        self.candidates = candidates
+
+    def retrieve(self, question: str, k: int) -> list[Hit]:
+        hits = self.base.retrieve(question, max(k, self.candidates))
+        return self.reranker.rerank(question, hits)[:k]
+
+
+class MmrRetriever:
+    """Drops near-identical passages and, with ``lambda_ < 1``, trades relevance for novelty."""
+
+    def __init__(self, base: Retriever, index: ReportIndex, lambda_: float = 1.0, duplicate: float = 0.97) -> None:
+        self.base = base
+        self.index = index
+        self.lambda_ = lambda_
+        self.duplicate = duplicate
+        self._rows = {c.id: i for i, c in enumerate(index.chunks)}
+
+    def retrieve(self, question: str, k: int) -> list[Hit]:
+        hits = self.base.retrieve(question, k * 2)
+        if len(hits) <= 1:
+            return hits[:k]
+        vectors = np.vstack([self.index.vectors.reconstruct(self._rows[h.chunk.id]) for h in hits])
+        scores = [h.score for h in hits]
+        lo, hi = min(scores), max(scores)
+        relevance = [(s - lo) / (hi - lo) if hi > lo else 1.0 for s in scores]
+        return [hits[i] for i in mmr_select(relevance, vectors, k, self.lambda_, self.duplicate)]
+
+
+def make_retriever(index: ReportIndex, encode: QueryEncoder, settings: Settings) -> Retriever:
+    """The retrieval chain ``settings`` ask for: base mode, then reranker, then MMR."""
     dense = DenseRetriever(index, encode)
-    if mode == "dense":
-        return dense
-    bm25 = Bm25Retriever(index)
-    if mode == "bm25":
-        return bm25
-    return HybridRetriever(dense, bm25, dense_weight, bm25_weight, rrf_k, candidates)
+    retriever: Retriever
+    if settings.retrieval_mode == "dense":
+        retriever = dense
+    elif settings.retrieval_mode == "bm25":
+        retriever = Bm25Retriever(index)
+    else:
+        retriever = HybridRetriever(
+            dense,
+            Bm25Retriever(index),
+            settings.dense_weight,
+            settings.bm25_weight,
+            settings.rrf_k,
+            settings.candidates,
+            settings.fusion,
+        )
+    if settings.reranker:
+        retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)
+    if settings.mmr_lambda < 1.0 or settings.mmr_duplicate < 1.0:
+        retriever = MmrRetriever(retriever, index, settings.mmr_lambda, settings.mmr_duplicate)
+    return retriever

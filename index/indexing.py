@@ -16,6 +16,7 @@ from index.keyword import KiwiBm25Index
 from index.store import ReportIndex, make_manifest, open_index, save_index
 from index.vector_store import FaissVectorStore
 from ingest.chunking import ChunkerConfig
+from ingest.korean import add_user_words, load_user_dictionary
 from ingest.pipeline import load_documents
 from reportqa.errors import IndexMismatchError, IndexNotFoundError, IngestError
 from reportqa.protocols import Embedder
@@ -70,6 +71,8 @@ def ingest_paths(
     summary.skipped = list(report.skipped)
     summary.seconds["parse"] = time.perf_counter() - t0
 
+    user_terms = load_user_dictionary(settings.user_dict) if settings.user_dict else []
+    add_user_words(user_terms)
     embedder = embedder or embedder_from_settings(settings)
     config = chunker_config(settings)
     base: ReportIndex | None = None
@@ -113,6 +116,8 @@ def ingest_paths(
     merged = merge_indexes(base, keep_ids, built) if base is not None else built
     summary.seconds["index"] = summary.seconds.get("index", 0.0) + time.perf_counter() - t1
     t2 = time.perf_counter()
+    previous = base.manifest["keyword"].get("user_terms", []) if base is not None else []
+    merged.manifest["keyword"]["user_terms"] = sorted({tuple(t) for t in previous} | set(user_terms))
     save_index(merged, index_dir)
     summary.seconds["save"] = time.perf_counter() - t2
     summary.documents, summary.chunks = len(merged.documents), len(merged.chunks)
@@ -165,7 +170,9 @@ def remove_documents(settings: Settings, doc_ids: Sequence[str]) -> list[str]:
             _NoEmbedder(base.vectors.dim, base.embedder_name),
             ChunkerConfig(**base.manifest["chunker"]),
         )
-        save_index(merge_indexes(base, keep, empty), index_dir)
+        merged = merge_indexes(base, keep, empty)
+        merged.manifest["keyword"]["user_terms"] = base.manifest["keyword"].get("user_terms", [])
+        save_index(merged, index_dir)
     return removed
 
 

@@ -48,11 +48,8 @@ class Settings:
     chunk_overlap_tokens: int = 40
 
     max_file_mb: float = 50.0
-    # Per-document limits against hostile or broken files (ZIP/HWP/PDF decompression bombs,
-    # pathological pages): bytes unpacked in total, ZIP member compression ratio, parse time.
-    max_unpacked_mb: float = 200.0
-    max_compression_ratio: float = 200.0
-    parse_timeout_s: float = 120.0
+    # Extra Korean terms for Kiwi (BM25 and answer scoring): one a line, optionally "term<TAB>NNG".
+    user_dict: Path | None = None
     # Per-document limits against hostile or broken files (ZIP/HWP/PDF decompression bombs,
     # pathological pages): bytes unpacked in total, ZIP member compression ratio, parse time.
     max_unpacked_mb: float = 200.0
@@ -63,6 +60,11 @@ class Settings:
     top_k: int = 5
     candidates: int = 30
     rrf_k: int = 60
+    fusion: str = "rrf"  # rrf (weighted reciprocal rank) | score (normalised score combination)
+    reranker: str = ""  # cross-encoder model id or local folder; "" → no reranking
+    rerank_candidates: int = 20
+    mmr_lambda: float = 1.0  # 1 → pure relevance order; lower trades relevance for novelty
+    mmr_duplicate: float = 0.97  # drop a passage this similar (cosine) to a better one
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     # Relevance gate, calibrated on the sample corpus (data/eval/sample.jsonl plus 22 off-topic
@@ -107,6 +109,10 @@ class Settings:
     allow_uploads: bool = False  # open Gradio's upload and file endpoints (closed by default)
 
     def __post_init__(self) -> None:
+        if self.fusion not in ("rrf", "score"):
+            raise ConfigError(f"fusion must be rrf or score; got {self.fusion!r}")
+        if not 0.0 <= self.mmr_lambda <= 1.0:
+            raise ConfigError(f"mmr_lambda must be between 0 and 1; got {self.mmr_lambda}")
         if self.retrieval_mode not in RETRIEVAL_MODES:
             raise ConfigError(
                 f"retrieval_mode must be one of {', '.join(RETRIEVAL_MODES)}; "
@@ -123,9 +129,6 @@ class Settings:
             )
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be greater than 0; got {self.max_file_mb}")
-        for name in ("max_unpacked_mb", "max_compression_ratio", "parse_timeout_s"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be greater than 0; got {getattr(self, name)}")
         for name in ("max_new_tokens", "connect_timeout_s", "generation_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0; got {getattr(self, name)}")

@@ -39,3 +39,21 @@ def test_bad_values_name_the_variable() -> None:
 )
 def test_detect_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+def test_user_dictionary_file_joins_spaced_terms(tmp_path: Path) -> None:
+    from ingest.korean import add_user_words, content_terms, load_user_dictionary
+
+    path = tmp_path / "dict.txt"
+    path.write_text("# 도메인 용어\n리튬 인산철\t NNG\n나트륨이온전지\n", encoding="utf-8")
+    entries = load_user_dictionary(path)
+    assert entries == [("리튬인산철", "NNG"), ("나트륨이온전지", "NNP")]
+    add_user_words(entries)
+    assert "리튬인산철" in content_terms("리튬 인산철 배터리와 나트륨이온전지")
+    assert "나트륨이온전지" in content_terms("리튬 인산철 배터리와 나트륨이온전지")
+    # the built-in domain terms: 이차전지 and 사용 후 배터리 stay whole
+    assert content_terms("사용 후 배터리와 이차전지") == ("사용후배터리", "이차전지")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("단어\tnoun\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad.txt:1: bad part-of-speech tag"):
+        load_user_dictionary(bad)

