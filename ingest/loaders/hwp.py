@@ -335,6 +335,12 @@ class HwpLoader:
         except Exception as exc:  # olefile raises OSError and others on broken containers
             raise _corrupt(path, f"not a valid OLE compound file: {exc}") from exc
         with ole:
+            if ole.exists("EncryptedPackage"):
+                raise IngestError(
+                    path,
+                    "a password-protected Office document (DOCX/XLSX/PPTX encrypted inside an OLE "
+                    "container); remove the password and ingest again",
+                )
             if not ole.exists("FileHeader"):
                 raise IngestError(
                     path,

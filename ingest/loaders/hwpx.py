@@ -244,6 +244,14 @@ class HwpxLoader:
                 raise IngestError(
                     path, "a ZIP file, but not an HWPX document (its mimetype says otherwise)"
                 )
+            if archive.has("META-INF/manifest.xml") and (
+                b"encryption-data" in archive.read("META-INF/manifest.xml")
+            ):
+                raise IngestError(
+                    path,
+                    "the HWPX document is password-protected (its sections are encrypted); "
+                    "remove the password in Hangul and ingest again",
+                )
             sections = sorted(
                 (int(m.group(1)), name) for name in archive.names if (m := _SECTION.match(name))
             )

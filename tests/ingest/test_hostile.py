@@ -286,3 +286,17 @@ def test_limits_are_settings() -> None:
 
     with pytest.raises(ConfigError, match="parse_timeout_s must be greater than 0"):
         Settings.load({"parse_timeout_s": 0}, env={})
+
+
+def test_password_protected_hwpx_is_refused(tmp_path: Path, docs) -> None:  # type: ignore[no-untyped-def]
+    path = docs.report_hwpx(tmp_path / "locked.hwpx")
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr(
+            "META-INF/manifest.xml",
+            '<odf:manifest xmlns:odf="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<odf:file-entry odf:full-path="Contents/section0.xml"><odf:encryption-data '
+            'odf:checksum-type="SHA1"/></odf:file-entry></odf:manifest>',
+        )
+    with pytest.raises(IngestError) as err:
+        HwpxLoader().load(path)
+    assert "password-protected" in err.value.reason
