@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,browser]'
 	touch $(STAMP)
 
 run: setup
@@ -31,10 +31,17 @@ system-deps:
 	   (apt-get update -q >/dev/null && apt-get install -y -q fonts-nanum >/dev/null)) || \
 	  echo "note: could not install fonts-nanum; Korean PDF tests will skip"; \
 	else echo "note: not root; Korean PDF tests skip unless fonts-nanum is installed"; fi
+	@# Debian's chromium for the browser tests (Playwright drives it; no browser is downloaded).
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) || \
+	  echo "note: could not install chromium; browser tests will skip"; \
+	else echo "note: not root; browser tests skip unless /usr/bin/chromium is installed"; fi
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy reportqa ingest index answer evaluation app.py
+	$(VENV)/bin/mypy reportqa ingest index answer evaluation server app.py
 
 test: setup system-deps lint
 	$(VENV)/bin/pytest

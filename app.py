@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
 
 from answer.pipeline import QAPipeline
 from index.store import read_manifest
@@ -20,6 +21,7 @@ from reportqa.cli import configure_logging
 from reportqa.errors import ReportQAError
 from reportqa.settings import Settings
 from reportqa.types import Answer, Citation
+from server.feedback import FeedbackStore, Rating, RecentAnswers, answer_settings
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,15 @@ def render_sources_html(answer: Answer | None) -> str:
     return "".join(cards)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` shown literally inside Markdown: HTML-escaped and Markdown syntax backslashed
+    (a document titled ``# <img onerror=…>`` or ``[x](javascript:…)`` stays plain text)."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text))
+
+
 def corpus_note(settings: Settings) -> str:
     """Which index is loaded, read from its manifest only (no model, no vectors)."""
     index_dir = settings.resolved_index_dir
@@ -122,16 +133,25 @@ def corpus_note(settings: Settings) -> str:
     more = " …" if len(docs) > 4 else ""
     return (
         f"**Index** `{index_dir}` · {len(docs)} documents · {manifest.get('chunk_count', 0)} passages · "
-        f"embedder `{manifest.get('embedder', {}).get('name')}`  \n{html.escape(titles)}{more}"
+        f"embedder `{manifest.get('embedder', {}).get('name')}`  \n{markdown_text(titles)}{more}"
     )
 
 
 class ChatService:
     """The UI's functions, bound to one lazily loaded pipeline."""
 
-    def __init__(self, settings: Settings, pipeline: QAPipeline | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pipeline: QAPipeline | None = None,
+        feedback: FeedbackStore | None = None,
+        recent: RecentAnswers | None = None,
+    ) -> None:
         self.settings = settings
         self.pipeline = pipeline or QAPipeline(settings)
+        self.feedback_store = feedback or FeedbackStore(settings.feedback_db)
+        self.recent = recent or RecentAnswers()
+
 
     def respond(
         self, message: str, history: list[dict[str, Any]] | None
@@ -150,11 +170,55 @@ class ChatService:
                 {"role": "assistant", "content": html.escape(str(exc))},
             ]
             return history, render_sources_html(None), ""
+        reply = render_answer_html(answer)
+        self.remember(message, answer, reply)
         history += [
             {"role": "user", "content": html.escape(message)},
-            {"role": "assistant", "content": render_answer_html(answer)},
+            {"role": "assistant", "content": reply},
         ]
         return history, render_sources_html(answer), ""
+
+    def remember(self, question: str, answer: Answer, reply: str) -> None:
+        """Keep a given answer so a later 👍/👎 on its chat message is stored with it."""
+        settings = answer_settings(self.settings)
+        self.recent.remember(question, answer, settings, channel="ui", text_key=reply)
+
+    def feedback(
+        self, history: list[dict[str, Any]] | None, comment: str, data: gr.LikeData
+    ) -> tuple[str, str]:
+        """A 👍/👎 on a chat answer (with the comment box's text): stored; returns the cleared
+        comment box and a thank-you note."""
+        history = list(history or [])
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        rating: Rating
+        if data.liked in (True, "Like"):
+            rating = "up"
+        elif data.liked in (False, "Dislike"):
+            rating = "down"
+        else:  # a click that takes the rating back: the table is append-only, keep the first
+            return comment, ""
+        if not 0 <= index < len(history) or history[index].get("role") != "assistant":
+            return comment, ""
+        reply = message_text(history[index].get("content"))
+        record = self.recent.find_by_text(reply)
+        try:
+            if record is not None:
+                self.feedback_store.add_for(record, rating, comment or "", channel="ui")
+            else:  # answered before a restart: store what the chat shows
+                pairs = _history_pairs(history[: index + 1])
+                question, shown = pairs[-1] if pairs else ("", reply)
+                self.feedback_store.add(
+                    rating=rating,
+                    question=question,
+                    answer={"answer": shown},
+                    settings=answer_settings(self.settings),
+                    channel="ui",
+                    comment=comment or "",
+                    source="client",
+                )
+        except ReportQAError as exc:
+            return comment, html.escape(str(exc))
+        return "", "의견 감사합니다 · Thank you for the feedback."
 
 
 def message_text(content: Any) -> str:
@@ -194,7 +258,7 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                     height=480,
                     elem_id="rq-chat",
                     sanitize_html=True,
-                    feedback_options=None,
+                    feedback_options=("Like", "Dislike"),
                 )
                 with gr.Row():
                     box = gr.Textbox(
@@ -207,12 +271,24 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                     send = gr.Button("보내기 · Send", variant="primary", scale=1, elem_id="rq-send")
                 gr.Examples(EXAMPLES, inputs=box, label="예시 질문 · Example questions")
                 clear = gr.Button("대화 지우기 · Clear", size="sm")
+                comment = gr.Textbox(
+                    placeholder="답변에 대한 의견 (선택): 👍/👎를 누르면 함께 저장됩니다 · "
+                    "Optional comment, saved with your 👍/👎",
+                    show_label=False,
+                    max_lines=2,
+                    max_length=1000,
+                    elem_id="rq-feedback-comment",
+                )
+                feedback_note = gr.Markdown(elem_id="rq-feedback-note")
             with gr.Column(scale=2):
                 gr.Markdown("### 출처 · Sources")
                 sources = gr.HTML(render_sources_html(None), elem_id="rq-sources")
         box.submit(service.respond, [box, chatbot], [chatbot, sources, box], api_name="chat")
         send.click(
             service.respond, [box, chatbot], [chatbot, sources, box], api_visibility="private"
+        )
+        chatbot.like(
+            service.feedback, [chatbot, comment], [comment, feedback_note], api_visibility="private"
         )
         clear.click(
             lambda: ([], render_sources_html(None), ""),
@@ -223,8 +299,44 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
     return demo
 
 
+def create_server_app(
+    settings: Settings,
+    pipeline: QAPipeline | None = None,
+    feedback: FeedbackStore | None = None,
+) -> FastAPI:
+    """The one HTTP app: the Gradio chat at ``/``, the widget at ``/widget``, the JSON API under
+    ``/api/v1`` and the OpenAI-compatible ``/v1``; one pipeline and one feedback store for all.
+
+    Cheap: no model or index is loaded here (``app.state.backend.warm_up()`` loads them).
+    """
+    from server.api import create_api
+
+    pipeline = pipeline or QAPipeline(settings)
+    feedback = feedback or FeedbackStore(settings.feedback_db)
+    recent = RecentAnswers()
+    api = create_api(settings, pipeline, feedback, recent)
+    demo = build_ui(settings, ChatService(settings, pipeline, feedback, recent))
+    demo.queue(default_concurrency_limit=4)
+    return gr.mount_gradio_app(
+        api,
+        demo,
+        path="/",
+        server_name=settings.host,
+        server_port=settings.port,
+        css=CSS,
+        js=JS,
+        footer_links=["api"],
+        allowed_paths=[],
+        max_file_size="10mb" if settings.allow_uploads else "1kb",
+    )
+
+
 def serve(settings: Settings) -> None:
-    """Build the index on first run, then serve the chat on ``settings.host:settings.port``."""
+    """Build the index on first run, then serve everything on ``settings.host:settings.port``."""
+    import threading
+
+    import uvicorn
+
     from index.indexing import ensure_index
 
     summary = ensure_index(settings)
@@ -234,14 +346,20 @@ def serve(settings: Settings) -> None:
             f"{summary.chunks} passages in {summary.seconds.get('total', 0):.1f}s",
             file=sys.stderr,
         )
-    demo = build_ui(settings)
-    demo.queue(default_concurrency_limit=4)
-    demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        css=CSS,
-        js=JS,
-        footer_links=["api"],
+    server_app = create_server_app(settings)
+    threading.Thread(target=server_app.state.backend.warm_up, daemon=True).start()
+    base = f"http://{settings.host}:{settings.port}"
+    print(
+        f"reportqa: chat {base}/ · widget {base}/widget · API {base}/api/v1 "
+        f"(schema {base}/api/v1/openapi.json) · OpenAI-compatible {base}/v1",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        server_app,
+        host=settings.host,
+        port=settings.port,
+        log_level=str(settings.log_level).lower(),
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -1,0 +1,472 @@
+"""Protection for the HTTP layer: API keys, a per-client rate limit, request size limits, CORS for
+the API, frame-ancestors/CSP for the pages, and Gradio's upload and file endpoints closed.
+
+Everything here is plain ASGI middleware or a FastAPI dependency, configured from ``Settings``.
+Every refusal is a JSON body ``{"error": {"type", "code", "message"}}`` (the OpenAI shape, so the
+same clients understand errors from ``/api/v1`` and ``/v1``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reportqa.errors import ConfigError
+from reportqa.settings import Settings
+
+API_KEY_HEADER = "X-API-Key"
+
+# Paths the API protection applies to (the JSON API, the OpenAI-compatible API, the widget's API).
+API_PREFIXES = ("/api/", "/v1/")
+WIDGET_API_PREFIX = "/widget/api/"
+# Gradio endpoints that run the chat: rate-limited like the API.
+GRADIO_RUN_PREFIXES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/")
+# Gradio endpoints that read or write files; closed unless ``allow_uploads``.
+GRADIO_FILE_PREFIXES = (
+    "/gradio_api/upload",
+    "/gradio_api/file=",
+    "/gradio_api/file/",
+    "/gradio_api/proxy=",
+    "/gradio_api/process_recording",
+    "/gradio_api/stream/",
+    "/gradio_api/vibe",
+    "/gradio_api/undo-vibe",
+    "/file=",
+)
+# Exempt from the rate limit: cheap, read-only, and what load balancers poll.
+RATE_EXEMPT = ("/api/v1/health", "/api/v1/openapi.json")
+
+_ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
+
+
+def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The one error shape of every JSON endpoint."""
+    kind = {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        403: "permission_error",
+        404: "not_found_error",
+        413: "invalid_request_error",
+        429: "rate_limit_error",
+    }.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    err: dict[str, Any] = {"type": kind, "code": code, "message": message}
+    err.update(extra)
+    return {"error": err}
+
+
+async def send_json(
+    send: Send, status: int, body: dict[str, Any], headers: Sequence[tuple[str, str]] = ()
+) -> None:
+    """Send a whole JSON response from ASGI middleware."""
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    raw = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(payload)).encode()),
+    ] + [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
+# --- configuration parsing ---------------------------------------------------------------------
+
+
+def split_list(value: str) -> list[str]:
+    """``"a, b c"`` → ``["a", "b", "c"]`` (commas or spaces)."""
+    return [part for part in re.split(r"[\s,]+", value.strip()) if part]
+
+
+def parse_origins(value: str, setting: str) -> list[str]:
+    """Validated origins (``scheme://host[:port]``, no path); ``*`` allowed only for CORS."""
+    origins: list[str] = []
+    for item in split_list(value):
+        origin = item.rstrip("/")
+        if origin == "*" and setting == "cors_origins":
+            origins.append(origin)
+            continue
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                f"{setting}: {item!r} is not an origin; write scheme://host[:port], e.g. "
+                "https://portal.example.org (several: comma-separated)"
+            )
+        origins.append(origin)
+    return origins
+
+
+def api_keys(settings: Settings) -> list[str]:
+    return split_list(settings.api_key)
+
+
+# --- API key -----------------------------------------------------------------------------------
+
+
+def presented_key(request_headers: Any) -> str | None:
+    """The key a request carries: ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``."""
+    key = request_headers.get(API_KEY_HEADER.lower()) or request_headers.get(API_KEY_HEADER)
+    if key:
+        return str(key).strip()
+    auth = request_headers.get("authorization") or ""
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return None
+
+
+def key_matches(key: str | None, keys: Iterable[str]) -> int | None:
+    """Index of the configured key ``key`` equals (constant-time compare), else None."""
+    if not key:
+        return None
+    found: int | None = None
+    for i, k in enumerate(keys):
+        if hmac.compare_digest(key.encode("utf-8"), k.encode("utf-8")) and found is None:
+            found = i
+    return found
+
+
+class ApiKeyError(Exception):
+    """Raised by the API-key dependency; turned into a 401 JSON body."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def require_api_key(settings: Settings) -> Any:
+    """A FastAPI dependency: passes when no key is configured or the request carries one."""
+    keys = api_keys(settings)
+
+    def check(request: Request) -> None:
+        if not keys:
+            return
+        key = presented_key(request.headers)
+        if key is None:
+            raise ApiKeyError(
+                f"This API needs a key: send it in the {API_KEY_HEADER} header "
+                "(or as Authorization: Bearer KEY)."
+            )
+        if key_matches(key, keys) is None:
+            raise ApiKeyError("The API key is not valid.")
+
+    return check
+
+
+# --- rate limit --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """Token buckets per client: ``per_minute`` requests, refilled continuously. Thread-safe."""
+
+    def __init__(self, per_minute: int, clock: Any = time.monotonic, max_clients: int = 10000):
+        self.per_minute = per_minute
+        self.rate = per_minute / 60.0
+        self.clock = clock
+        self.max_clients = max_clients
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, client: str) -> float:
+        """Take one token for ``client``: 0.0 when allowed, else seconds until the next token."""
+        if self.per_minute <= 0:
+            return 0.0
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(client)
+            if bucket is None:
+                if len(self._buckets) >= self.max_clients:
+                    self._prune(now)
+                bucket = self._buckets[client] = _Bucket(float(self.per_minute), now)
+            bucket.tokens = min(
+                float(self.per_minute), bucket.tokens + (now - bucket.stamp) * self.rate
+            )
+            bucket.stamp = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return 0.0
+            return (1.0 - bucket.tokens) / self.rate
+
+    def _prune(self, now: float) -> None:
+        full = [
+            c
+            for c, b in self._buckets.items()
+            if b.tokens + (now - b.stamp) * self.rate >= self.per_minute
+        ]
+        for c in full or list(self._buckets)[: len(self._buckets) // 2]:
+            del self._buckets[c]
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for k, v in scope.get("headers", []):
+        if k == name:
+            return str(v.decode("latin-1"))
+    return None
+
+
+def client_id(scope: Scope, keys: Sequence[str], trust_proxy: bool) -> str:
+    """Who a request counts against: a valid API key, else the client address."""
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    idx = key_matches(presented_key(headers), keys)
+    if idx is not None:
+        return f"key:{hashlib.sha256(keys[idx].encode()).hexdigest()[:16]}"
+    if trust_proxy:
+        forwarded = headers.get("x-forwarded-for", "")
+        if forwarded.strip():
+            return "ip:" + forwarded.split(",")[0].strip()
+    client = scope.get("client")
+    return "ip:" + (str(client[0]) if client else "unknown")
+
+
+class RateLimitMiddleware:
+    """429 with ``Retry-After`` once a client spends its per-minute budget on the API or chat."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.keys = api_keys(settings)
+        self.trust_proxy = settings.trust_proxy_headers
+
+    @staticmethod
+    def applies(method: str, path: str) -> bool:
+        if method == "OPTIONS" or path.startswith(RATE_EXEMPT):
+            return False
+        if path.startswith(API_PREFIXES):
+            return True
+        return method == "POST" and path.startswith((WIDGET_API_PREFIX, *GRADIO_RUN_PREFIXES))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.applies(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        wait = self.limiter.hit(client_id(scope, self.keys, self.trust_proxy))
+        if wait > 0:
+            retry = max(1, math.ceil(wait))
+            await send_json(
+                send,
+                429,
+                error_body(
+                    429,
+                    "rate_limited",
+                    f"Too many requests: the limit is {self.limiter.per_minute} per minute "
+                    f"per client. Try again in {retry} s.",
+                ),
+                [("Retry-After", str(retry))],
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+# --- request size ------------------------------------------------------------------------------
+
+
+class BodyLimitMiddleware:
+    """413 for request bodies over ``max_request_bytes`` (by Content-Length, or counted).
+
+    Bodies without a Content-Length are read up to the limit here and replayed to the app.
+    Gradio's upload endpoint, when opened, is left to Gradio's own ``max_file_size``.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.limit = settings.max_request_bytes
+        self.skip_uploads = settings.allow_uploads
+
+    def _too_large(self) -> dict[str, Any]:
+        return error_body(
+            413,
+            "request_too_large",
+            f"The request body is larger than {self.limit} bytes; send less.",
+            limit_bytes=self.limit,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        if self.skip_uploads and scope["path"].startswith("/gradio_api/upload"):
+            await self.app(scope, receive, send)
+            return
+        length = _header(scope, b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                await send_json(
+                    send, 400, error_body(400, "bad_content_length", "Bad Content-Length.")
+                )
+                return
+            if declared > self.limit:
+                await send_json(send, 413, self._too_large())
+                return
+            await self.app(scope, self._counting(receive, declared), send)
+            return
+        # No Content-Length (chunked): buffer up to the limit, then replay.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                await send_json(send, 413, self._too_large())
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replay: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([replay], receive), send)
+
+    def _counting(self, receive: Receive, declared: int) -> Receive:
+        """Guard against a body longer than its Content-Length: cut it off at the limit."""
+        seen = 0
+
+        async def wrapped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > max(declared, 0) or seen > self.limit:
+                    return {"type": "http.disconnect"}
+            return message
+
+        return wrapped
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def wrapped() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return wrapped
+
+
+# --- Gradio file endpoints ---------------------------------------------------------------------
+
+
+class ClosedFilesMiddleware:
+    """404 for Gradio's upload and file-serving endpoints unless ``allow_uploads`` is set."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.closed = not settings.allow_uploads
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.closed and scope["type"] == "http" and scope["path"].startswith(GRADIO_FILE_PREFIXES):
+            await send_json(
+                send,
+                404,
+                error_body(
+                    404,
+                    "files_closed",
+                    "File upload and file access are turned off on this server "
+                    "(REPORTQA_ALLOW_UPLOADS=1 opens them).",
+                ),
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+# --- headers: CSP, frame-ancestors, CORS -------------------------------------------------------
+
+
+def frame_ancestors_value(settings: Settings) -> str:
+    """``'self'`` plus the configured embedding origins."""
+    return " ".join(["'self'", *parse_origins(settings.frame_ancestors, "frame_ancestors")])
+
+
+def widget_csp(settings: Settings) -> str:
+    """The widget's policy: its own scripts and styles only, fetches to itself, frameable by the
+    configured origins. No inline script can run, so even an unescaped passage could not."""
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
+        f"frame-ancestors {frame_ancestors_value(settings)}"
+    )
+
+
+class SecurityHeadersMiddleware:
+    """Headers on every response: nosniff, a referrer policy, and for pages ``frame-ancestors``
+    (the widget gets its full strict CSP from its route; Gradio's UI gets frame-ancestors only,
+    since Gradio needs inline scripts)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        ancestors = frame_ancestors_value(settings)
+        self.frame_csp = f"frame-ancestors {ancestors}".encode()
+        self.same_origin_only = ancestors == "'self'"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", self.frame_csp))
+                if self.same_origin_only and b"x-frame-options" not in names:
+                    headers.append((b"x-frame-options", b"SAMEORIGIN"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class ApiCorsMiddleware:
+    """CORS for the API paths only, for the configured origins; nothing when none are configured
+    (browsers then keep the API same-origin). The pages are governed by frame-ancestors instead."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        origins = parse_origins(settings.cors_origins, "cors_origins")
+        self.cors: ASGIApp | None = None
+        if origins:
+            self.cors = CORSMiddleware(
+                app,
+                allow_origins=origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Content-Type", "Authorization", API_KEY_HEADER],
+                expose_headers=["Retry-After"],
+                allow_credentials=False,
+                max_age=600,
+            )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.cors is not None and scope["type"] == "http" and scope["path"].startswith(API_PREFIXES):
+            await self.cors(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a browser request comes from this server's own pages (no Origin: not a browser
+    cross-site request, allowed)."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1].rstrip("/") == host

@@ -1,0 +1,79 @@
+"""The embeddable chat widget: a compact page at ``/widget`` for an iframe, and ``/widget/embed.js``,
+the one-line snippet a portal adds to its page (it creates the iframe).
+
+The page is static HTML, CSS and JavaScript from ``server/static/``, served with a strict
+Content-Security-Policy (no inline script; frameable only by ``frame_ancestors``). The widget's
+script renders every answer and passage with ``textContent``, never as HTML. It talks to its
+own small API under ``/widget/api/`` (same origin only; no API key, since the page is public, but
+rate-limited like the API).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+
+from reportqa.settings import Settings
+from server.api import ApiError, AskRequest, ChatBackend, FeedbackRequest, event_stream
+from server.security import widget_csp
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+ASSETS = {
+    "widget.js": "text/javascript; charset=utf-8",
+    "widget.css": "text/css; charset=utf-8",
+    "embed.js": "text/javascript; charset=utf-8",
+}
+
+
+def widget_router(backend: ChatBackend, settings: Settings) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    csp = widget_csp(settings)
+    page = (STATIC_DIR / "widget.html").read_text(encoding="utf-8")
+
+    def check_origin(request: Request) -> None:
+        from server.security import same_origin
+
+        if not same_origin(request):
+            raise ApiError(403, "cross_origin", "The widget API answers the widget's own page only.")
+
+    @router.get("/widget")
+    def widget() -> Response:
+        return Response(
+            page,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache"},
+        )
+
+    @router.get("/widget/")
+    def widget_slash(request: Request) -> RedirectResponse:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"../widget{query}", status_code=308)
+
+    @router.get("/widget/{name}")
+    def asset(name: str) -> FileResponse:
+        if name not in ASSETS:
+            raise HTTPException(404, "no such widget file")
+        headers = {"Cache-Control": "public, max-age=300"}
+        if name == "embed.js":  # loaded by the portal's page, from another origin
+            headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return FileResponse(STATIC_DIR / name, media_type=ASSETS[name], headers=headers)
+
+    @router.post("/widget/api/ask/stream")
+    def ask_stream(req: AskRequest, request: Request) -> StreamingResponse:
+        check_origin(request)
+        return event_stream(backend.stream(req, "widget"))
+
+    @router.post("/widget/api/ask")
+    def ask(req: AskRequest, request: Request) -> dict[str, Any]:
+        check_origin(request)
+        return backend.ask(req, "widget")
+
+    @router.post("/widget/api/feedback", status_code=201)
+    def feedback(req: FeedbackRequest, request: Request) -> dict[str, Any]:
+        check_origin(request)
+        return backend.feedback(req, "widget")
+
+    return router

@@ -1,0 +1,110 @@
+"""The protection pieces on their own: rate limiter, origin parsing, settings, the stream seam."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from reportqa.errors import ConfigError
+from reportqa.settings import Settings
+from reportqa.types import Answer
+from server.security import (
+    RateLimiter,
+    client_id,
+    frame_ancestors_value,
+    parse_origins,
+    presented_key,
+)
+from server.streaming import answer_events
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_limiter_refills_over_time_per_client() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_minute=2, clock=clock)
+    assert limiter.hit("a") == 0 and limiter.hit("a") == 0
+    wait = limiter.hit("a")
+    assert 29 <= wait <= 30
+    assert limiter.hit("b") == 0  # other clients are not affected
+    clock.now += 30
+    assert limiter.hit("a") == 0
+    assert RateLimiter(per_minute=0).hit("x") == 0  # off
+
+
+def test_client_identity_uses_valid_keys_only() -> None:
+    scope = {"client": ("10.0.0.1", 5), "headers": [(b"x-api-key", b"made-up")]}
+    assert client_id(scope, ["real"], trust_proxy=False) == "ip:10.0.0.1"
+    scope = {"client": ("10.0.0.1", 5), "headers": [(b"authorization", b"Bearer real")]}
+    assert client_id(scope, ["real"], trust_proxy=False).startswith("key:")
+    scope = {"client": ("10.0.0.1", 5), "headers": [(b"x-forwarded-for", b"1.2.3.4, 10.0.0.1")]}
+    assert client_id(scope, [], trust_proxy=True) == "ip:1.2.3.4"
+    assert client_id(scope, [], trust_proxy=False) == "ip:10.0.0.1"
+    assert presented_key({"x-api-key": " k "}) == "k"
+
+
+def test_origins_are_validated() -> None:
+    assert parse_origins("https://a.example, http://127.0.0.1:8080/", "frame_ancestors") == [
+        "https://a.example",
+        "http://127.0.0.1:8080",
+    ]
+    assert parse_origins("*", "cors_origins") == ["*"]
+    for bad in ("*", "a.example", "https://a.example/path", "https://a.example;script-src"):
+        with pytest.raises(ConfigError):
+            parse_origins(bad, "frame_ancestors")
+    settings = Settings.load({"frame_ancestors": "https://portal.example"}, env={})
+    assert frame_ancestors_value(settings) == "'self' https://portal.example"
+
+
+def test_new_settings_come_from_the_environment_and_are_checked() -> None:
+    settings = Settings.load(
+        env={
+            "REPORTQA_API_KEY": "k1",
+            "REPORTQA_RATE_LIMIT_PER_MINUTE": "5",
+            "REPORTQA_ALLOW_UPLOADS": "yes",
+            "REPORTQA_CORS_ORIGINS": "https://p.example",
+        }
+    )
+    assert settings.api_key == "k1" and settings.rate_limit_per_minute == 5
+    assert settings.allow_uploads is True and settings.cors_origins == "https://p.example"
+    assert "k1" not in repr(settings)
+    with pytest.raises(ConfigError):
+        Settings.load({"rate_limit_per_minute": -1}, env={})
+    with pytest.raises(ConfigError):
+        Settings.load({"max_request_bytes": 10}, env={})
+
+
+def test_stream_seam_uses_ask_stream_when_the_pipeline_has_it() -> None:
+    final = Answer("가나 [1]", "ko")
+
+    class Streaming:
+        def ask_stream(self, question: str, **kw: Any) -> Iterator[Any]:
+            yield "가"
+            yield "나 [1]"
+            yield final
+
+    class Plain:
+        def ask(self, question: str, **kw: Any) -> Answer:
+            return final
+
+    assert list(answer_events(Streaming(), "q")) == [
+        ("delta", "가"),
+        ("delta", "나 [1]"),
+        ("answer", final),
+    ]
+    assert list(answer_events(Plain(), "q")) == [("delta", "가나 [1]"), ("answer", final)]
+
+
+def test_titles_in_the_ui_corpus_note_are_plain_text() -> None:
+    import app
+
+    shown = app.markdown_text('# T <img src=x onerror="a()"> [x](javascript:alert(1))')
+    assert "<img" not in shown and "\\#" in shown and "\\[x\\]\\(javascript" in shown
