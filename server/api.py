@@ -94,6 +94,8 @@ class AskRequest(BaseModel):
 
 
 class CitationOut(BaseModel):
+    model_config = ConfigDict(extra="allow")  # fields Citation.to_dict() gains later pass through
+
     n: int
     document: str
     title: str
@@ -108,6 +110,8 @@ class CitationOut(BaseModel):
 
 class AskResponse(BaseModel):
     """``Answer.to_dict()`` plus ``id`` (name it when sending feedback)."""
+
+    model_config = ConfigDict(extra="allow")  # fields Answer.to_dict() gains later pass through
 
     id: str
     answer: str = Field(description="answer text with [n] markers")

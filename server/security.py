@@ -277,20 +277,24 @@ class BodyLimitMiddleware:
     """413 for request bodies over ``max_request_bytes`` (by Content-Length, or counted).
 
     Bodies without a Content-Length are read up to the limit here and replayed to the app.
-    Gradio's upload endpoint, when opened, is left to Gradio's own ``max_file_size``.
+    Gradio's own posts carry the whole chat history, so they get at least ``GRADIO_MIN_BYTES``;
+    its upload endpoint, when opened, is left to Gradio's ``max_file_size``.
     """
+
+    GRADIO_MIN_BYTES = 1 << 20
+    DRAIN_MAX_BYTES = 8 << 20
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.limit = settings.max_request_bytes
+        self.api_limit = settings.max_request_bytes
         self.skip_uploads = settings.allow_uploads
 
-    def _too_large(self) -> dict[str, Any]:
+    def _too_large(self, limit: int) -> dict[str, Any]:
         return error_body(
             413,
             "request_too_large",
-            f"The request body is larger than {self.limit} bytes; send less.",
-            limit_bytes=self.limit,
+            f"The request body is larger than {limit} bytes; send less.",
+            limit_bytes=limit,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -300,6 +304,9 @@ class BodyLimitMiddleware:
         if self.skip_uploads and scope["path"].startswith("/gradio_api/upload"):
             await self.app(scope, receive, send)
             return
+        limit = self.api_limit
+        if scope["path"].startswith("/gradio_api/"):
+            limit = max(limit, self.GRADIO_MIN_BYTES)
         length = _header(scope, b"content-length")
         if length is not None:
             try:
@@ -309,10 +316,12 @@ class BodyLimitMiddleware:
                     send, 400, error_body(400, "bad_content_length", "Bad Content-Length.")
                 )
                 return
-            if declared > self.limit:
-                await send_json(send, 413, self._too_large())
+            if declared > limit:
+                if declared <= self.DRAIN_MAX_BYTES:  # read it first: clients see the 413,
+                    await _drain(receive)  # not a connection reset mid-upload
+                await send_json(send, 413, self._too_large(limit))
                 return
-            await self.app(scope, self._counting(receive, declared), send)
+            await self.app(scope, _counting(receive, declared), send)
             return
         # No Content-Length (chunked): buffer up to the limit, then replay.
         chunks: list[bytes] = []
@@ -324,8 +333,8 @@ class BodyLimitMiddleware:
                 return
             body = message.get("body", b"")
             size += len(body)
-            if size > self.limit:
-                await send_json(send, 413, self._too_large())
+            if size > limit:
+                await send_json(send, 413, self._too_large(limit))
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -333,20 +342,28 @@ class BodyLimitMiddleware:
         replay: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([replay], receive), send)
 
-    def _counting(self, receive: Receive, declared: int) -> Receive:
-        """Guard against a body longer than its Content-Length: cut it off at the limit."""
-        seen = 0
 
-        async def wrapped() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > max(declared, 0) or seen > self.limit:
-                    return {"type": "http.disconnect"}
-            return message
+async def _drain(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
-        return wrapped
+
+def _counting(receive: Receive, declared: int) -> Receive:
+    """Guard against a body longer than its Content-Length: treat the excess as a disconnect."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > max(declared, 0):
+                return {"type": "http.disconnect"}
+        return message
+
+    return wrapped
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

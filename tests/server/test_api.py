@@ -149,6 +149,21 @@ def test_errors_are_4xx_with_a_json_body(live: Live) -> None:
         assert_error(c.get("/api/v1/no-such-thing"), 404, "not_found")
 
 
+def test_gradio_posts_carry_long_chats_past_the_api_limit(live: Live) -> None:
+    body = json.dumps({"data": ["가" * 40000]})  # not a valid Gradio call: Gradio says so
+    with client(live) as c:
+        r = c.post(
+            "/gradio_api/queue/join", content=body.encode(), headers={"content-type": "application/json"}
+        )
+        assert 400 <= r.status_code < 500 and r.status_code != 413  # 120 kB: under 1 MiB
+        r = c.post(
+            "/gradio_api/queue/join",
+            content=b"x" * ((1 << 20) + 1),
+            headers={"content-type": "application/json"},
+        )
+        assert_error(r, 413, "request_too_large")
+
+
 def test_api_key_is_required_when_configured(serve: Serve) -> None:
     live = serve(api_key="s3cret-key,second-key")
     with client(live) as c:
