@@ -46,3 +46,33 @@ def score_fusion(
     b = _minmax(bm25)
     fused = {r: bm25_weight * b.get(r, 0.0) + (1 - bm25_weight) * d.get(r, 0.0) for r in rows}
     return sorted(fused.items(), key=lambda item: -item[1])
+
+
+def confidence_fusion(
+    dense: Mapping[int, float],
+    bm25: Mapping[int, float],
+    bm25_ceiling: float,
+    bm25_share: float = 0.7,
+    cos_floor: float = 0.7,
+    cos_span: float = 0.3,
+    power: float = 1.5,
+) -> list[tuple[int, float]]:
+    """Dense and BM25 combined, BM25 weighted by how sure it is for this question.
+
+    ``bm25_ceiling`` is the score a passage matching every question term at saturation would get
+    (Σ idf·(k1+1)). The best BM25 score over that ceiling, to ``power``, scales the BM25 part: a
+    question whose rare terms a passage matches (typical of Korean factoid questions) lets BM25
+    lead; a paraphrase or a cross-lingual question, which BM25 matches weakly, leaves the order to
+    the dense cosines (mapped from [cos_floor, cos_floor + cos_span] to [0, 1]). Rows missing
+    from ``dense`` count as cosine ``cos_floor``. Pure.
+    """
+    rows = list(dict.fromkeys([*dense, *bm25]))
+    best = max(bm25.values(), default=0.0)
+    confidence = min(1.0, best / bm25_ceiling) ** power if bm25_ceiling > 0 and best > 0 else 0.0
+    fused: dict[int, float] = {}
+    for r in rows:
+        cos = dense.get(r, cos_floor)
+        d = min(1.0, max(0.0, (cos - cos_floor) / cos_span))
+        b = (bm25.get(r, 0.0) / best) * confidence if best > 0 else 0.0
+        fused[r] = bm25_share * b + (1 - bm25_share) * d
+    return sorted(fused.items(), key=lambda item: -item[1])

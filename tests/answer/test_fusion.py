@@ -16,3 +16,20 @@ def test_weights_shift_the_order_and_zero_weight_ignores_a_retriever() -> None:
     assert weighted_rrf(rankings, {"dense": 1.0, "bm25": 2.0})[0][0] == 2
     assert weighted_rrf(rankings, {"dense": 2.0, "bm25": 1.0})[0][0] == 1
     assert weighted_rrf(rankings, {"dense": 1.0, "bm25": 0.0}) == [(1, pytest.approx(1 / 61))]
+
+
+def test_confidence_fusion_lets_a_sure_bm25_lead_and_a_weak_one_defer() -> None:
+    from answer.fusion import confidence_fusion
+
+    dense = {1: 0.90, 2: 0.85}
+    # BM25 matched every question term in row 2 (best score = ceiling): it leads
+    sure = confidence_fusion(dense, {2: 10.0, 1: 2.0}, bm25_ceiling=10.0)
+    assert sure[0][0] == 2
+    # the same BM25 ranking with a weak best match (a paraphrase): the dense order stands
+    weak = confidence_fusion(dense, {2: 1.0, 1: 0.2}, bm25_ceiling=10.0)
+    assert weak[0][0] == 1
+    # no BM25 match at all (a cross-lingual question): pure dense order, rows from dense only
+    assert [r for r, _ in confidence_fusion(dense, {}, bm25_ceiling=5.0)] == [1, 2]
+    # a row only BM25 found counts as cosine at the floor: it scores its BM25 part alone
+    only_bm25 = dict(confidence_fusion({1: 0.7}, {3: 10.0}, bm25_ceiling=10.0))
+    assert only_bm25[3] == pytest.approx(0.7) and only_bm25[1] == pytest.approx(0.0)
