@@ -272,8 +272,8 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                 gr.Examples(EXAMPLES, inputs=box, label="예시 질문 · Example questions")
                 clear = gr.Button("대화 지우기 · Clear", size="sm")
                 comment = gr.Textbox(
-                    placeholder="답변에 대한 의견 (선택): 👍/👎를 누르면 함께 저장됩니다 · "
-                    "Optional comment, saved with your 👍/👎",
+                    placeholder="답변에 대한 의견 (선택): 답변 아래 좋아요/싫어요를 누르면 함께 "
+                    "저장됩니다 · Optional comment, saved when you click Like/Dislike on an answer",
                     show_label=False,
                     max_lines=2,
                     max_length=1000,

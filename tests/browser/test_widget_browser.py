@@ -73,6 +73,28 @@ def test_portal_widget_answers_a_korean_question_with_its_source(
     assert page.dialogs == []
 
 
+def test_the_chat_ui_stores_a_thumbs_down_with_its_comment(
+    page: Any, chat_server: Any, sample_settings: Settings, sample_pipeline: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    url, settings = chat_server(sample_settings.replace(rate_limit_per_minute=1000), sample_pipeline)
+    page.goto(f"{url}/")
+    page.locator("#rq-feedback-comment textarea").fill("출처 문단이 너무 길어요")
+    box = page.locator("#rq-question textarea")
+    box.fill("보고서가 제시한 3대 추진 전략은?")
+    box.press("Enter")
+    expect(page.locator("#rq-sources .rq-source").first).to_contain_text("3대 추진 전략")
+    # Gradio labels its buttons in the browser's language (ko-KR here)
+    dislike = "#rq-chat button[aria-label='싫어요'], #rq-chat button[aria-label='Dislike']"
+    page.locator(dislike).last.click()
+    expect(page.locator("#rq-feedback-note")).to_contain_text("Thank you")
+    page.screenshot(path=str(ARTIFACTS / "ui-feedback.png"))
+    (row,) = list(FeedbackStore(settings.feedback_db).rows())
+    assert (row.channel, row.rating, row.comment) == ("ui", "down", "출처 문단이 너무 길어요")
+    assert row.question == "보고서가 제시한 3대 추진 전략은?" and row.citations
+
+
 def test_default_settings_keep_the_widget_out_of_other_origins_frames(
     page: Any, portal: Any, chat_server: Any, sample_settings: Settings, sample_pipeline: Any
 ) -> None:
