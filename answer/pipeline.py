@@ -16,7 +16,7 @@ from answer.messages import message
 from answer.retrieval import QueryEncoder, make_retriever
 from index.embedders import embedder_from_settings
 from index.store import ReportIndex, open_index
-from ingest.korean import content_terms
+from ingest.korean import add_user_words, content_terms
 from reportqa.errors import ConfigError, EmptyQuestionError
 from reportqa.language import detect_language
 from reportqa.protocols import Embedder, Generator
@@ -52,16 +52,10 @@ class QAPipeline:
             if self._index is None:
                 self._index = open_index(self.settings.resolved_index_dir, self._embedder.name)
             index, embedder = self._index, self._embedder
+            # Questions must be tokenised with the dictionary the BM25 index was built with.
+            add_user_words([tuple(t) for t in index.manifest["keyword"].get("user_terms", [])])
             self.encode = QueryEncoder(embedder)
-            self.retriever = make_retriever(
-                index,
-                self.encode,
-                self.settings.retrieval_mode,
-                self.settings.dense_weight,
-                self.settings.bm25_weight,
-                self.settings.rrf_k,
-                self.settings.candidates,
-            )
+            self.retriever = make_retriever(index, self.encode, self.settings)
             self.generator: Generator = self._make_generator(index)
             self._ready = True
 
