@@ -9,9 +9,10 @@ from dataclasses import asdict
 
 import numpy as np
 
+from index.embedding_cache import EmbeddingCache, embedder_fingerprint
 from index.keyword import KiwiBm25Index
 from index.store import DocumentRecord, ReportIndex, make_manifest
-from index.vector_store import FaissVectorStore
+from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
 from ingest.korean import split_sentences
 from reportqa.protocols import Embedder
@@ -39,8 +40,14 @@ def build_index(
     embedder: Embedder,
     config: ChunkerConfig,
     progress: Progress | None = None,
+    cache: EmbeddingCache | None = None,
+    vector_index: VectorIndexSpec | None = None,
 ) -> tuple[ReportIndex, dict[str, float]]:
-    """Chunk and embed ``documents``; returns the index and seconds spent per stage."""
+    """Chunk and embed ``documents``; returns the index and seconds spent per stage.
+
+    ``cache``: texts embedded before (same embedder) are looked up instead of embedded again.
+    ``vector_index``: which FAISS index to build (default: chosen by size).
+    """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     chunks: list[Chunk] = []
@@ -67,17 +74,17 @@ def build_index(
 
     t0 = time.perf_counter()
     texts = [passage_text(c) for c in chunks]
-    vectors = _embed_in_batches(embedder, texts, "embed passages", progress)
+    vectors = _embed_in_batches(embedder, texts, "embed passages", progress, cache=cache)
     sentences = [s for c in chunks for s in c.sentence_texts()]
-    sentence_vectors = _embed_in_batches(embedder, sentences, "embed sentences", progress)
+    sentence_vectors = _embed_in_batches(
+        embedder, sentences, "embed sentences", progress, cache=cache
+    )
     offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(c.sentences) for c in chunks])
     timings["embed"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    store = FaissVectorStore(embedder.dim)
-    if len(vectors):
-        store.add(vectors)
+    store = FaissVectorStore.build(vectors, vector_index, dim=embedder.dim)
     keyword = KiwiBm25Index.build(texts)
     timings["index"] = time.perf_counter() - t0
 
@@ -95,11 +102,21 @@ def build_index(
 
 
 def _embed_in_batches(
-    embedder: Embedder, texts: Sequence[str], label: str, progress: Progress | None, batch: int = 32
+    embedder: Embedder,
+    texts: Sequence[str],
+    label: str,
+    progress: Progress | None,
+    batch: int = 32,
+    cache: EmbeddingCache | None = None,
 ) -> np.ndarray:
     parts: list[np.ndarray] = []
+    fingerprint = embedder_fingerprint(embedder) if cache is not None else ""
     for i in range(0, len(texts), batch):
-        parts.append(embedder.embed_passages(texts[i : i + batch]))
+        part = texts[i : i + batch]
+        if cache is not None:
+            parts.append(cache.embed(part, fingerprint, embedder.embed_passages))
+        else:
+            parts.append(embedder.embed_passages(part))
         if progress:
             progress(label, min(i + batch, len(texts)), len(texts))
     if not parts:

