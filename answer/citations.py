@@ -87,3 +87,43 @@ def support_spans(chunk: Chunk, claims: Sequence[str], terms: Terms) -> tuple[tu
         if best is not None and best_overlap >= 0.2 and best not in spans:
             spans.append(best)
     return tuple(sorted(spans))
+
+
+def invalid_markers(text: str, n_passages: int) -> list[int]:
+    """The marker numbers in ``text`` that point at no passage (outside 1..n_passages)."""
+    return [n for n in parse_markers(text) if not 1 <= n <= n_passages]
+
+
+_OPEN_MARKER = re.compile(r"\[\d{0,3}$")
+
+
+class MarkerRenumberer:
+    """``renumber_citations`` for a stream: renumbers markers piece by piece, as they arrive.
+
+    A piece that ends inside a marker (``"… [1"``) is held back until the marker closes. Markers
+    get the same numbers ``renumber_citations`` gives the whole text; invalid ones are dropped.
+    """
+
+    def __init__(self, n_passages: int) -> None:
+        self.n_passages = n_passages
+        self.order: list[int] = []
+        self.buffer = ""
+
+    def _replace(self, match: re.Match[str]) -> str:
+        old = int(match.group(1))
+        if not 1 <= old <= self.n_passages:
+            return ""
+        if old not in self.order:
+            self.order.append(old)
+        return f"[{self.order.index(old) + 1}]"
+
+    def feed(self, piece: str) -> str:
+        self.buffer += piece
+        held = _OPEN_MARKER.search(self.buffer)
+        cut = held.start() if held else len(self.buffer)
+        ready, self.buffer = self.buffer[:cut], self.buffer[cut:]
+        return MARKER.sub(self._replace, ready)
+
+    def flush(self) -> str:
+        ready, self.buffer = self.buffer, ""
+        return MARKER.sub(self._replace, ready)
