@@ -5,15 +5,22 @@ The one public entry point for every front end (CLI, Gradio UI, HTTP API, evalua
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from answer.citations import claims_by_marker, renumber_citations, support_spans
+import numpy as np
+
+from answer.citations import MarkerRenumberer, claims_by_marker, renumber_citations, support_spans
 from answer.extractive import ExtractiveGenerator, term_coverage
+from answer.generators import make_llm_generator, parse_generator_spec
+from answer.generators.prompting import no_answer_text
+from answer.grounding import check_grounding, repair_citations
 from answer.messages import message
 from answer.retrieval import QueryEncoder, make_retriever
+from answer.rewrite import rewrite_question
 from index.embedders import embedder_from_settings
 from index.store import ReportIndex, open_index
 from ingest.korean import add_user_words, content_terms
@@ -26,6 +33,8 @@ from reportqa.types import Answer, Citation, Hit
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+# Cross-language support (grounding): e5 query→passage cosines of unrelated text sit near 0.78.
+SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN = 0.8, 0.1
 
 
 class QAPipeline:
@@ -42,6 +51,8 @@ class QAPipeline:
         self._embedder = embedder
         self._lock = threading.Lock()
         self._ready = False
+        self._generators: dict[str, Generator] = {}
+        self._chunk_rows: dict[str, int] | None = None
 
     def _load(self) -> None:
         with self._lock:
@@ -59,9 +70,10 @@ class QAPipeline:
             self.generator: Generator = self._make_generator(index)
             self._ready = True
 
-    def _make_generator(self, index: ReportIndex) -> Generator:
-        spec = self.settings.generator
-        if spec == "extractive":
+    def _make_generator(self, index: ReportIndex, spec: str | None = None) -> Generator:
+        spec = spec or self.settings.generator
+        kind, _ = parse_generator_spec(spec)
+        if kind == "extractive":
             rows = {c.id: i for i, c in enumerate(index.chunks)}
             return ExtractiveGenerator(
                 lambda hit: index.sentence_vectors_of(rows[hit.chunk.id]),
@@ -69,7 +81,7 @@ class QAPipeline:
                 index.keyword.idf,
                 self.settings.answer_max_sentences,
             )
-        raise ConfigError(f"unknown generator {spec!r}; available: extractive")
+        return make_llm_generator(spec, self.settings)
 
     @property
     def index(self) -> ReportIndex:
@@ -97,29 +109,122 @@ class QAPipeline:
         )
         return judge_relevance(best_cos, coverage, detect_language(question), self.settings)
 
+    def generator_for(self, spec: str | None = None) -> Generator:
+        """The generator for ``spec`` (default: ``Settings.generator``); built once per spec."""
+        self._load()
+        if not spec or spec == self.settings.generator:
+            return self.generator
+        index = self.index
+        with self._lock:
+            if spec not in self._generators:
+                self._generators[spec] = self._make_generator(index, spec)
+            return self._generators[spec]
+
     def ask(
-        self, question: str, history: Sequence[tuple[str, str]] = (), top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        top_k: int | None = None,
+        generator: str | None = None,
     ) -> Answer:
         """Answer ``question`` with ``[n]`` markers and the citations they point at."""
+        for event in self.ask_stream(question, history, top_k, generator):
+            if isinstance(event, Answer):
+                return event
+        raise AssertionError("ask_stream ended without an Answer")  # pragma: no cover
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        top_k: int | None = None,
+        generator: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Answer ``question`` as a stream: pieces of text as they are written, then the Answer.
+
+        A follow-up question is first rewritten into a standalone one (``history`` holds the
+        earlier (question, answer) turns). When retrieval finds nothing relevant no generator is
+        called. The pieces have their markers renumbered the way the final text has; the final
+        Answer (citations checked, maybe repaired, groundedness scored) replaces them.
+        """
         question = _validate(question)
         language = detect_language(question)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         self._load()
+        gen = self.generator_for(generator)
         timings["load"] = (time.perf_counter() - t0) * 1000
 
+        standalone = question
+        if history and self.settings.rewrite_questions:
+            tr = time.perf_counter()
+            llm = getattr(gen, "rewrite", None)
+            standalone = rewrite_question(question, history, content_terms, llm)
+            timings["rewrite"] = (time.perf_counter() - tr) * 1000
+            if standalone != question:
+                log.info("rewrote %r as %r", question, standalone)
+
         t1 = time.perf_counter()
-        hits = self.retriever.retrieve(question, top_k or self.settings.top_k)
-        relevant = self.is_relevant(question, hits)
+        hits = self.retriever.retrieve(standalone, top_k or self.settings.top_k)
+        relevant = self.is_relevant(standalone, hits)
         timings["retrieve"] = (time.perf_counter() - t1) * 1000
         if not relevant:
             timings["total"] = (time.perf_counter() - t0) * 1000
             key = "empty_index" if not self.index.chunks else "not_found"
-            return Answer(message(key, language), language, (), True, None, timings)
+            yield Answer(message(key, language), language, (), True, None, timings)
+            return
 
         t2 = time.perf_counter()
-        raw = "".join(self.generator.generate(question, hits, history))
+        renumber = MarkerRenumberer(len(hits))
+        pieces: list[str] = []
+        for piece in gen.generate(standalone, hits, history):
+            if not pieces:
+                timings["first_token"] = (time.perf_counter() - t2) * 1000
+            pieces.append(piece)
+            shown = renumber.feed(piece)
+            if shown:
+                yield shown
+        tail = renumber.flush()
+        if tail:
+            yield tail
+        timings["generate"] = (time.perf_counter() - t2) * 1000
+        answer = self._checked_answer("".join(pieces), hits, language, gen.name == "extractive")
+        timings["answer"] = (time.perf_counter() - t2) * 1000
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        yield dataclasses.replace(answer, timings_ms=timings)
+
+    def _framing(self, language: str) -> set[str]:
+        """Fixed sentences that are not claims (intro lines, not-found messages)."""
+        keys = ("intro", "intro_cross", "not_found")
+        return {message(k, lang) for k in keys for lang in ("ko", "en")} | {
+            no_answer_text(lang) for lang in ("ko", "en")
+        }
+
+    def _similarity(self, claim: str, passage: str) -> float:
+        """Cross-language support: the e5 cosine of a claim to a passage, mapped to 0..1."""
+        index = self.index
+        if self._chunk_rows is None:
+            self._chunk_rows = {c.text: i for i, c in enumerate(index.chunks)}
+        row = self._chunk_rows.get(passage)
+        if row is None:
+            return 0.0
+        cos = float(np.asarray(index.vectors.reconstruct(row)) @ self.encode(claim))
+        return min(1.0, max(0.0, (cos - SUPPORT_COS_FLOOR) / SUPPORT_COS_SPAN))
+
+    def _checked_answer(
+        self, raw: str, hits: Sequence[Hit], language: str, extractive: bool
+    ) -> Answer:
+        """Markers checked and renumbered, citations with their supporting sentences, grounding."""
+        framing = self._framing(language)
+        min_support = self.settings.min_support
+        if not extractive:  # small models forget markers: cite the passage that clearly supports
+            raw = repair_citations(
+                raw, [h.chunk.text for h in hits], content_terms, min_support, framing,
+                self._similarity,
+            )
         text, order = renumber_citations(raw, len(hits))
+        if not text:
+            return Answer(message("not_found", language), language, (), True, None)
         claims = claims_by_marker(text)
         citations = tuple(
             Citation(
@@ -130,9 +235,20 @@ class QAPipeline:
             )
             for n, old in enumerate(order, start=1)
         )
-        timings["answer"] = (time.perf_counter() - t2) * 1000
-        timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(text, language, citations, not citations, None, timings)
+        grounding = check_grounding(
+            text, [c.chunk.text for c in citations], content_terms, min_support, framing,
+            self._similarity,
+        )
+        grounded = grounding.grounded
+        abstained = not citations and (extractive or grounded is None)
+        return Answer(
+            text,
+            language,
+            citations,
+            abstained,
+            None if grounded is None else round(grounded, 3),
+            unsupported=grounding.unsupported_spans,
+        )
 
 
 def judge_relevance(cosine: float, coverage: float, language: str, settings: Settings) -> bool:

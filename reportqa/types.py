@@ -117,6 +117,9 @@ class Answer:
     abstained: bool = False
     grounded: float | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # (start, end) offsets into ``text`` of sentences their citations do not support (or that
+    # cite nothing); ``grounded`` is the mean support of the answer's sentences (0..1).
+    unsupported: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """``{answer, language, abstained, citations, timings_ms}`` (plus ``grounded``)."""
@@ -125,6 +128,7 @@ class Answer:
             "language": self.language,
             "abstained": self.abstained,
             "grounded": self.grounded,
+            "unsupported": [list(s) for s in self.unsupported],
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }

@@ -101,7 +101,9 @@ def test_empty_question_is_a_clear_error(sample_pipeline: QAPipeline) -> None:
 
 def test_json_shape(sample_pipeline: QAPipeline) -> None:
     data = sample_pipeline.ask("What are the three strategies?").to_dict()
-    assert set(data) == {"answer", "language", "abstained", "grounded", "citations", "timings_ms"}
+    assert set(data) == {
+        "answer", "language", "abstained", "grounded", "unsupported", "citations", "timings_ms"
+    }
     cite = data["citations"][0]
     assert {"n", "document", "title", "page", "heading", "text", "score"} <= set(cite)
     assert cite["n"] == 1 and isinstance(cite["score"], float)
