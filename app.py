@@ -10,6 +10,7 @@ import html
 import logging
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
@@ -42,6 +43,8 @@ CSS = """
 .rq-passage { white-space: pre-wrap; font-size: 0.92em; line-height: 1.5; }
 .rq-passage mark { background: #fde68a; color: inherit; padding: 0 1px; }
 a.rq-cite { font-weight: 600; text-decoration: none; cursor: pointer; }
+.rq-unsupported { text-decoration: underline dotted #d97706; text-underline-offset: 3px; }
+.rq-grounded { color: var(--body-text-color-subdued); font-size: 0.85em; }
 """
 
 # Clicking a [n] marker in the chat scrolls the sources panel to passage n and flashes it.
@@ -64,9 +67,15 @@ JS = """
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
+UNSUPPORTED_TITLE = "출처가 뒷받침하지 않는 문장 · not supported by its cited sources"
+
+
 def render_answer_html(answer: Answer) -> str:
-    """The answer text, escaped, with each ``[n]`` turned into a link to source ``n``."""
-    escaped = html.escape(answer.text)
+    """The answer text, escaped, with each ``[n]`` turned into a link to source ``n``.
+
+    Sentences their sources do not support are underlined and flagged with ⚠; a generated
+    answer ends with its groundedness (extractive answers quote their sources verbatim).
+    """
     known = {c.n for c in answer.citations}
 
     def link(m: re.Match[str]) -> str:
@@ -75,7 +84,24 @@ def render_answer_html(answer: Answer) -> str:
             return m.group(0)
         return f'<a class="rq-cite" href="#rq-src-{n}">[{n}]</a>'
 
-    return _MARKER.sub(link, escaped)
+    def piece(text: str) -> str:
+        return _MARKER.sub(link, html.escape(text))
+
+    text, out, pos = answer.text, [], 0
+    for s, e in sorted(answer.unsupported):
+        if s < pos or e > len(text):
+            continue
+        out.append(piece(text[pos:s]))
+        out.append(
+            f'<span class="rq-unsupported" title="{UNSUPPORTED_TITLE}">{piece(text[s:e])}</span> ⚠'
+        )
+        pos = e
+    out.append(piece(text[pos:]))
+    if answer.grounded is not None and (answer.unsupported or answer.grounded < 1):
+        out.append(
+            f'\n\n<span class="rq-grounded">근거 일치도 · grounded: {answer.grounded:.0%}</span>'
+        )
+    return "".join(out)
 
 
 def _highlighted(citation: Citation) -> str:
@@ -177,6 +203,34 @@ class ChatService:
             {"role": "assistant", "content": reply},
         ]
         return history, render_sources_html(answer), ""
+
+    def respond_stream(
+        self, message: str, history: list[dict[str, Any]] | None
+    ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+        """``respond`` as a stream: the answer appears as it is written, then the checked one."""
+        history = list(history or [])
+        message = (message or "").strip()
+        if not message:
+            yield history, render_sources_html(None), ""
+            return
+        pairs = _history_pairs(history)
+        turn = [{"role": "user", "content": html.escape(message)}]
+        yield history + turn, render_sources_html(None), ""
+        shown = ""
+        try:
+            for event in self.pipeline.ask_stream(message, history=pairs):
+                if isinstance(event, Answer):
+                    reply = render_answer_html(event)
+                    self.remember(message, event, reply)
+                    done = [*turn, {"role": "assistant", "content": reply}]
+                    yield history + done, render_sources_html(event), ""
+                    return
+                shown += event
+                partial = [*turn, {"role": "assistant", "content": html.escape(shown) + " ▌"}]
+                yield history + partial, render_sources_html(None), ""
+        except ReportQAError as exc:
+            error = [*turn, {"role": "assistant", "content": html.escape(str(exc))}]
+            yield history + error, render_sources_html(None), ""
 
     def remember(self, question: str, answer: Answer, reply: str) -> None:
         """Keep a given answer so a later 👍/👎 on its chat message is stored with it."""
@@ -283,9 +337,14 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
             with gr.Column(scale=2):
                 gr.Markdown("### 출처 · Sources")
                 sources = gr.HTML(render_sources_html(None), elem_id="rq-sources")
-        box.submit(service.respond, [box, chatbot], [chatbot, sources, box], api_name="chat")
+        box.submit(
+            service.respond_stream, [box, chatbot], [chatbot, sources, box], api_name="chat"
+        )
         send.click(
-            service.respond, [box, chatbot], [chatbot, sources, box], api_visibility="private"
+            service.respond_stream,
+            [box, chatbot],
+            [chatbot, sources, box],
+            api_visibility="private",
         )
         chatbot.like(
             service.feedback, [chatbot, comment], [comment, feedback_note], api_visibility="private"

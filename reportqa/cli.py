@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--mode", dest="retrieval_mode", choices=["bm25", "dense", "hybrid"], default=None
     )
+    p.add_argument(
+        "--generator",
+        default=None,
+        help="extractive (default), transformers:<model id, folder, .gguf or gemma3-270m>, or "
+        "openai:<model> at REPORTQA_OPENAI_BASE_URL (REPORTQA_GENERATOR)",
+    )
+    p.add_argument("--max-new-tokens", type=int, default=None, help="answer length limit (LLMs)")
+    p.add_argument("--temperature", type=float, default=None, help="0 (default): greedy")
     _common(p)
 
     p = sub.add_parser(
@@ -239,11 +247,31 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.top_k is not None:
         settings = settings.replace(top_k=args.top_k)
-    answer = QAPipeline(settings).ask(args.question)
+    pipeline = QAPipeline(settings)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(pipeline.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
         return 0
-    print(answer.text)
+    # Text mode streams the answer as it is written; the checked answer follows when it differs.
+    streamed: list[str] = []
+    answer = None
+    for event in pipeline.ask_stream(args.question):
+        if isinstance(event, str):
+            streamed.append(event)
+            print(event, end="", flush=True)
+        else:
+            answer = event
+    assert answer is not None
+    shown = "".join(streamed).strip()
+    if not shown:
+        print(answer.text)
+    elif shown != answer.text:
+        print(f"\n\n── checked ──\n{answer.text}")
+    else:
+        print()
+    if answer.grounded is not None and settings.generator != "extractive":
+        print(f"\ngrounded: {answer.grounded:.0%}")
+        for s, e in answer.unsupported:
+            print(f"  ⚠ not supported by its sources: {answer.text[s:e]}")
     if answer.citations:
         print()
         for c in answer.citations:
