@@ -57,6 +57,11 @@ def chunk_document(
             )
         for group in _pack(spans, [count_tokens(doc.text[s:e]) for s, e in spans], config):
             start, end = group[0][0], group[-1][1]
+            if _is_heading_only(doc.text[start:end], section, doc.title):
+                # A section holding only its heading (a title above subsections): the heading
+                # reaches every later chunk through heading_path, and a chunk of a few words
+                # would outrank real passages on vague questions.
+                continue
             chunks.append(
                 Chunk(
                     id=f"{doc.id}#{len(chunks)}",
@@ -73,6 +78,13 @@ def chunk_document(
                 )
             )
     return chunks
+
+
+def _is_heading_only(text: str, section: Section, title: str) -> bool:
+    bare = text.strip().lstrip("#").strip()
+    return bool(bare) and (
+        bare == title.strip() or (bool(section.heading_path) and bare == section.heading_path[-1])
+    )
 
 
 def _pack(spans: Sequence[Span], tokens: Sequence[int], config: ChunkerConfig) -> list[list[Span]]:

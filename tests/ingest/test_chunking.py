@@ -108,3 +108,23 @@ def test_empty_document_gives_no_chunks() -> None:
 def test_config_is_validated() -> None:
     with pytest.raises(ValueError, match="overlap_tokens"):
         ChunkerConfig(max_tokens=10, overlap_tokens=10)
+
+
+def test_a_section_holding_only_its_heading_makes_no_chunk() -> None:
+    text = "# 보고서\n## 전략\n전략은 셋이다."
+    cut = text.index("## 전략")
+    doc = Document(
+        "d",
+        "보고서",
+        "/x",
+        text,
+        sections=(
+            Section(0, cut - 1, heading_path=("보고서",)),
+            Section(cut, len(text), heading_path=("보고서", "전략")),
+        ),
+    )
+    chunks = chunk_document(
+        doc, split_sentences, words, ChunkerConfig(max_tokens=50, overlap_tokens=0)
+    )
+    assert [c.text for c in chunks] == ["## 전략\n전략은 셋이다."]
+    assert chunks[0].heading_path == ("보고서", "전략")
