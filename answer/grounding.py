@@ -108,11 +108,15 @@ def support_score(
     terms: Terms,
     similarity: Similarity | None = None,
 ) -> float:
-    """How well ``passages`` support ``claim`` (0..1): the share of its terms they contain.
+    """How well ``passages`` support ``claim`` (0..1): 1 when quoted verbatim, else the share of
+    its terms they contain.
 
     When the claim's language differs from a passage's and ``similarity`` is given, that passage
     scores by similarity instead (terms cannot match across languages).
     """
+    flat = " ".join(claim.split()).rstrip(".!?。 ")
+    if flat and any(flat in " ".join(p.split()) for p in passages):
+        return 1.0  # quoted verbatim
     claim_terms = set(terms(claim))
     best = 0.0
     same_language: list[str] = []

@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="origins whose pages may embed the widget, comma-separated (REPORTQA_FRAME_ANCESTORS)",
     )
     p.add_argument(
+        "--generator",
+        default=None,
+        help="extractive (default), transformers:<model> or openai:<model> (REPORTQA_GENERATOR)",
+    )
+    p.add_argument(
         "--corpus",
         dest="corpus_dir",
         type=Path,
