@@ -141,3 +141,22 @@ def test_a_local_model_served_over_http(tmp_path: Path) -> None:
             build_answer_prompt("보고서가 제시한 3대 추진 전략은?", HITS), max_new_tokens=6
         ))
     assert 1 <= len(pieces) <= 7 and "".join(pieces).strip()  # a token each, then the end
+
+
+@pytest.mark.integration
+def test_reads_our_own_apps_openai_compatible_endpoint(sample_settings, sample_pipeline, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The client against the portal's ``/v1/chat/completions`` (the whole bot as a "model")."""
+    import app
+    from answer.generators.prompting import Prompt
+    from server.background import BackgroundServer
+
+    settings = sample_settings.replace(home=tmp_path, rate_limit_per_minute=1000)
+    server = BackgroundServer(app.create_server_app(settings, pipeline=sample_pipeline))
+    url = server.start()
+    try:
+        question = "보고서가 제시한 3대 추진 전략은?"
+        prompt = Prompt(({"role": "user", "content": question},), question, (), "ko")
+        pieces = list(OpenAIBackend("reportqa", f"{url.rstrip('/')}/v1").stream(prompt))
+    finally:
+        server.stop()
+    assert pieces and "산학연 협력 생태계 조성" in "".join(pieces) and "[1]" in "".join(pieces)
