@@ -23,6 +23,7 @@ from reportqa.errors import ConfigError, ModelUnavailableError
 log = logging.getLogger(__name__)
 
 _models: dict[tuple[str, str], tuple[Any, Any]] = {}
+_generate_locks: dict[tuple[str, str], threading.Lock] = {}
 _models_lock = threading.Lock()
 
 
@@ -68,11 +69,18 @@ def load_model(source: str, device: str) -> tuple[Any, Any]:
         model.eval()
         log.info("loaded %s on %s in %.1fs", source, device, time.perf_counter() - t0)
         _models[key] = (tokenizer, model)
+        _generate_locks[key] = threading.Lock()
         return tokenizer, model
 
 
+def generate_lock(source: str, device: str) -> threading.Lock:
+    """One generation at a time per loaded model (they share the CPU or the GPU)."""
+    with _models_lock:
+        return _generate_locks.setdefault((source, device), threading.Lock())
+
+
 class TransformersBackend:
-    """Streams text from a local causal LM; one generation at a time per backend."""
+    """Streams text from a local causal LM; one generation at a time per loaded model."""
 
     def __init__(
         self,
@@ -87,7 +95,7 @@ class TransformersBackend:
         self.device_setting = device
         self.timeout_s = timeout_s
         self.name = name or f"transformers:{ref}"
-        self._lock = threading.Lock()
+        self._lock: threading.Lock | None = None
         self._loaded: tuple[Any, Any] | None = None
         self.device = ""
 
@@ -96,6 +104,7 @@ class TransformersBackend:
             self.device = pick_device(self.device_setting)
             source = resolve_model(self.ref, self.model_dir)
             self._loaded = load_model(source, self.device)
+            self._lock = generate_lock(source, self.device)
         return self._loaded
 
     @property
@@ -135,7 +144,7 @@ class TransformersBackend:
 
         tokenizer, model = self.load()
         inputs, stops = self.encode(prompt)
-        inputs = {k: v.to(model.device) for k, v in inputs.items()}
+        inputs = {k: v.to(model.device) for k, v in inputs.items() if k != "token_type_ids"}
         stop_event = threading.Event()
 
         class _Stop(StoppingCriteria):
@@ -173,6 +182,7 @@ class TransformersBackend:
                 streamer.end()
 
         cutter = StopCutter(stops)
+        assert self._lock is not None
         with self._lock:
             thread = threading.Thread(target=run, name="reportqa-generate", daemon=True)
             thread.start()
