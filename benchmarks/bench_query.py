@@ -26,6 +26,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +44,14 @@ def build_synthetic(n: int, pool: bc.RealPool, questions_vecs: np.ndarray, targe
     """Write a synthetic index of ``n`` chunks at ``target`` (on-disk format of index.store)."""
     import shutil
 
-    from index.builder import passage_text
     from index.keyword import KiwiBm25Index
     from index.store import (
-        CHUNKS,
         CURRENT,
         MANIFEST,
         SENTENCES,
         DocumentRecord,
-        _chunk_to_json,
         make_manifest,
+        write_chunks,
     )
     from index.vector_store import FaissVectorStore, VectorIndexSpec
     from ingest.korean import content_terms
@@ -106,21 +105,18 @@ def build_synthetic(n: int, pool: bc.RealPool, questions_vecs: np.ndarray, targe
     tokens: list[list[str]] = []
     counts = np.empty(n, dtype=np.int64)
     docs: list[DocumentRecord] = []
-    with open(version / CHUNKS, "w", encoding="utf-8") as fh:
+
+    def generate() -> Iterator[Chunk]:
         for row in range(n):
             ids = sentence_ids[row]
             texts = [pool.sentences[s] for s in ids]
             title = pool.titles[heads[row]]
             doc = f"syn{row // CHUNKS_PER_DOC:06d}" if row >= real_rows else f"kq:{title}"
-            spans, pos, parts = [], 0, []
+            spans, pos = [], 0
             for t in texts:
                 spans.append((pos, pos + len(t)))
-                parts.append(t)
                 pos += len(t) + 1
-            text = " ".join(parts)
-            chunk = Chunk(f"{doc}#{row}", doc, title, f"synthetic:{doc}", text, 0, len(text), sentences=tuple(spans))
-            fh.write(json.dumps(_chunk_to_json(chunk), ensure_ascii=False) + "\n")
-            assert passage_text(chunk).startswith(title)
+            text = " ".join(texts)
             toks = list(title_tokens[title])
             for s in ids:
                 toks.extend(sent_tokens[s])
@@ -129,6 +125,9 @@ def build_synthetic(n: int, pool: bc.RealPool, questions_vecs: np.ndarray, targe
             if row % CHUNKS_PER_DOC == CHUNKS_PER_DOC - 1 or row == n - 1:
                 first = row - row % CHUNKS_PER_DOC
                 docs.append(DocumentRecord(doc, title, f"synthetic:{doc}", f"h{row}", "synthetic", row - first + 1))
+            yield Chunk(f"{doc}#{row}", doc, title, f"synthetic:{doc}", text, 0, len(text), sentences=tuple(spans))
+
+    write_chunks(generate(), version)
     timings["chunks"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

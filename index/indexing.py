@@ -144,17 +144,27 @@ def merge_indexes(
     """The documents ``keep_ids`` of ``base`` (vectors reused, not re-embedded) plus ``addition``."""
     keep = set(keep_ids)
     rows = [i for i, c in enumerate(base.chunks) if c.doc_id in keep]
-    base_vectors = base.vectors.reconstruct_all()
-    chunks = [base.chunks[i] for i in rows] + addition.chunks
-    vectors = np.vstack([base_vectors[rows], addition.vectors.reconstruct_all()]).astype(np.float32)
-    sent_parts = [base.sentence_vectors_of(i) for i in rows] + [
-        addition.sentence_vectors_of(i) for i in range(len(addition.chunks))
-    ]
+    chunks = [base.chunks[i] for i in rows] + list(addition.chunks)
+    if rows == list(range(len(base.chunks))):
+        # Nothing removed: extend the existing vector index (an HNSW graph is kept, not rebuilt).
+        store = base.vectors.extended(addition.vectors.reconstruct_all(), vector_index)
+    else:
+        vectors = np.vstack(
+            [base.vectors.reconstruct_all()[rows], addition.vectors.reconstruct_all()]
+        ).astype(np.float32)
+        store = FaissVectorStore.build(vectors, vector_index, dim=base.vectors.dim)
     dim = base.vectors.dim
-    sentence_vectors = np.vstack(sent_parts) if sent_parts else np.zeros((0, dim), np.float32)
+    # Kept rows' sentence vectors gathered in one step, in their stored precision (float16 on
+    # disk: a float32 copy of every sentence vector would need 5 GiB at a million chunks).
+    keep_rows = np.asarray(rows, dtype=np.int64)
+    starts, ends = base.sentence_offsets[keep_rows], base.sentence_offsets[keep_rows + 1]
+    lengths = ends - starts
+    gather = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    kept = np.asarray(base.sentence_vectors[gather]).reshape(-1, dim)
+    added = np.asarray(addition.sentence_vectors, dtype=kept.dtype).reshape(-1, dim)
+    sentence_vectors = np.vstack([kept, added])
     offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(c.sentences) for c in chunks])
-    store = FaissVectorStore.build(vectors, vector_index, dim=dim)
     documents = [d for d in base.documents if d.id in keep] + addition.documents
     manifest = make_manifest(
         base.embedder_name, dim, base.manifest["chunker"], documents, len(chunks)
@@ -165,7 +175,7 @@ def merge_indexes(
         chunks=chunks,
         vectors=store,
         keyword=KiwiBm25Index.build([passage_text(c) for c in chunks]),
-        sentence_vectors=sentence_vectors.astype(np.float32),
+        sentence_vectors=sentence_vectors,
         sentence_offsets=offsets,
     )
 

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap as _mmap
 import os
 import shutil
+import threading
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -34,7 +38,11 @@ SCHEMA_VERSION = 1
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
+CHUNK_OFFSETS = "chunks.offsets.npy"  # byte offset of each line of chunks.jsonl (optional)
 SENTENCES = "sentences.npy"
+# Indexes with at least this many chunks keep them on disk (LazyChunks) instead of as Python
+# objects: ~3.2 KiB each in memory, 3 GiB at a million chunks, more than everything else.
+LAZY_CHUNKS_FROM = 200_000
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class ReportIndex:
 
     manifest: dict[str, Any]
     documents: list[DocumentRecord]
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]  # a list, or LazyChunks for a large loaded index
     vectors: FaissVectorStore
     keyword: KiwiBm25Index
     sentence_vectors: np.ndarray
@@ -126,14 +134,24 @@ def save_index(index: ReportIndex, directory: Path) -> Path:
     return version
 
 
+def write_chunks(chunks: Iterable[Chunk], target: Path) -> int:
+    """Write ``chunks.jsonl`` and its line offsets into ``target``; returns the chunk count."""
+    offsets = [0]
+    with open(target / CHUNKS, "wb") as fh:
+        for chunk in chunks:
+            line = (json.dumps(_chunk_to_json(chunk), ensure_ascii=False) + "\n").encode("utf-8")
+            fh.write(line)
+            offsets.append(offsets[-1] + len(line))
+    np.save(target / CHUNK_OFFSETS, np.asarray(offsets, dtype=np.int64))
+    return len(offsets) - 1
+
+
 def _write_files(index: ReportIndex, target: Path) -> None:
-    with open(target / CHUNKS, "w", encoding="utf-8") as fh:
-        for chunk in index.chunks:
-            fh.write(json.dumps(_chunk_to_json(chunk), ensure_ascii=False) + "\n")
+    write_chunks(index.chunks, target)
     index.vectors.save(target)
     index.keyword.save(target)
     with open(target / SENTENCES, "wb") as fh:
-        np.save(fh, index.sentence_vectors.astype(np.float16))
+        np.save(fh, np.asarray(index.sentence_vectors, dtype=np.float16))
         np.save(fh, index.sentence_offsets.astype(np.int64))
     # What kind of vector index this is (informative: the FAISS file itself is authoritative,
     # so indexes saved before this key existed load the same way).
@@ -205,22 +223,32 @@ def check_compatible(manifest: dict[str, Any], directory: Path, embedder_name: s
         )
 
 
-def open_index(directory: Path, embedder_name: str | None = None, mmap: bool = True) -> ReportIndex:
+def open_index(
+    directory: Path,
+    embedder_name: str | None = None,
+    mmap: bool = True,
+    lazy_chunks_from: int = LAZY_CHUNKS_FROM,
+) -> ReportIndex:
     """Load the live version of the index at ``directory``.
 
     ``embedder_name``: the embedder the caller will query with; a different one is refused.
     ``mmap``: map the vector files read-only instead of reading them into memory (instant load;
     worker processes opening the same index share one copy in the page cache).
+    ``lazy_chunks_from``: from this many chunks on, ``chunks`` reads them from disk on access.
     """
     manifest = read_manifest(directory)
     check_compatible(manifest, directory, embedder_name)
     version = current_version(directory)
     try:
-        chunks = [
-            _chunk_from_json(json.loads(line))
-            for line in (version / CHUNKS).read_text(encoding="utf-8").splitlines()
-            if line
-        ]
+        chunks: Sequence[Chunk]
+        if int(manifest.get("chunk_count", 0)) >= lazy_chunks_from:
+            chunks = LazyChunks.open(version)
+        else:
+            chunks = [
+                _chunk_from_json(json.loads(line))
+                for line in (version / CHUNKS).read_text(encoding="utf-8").splitlines()
+                if line
+            ]
         vectors = FaissVectorStore.load(version, mmap=mmap)
         keyword = KiwiBm25Index.load(version, len(chunks))
         sentence_vectors, sentence_offsets = load_sentence_vectors(version / SENTENCES, mmap)
@@ -267,6 +295,98 @@ def load_sentence_vectors(path: Path, mmap: bool = True) -> tuple[np.ndarray, np
             return np.load(fh), offsets
     vectors = np.memmap(path, dtype=dtype, mode="r", offset=start, shape=shape)
     return vectors, offsets
+
+
+class LazyChunks(Sequence[Chunk]):
+    """The chunks of a saved index, read from ``chunks.jsonl`` (memory-mapped) when accessed.
+
+    A list's interface at a fraction of its memory: row ``i`` is decoded on ``[i]`` (the
+    most recent ones are kept), iteration decodes in order. The file's pages live in the OS page
+    cache, shared by every process that opens the index.
+    """
+
+    def __init__(self, path: Path, offsets: np.ndarray, cache_size: int = 4096) -> None:
+        self.path = path
+        self._offsets = offsets
+        self._fh = open(path, "rb")  # noqa: SIM115 - lives as long as the mapping
+        size = os.fstat(self._fh.fileno()).st_size
+        self._map = _mmap.mmap(self._fh.fileno(), 0, access=_mmap.ACCESS_READ) if size else None
+        self._cache: OrderedDict[int, Chunk] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, version: Path) -> LazyChunks:
+        path = version / CHUNKS
+        sidecar = version / CHUNK_OFFSETS
+        # Indexes saved before the sidecar existed: find the line ends once.
+        offsets = np.load(sidecar) if sidecar.exists() else _line_offsets(path)
+        return cls(path, offsets)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def _decode(self, row: int) -> Chunk:
+        assert self._map is not None
+        start, end = int(self._offsets[row]), int(self._offsets[row + 1])
+        return _chunk_from_json(json.loads(self._map[start:end]))
+
+    @overload
+    def __getitem__(self, row: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, row: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        n = len(self)
+        if row < 0:
+            row += n
+        if not 0 <= row < n:
+            raise IndexError(f"chunk row {row} out of range (0..{n - 1})")
+        with self._lock:
+            hit = self._cache.get(row)
+            if hit is not None:
+                self._cache.move_to_end(row)
+                return hit
+        chunk = self._decode(row)
+        with self._lock:
+            self._cache[row] = chunk
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return chunk
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for row in range(len(self)):
+            yield self._decode(row)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyChunks({self.path}, {len(self)} chunks)"
+
+
+def _line_offsets(path: Path, block: int = 64 << 20) -> np.ndarray:
+    """Byte offsets of the line starts of ``path`` (plus its size), in 64 MiB blocks."""
+    ends: list[np.ndarray] = []
+    pos = 0
+    with open(path, "rb") as fh:
+        while True:
+            data = fh.read(block)
+            if not data:
+                break
+            ends.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x0A) + pos + 1)
+            pos += len(data)
+    offsets = np.concatenate([np.zeros(1, np.int64), *ends]).astype(np.int64)
+    if offsets[-1] != pos:  # a last line without a newline
+        offsets = np.append(offsets, pos)
+    return offsets
 
 
 def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:

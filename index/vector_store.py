@@ -101,6 +101,7 @@ class FaissVectorStore:
         self.dim = dim
         self._index = index if index is not None else faiss.IndexFlatIP(dim)
         self.mmapped = mmapped
+        self.source: Path | None = None  # the file a loaded store was read from
         self._hnsw: Any = getattr(self._index, "hnsw", None)  # the graph of an HNSW index
 
     @classmethod
@@ -115,6 +116,26 @@ class FaissVectorStore:
         if len(vectors):
             store.add(vectors)
         return store
+
+    def extended(self, vectors: np.ndarray, spec: VectorIndexSpec | None = None) -> FaissVectorStore:
+        """A new, writable store: this one's rows, then ``vectors``.
+
+        An HNSW graph is copied and extended rather than built again (building one costs
+        minutes at a million vectors); any other case builds the kind ``spec`` chooses.
+        """
+        spec = spec or VectorIndexSpec()
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        kind = spec.resolve(len(self) + len(vectors))
+        if kind == "hnsw" and self.kind == "hnsw" and self.describe().get("m") == spec.hnsw_m:
+            if self.source is not None:
+                index = faiss.read_index(str(self.source))  # an owned copy, not a mapping
+            else:
+                index = faiss.deserialize_index(faiss.serialize_index(self._index))
+            copy = FaissVectorStore(self.dim, index)
+            if len(vectors):
+                copy.add(vectors)
+            return copy
+        return FaissVectorStore.build(np.vstack([self.reconstruct_all(), vectors]), spec, dim=self.dim)
 
     @property
     def kind(self) -> str:
@@ -210,5 +231,8 @@ class FaissVectorStore:
                 log.debug("cannot memory-map %s (%s); reading it", path, exc)
         if index is None:
             index = faiss.read_index(path)
-            return cls(index.d, index)
-        return cls(index.d, index, mmapped=True)
+            store = cls(index.d, index)
+        else:
+            store = cls(index.d, index, mmapped=True)
+        store.source = directory / FILE_NAME
+        return store

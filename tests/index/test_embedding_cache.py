@@ -80,8 +80,8 @@ def test_build_index_with_the_cache_embeds_nothing_the_second_time(tmp_path: Pat
 def test_rebuild_of_an_unchanged_corpus_embeds_nothing(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("경기도는 이차전지 거점이다. 평택에 클러스터를 조성한다.\n", encoding="utf-8")
-    (corpus / "b.txt").write_text("예산은 430억 원이다. 재활용 센터는 화성에 들어선다.\n", encoding="utf-8")
+    (corpus / "a.txt").write_text("이차전지 거점\n경기도는 이차전지 거점이다. 평택에 클러스터를 조성한다.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("예산과 재활용\n예산은 430억 원이다. 재활용 센터는 화성에 들어선다.\n", encoding="utf-8")
     settings = Settings.load({"home": tmp_path / "home", "index_dir": tmp_path / "idx"}, env={})
     emb = CountingHashEmbedder()
     first = ingest_paths([corpus], settings, embedder=emb)
@@ -92,7 +92,7 @@ def test_rebuild_of_an_unchanged_corpus_embeds_nothing(tmp_path: Path) -> None:
     assert emb.embedded == [] and again.cache_misses == 0 and again.cache_hits > 0
     assert sorted(again.added) == ["a.txt", "b.txt"]
     # a changed document embeds only its new text
-    (corpus / "b.txt").write_text("예산은 975억 원이다. 재활용 센터는 화성에 들어선다.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("예산과 재활용\n예산은 975억 원이다. 재활용 센터는 화성에 들어선다.\n", encoding="utf-8")
     ingest_paths([corpus], settings, embedder=emb)
     assert emb.embedded and all("430억" not in t and "평택" not in t for t in emb.embedded)
     assert any("975억" in t for t in emb.embedded)
