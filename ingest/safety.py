@@ -191,7 +191,7 @@ class SafeZip:
         try:
             self.zip = zipfile.ZipFile(path)
             infos = self.zip.infolist()
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
             raise IngestError(
                 path,
                 f"cannot open the {kind} (not a valid ZIP: {exc}); the file looks truncated "
@@ -241,7 +241,13 @@ class SafeZip:
                         break
                     self.budget.spend(len(piece), f"{name!r} in the {self.kind}")
                     out.append(piece)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        except NotImplementedError as exc:  # deflate64, bzip2 variants, AES...
+            raise IngestError(
+                self.path,
+                f"{name!r} in the {self.kind} uses an unsupported compression ({exc}); save the "
+                "file again with standard settings",
+            ) from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise IngestError(
                 self.path,
                 f"cannot read {name!r} in the {self.kind} ({type(exc).__name__}: {exc}); the file "

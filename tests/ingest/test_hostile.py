@@ -300,3 +300,15 @@ def test_password_protected_hwpx_is_refused(tmp_path: Path, docs) -> None:  # ty
     with pytest.raises(IngestError) as err:
         HwpxLoader().load(path)
     assert "password-protected" in err.value.reason
+
+
+@pytest.mark.parametrize("fmt", ["hwpx", "docx"])
+def test_truncated_zip_documents(tmp_path: Path, docs, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    make = docs.report_hwpx if fmt == "hwpx" else docs.report_docx
+    data = make(tmp_path / f"full.{fmt}").read_bytes()
+    for cut in (len(data) // 3, len(data) - 30):
+        path = tmp_path / f"cut-{cut}.{fmt}"
+        path.write_bytes(data[:cut])
+        report = load_documents([path], Settings.load(env={}))
+        (err,) = report.skipped
+        assert "truncated or corrupt" in err.reason, err.reason
