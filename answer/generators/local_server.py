@@ -69,7 +69,9 @@ class OpenAICompatibleServer:
         return f"http://{host!s}:{port}/v1"
 
     def start(self) -> OpenAICompatibleServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
