@@ -210,6 +210,16 @@ class PdfLoader:
         text, sections = assemble(segments)
         if not text:
             raise IngestError(path, NO_TEXT)
+        if empty_pages:
+            shown = ", ".join(map(str, empty_pages[:20])) + (" …" if len(empty_pages) > 20 else "")
+            logger.warning(
+                "%s: %d of %d pages have no extractable text (scanned?): %s — their content is "
+                "not searchable; OCR the file (e.g. `ocrmypdf`) to include it",
+                path,
+                len(empty_pages),
+                len(pages),
+                shown,
+            )
 
         try:
             metadata_title = reader.metadata.title if reader.metadata else None

@@ -407,7 +407,9 @@ def test_pdf_pages_come_back_in_order(tmp_path: Path) -> None:
     assert doc.meta["content_hash"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_pdf_empty_page_is_listed_and_placeholder_title_ignored(tmp_path: Path) -> None:
+def test_pdf_empty_page_is_listed_and_placeholder_title_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     pages = [["Page one text."], [], ["Page three text."]]
     path = write(tmp_path, "gap.pdf", make_pdf(pages, title="Microsoft Word - draft.docx"))
     doc = PdfLoader().load(path)
@@ -417,6 +419,7 @@ def test_pdf_empty_page_is_listed_and_placeholder_title_ignored(tmp_path: Path) 
     ]
     assert doc.meta["empty_pages"] == [2]
     assert doc.meta["pages"] == 3
+    assert "1 of 3 pages have no extractable text (scanned?): 2" in caplog.text
     assert doc.title == "Page one text."
 
 
