@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add files or folders to an index")
-    p.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt .md .html .pdf)")
+    p.add_argument("paths", nargs="+", type=Path, help="files or folders (PDF, HWP, HWPX, DOCX, HTML, Markdown, text)")
     p.add_argument("--rebuild", action="store_true", help="start from an empty index")
     p.add_argument(
         "--sync", action="store_true", help="also remove indexed documents not found under PATHS"
