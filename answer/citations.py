@@ -51,6 +51,10 @@ def claims_by_marker(text: str) -> dict[int, list[str]]:
     return claims
 
 
+def _core(sentence: str) -> str:
+    return sentence.strip().rstrip(".!?。…").rstrip()
+
+
 def support_spans(chunk: Chunk, claims: Sequence[str], terms: Terms) -> tuple[tuple[int, int], ...]:
     """Offsets (into ``chunk.text``) of the chunk sentences that support ``claims``.
 
@@ -60,17 +64,17 @@ def support_spans(chunk: Chunk, claims: Sequence[str], terms: Terms) -> tuple[tu
     sentences = [(s - chunk.start, e - chunk.start) for s, e in chunk.sentences]
     spans: list[tuple[int, int]] = []
     for claim in claims:
+        # Quoted verbatim, up to its final punctuation (a model may put the marker before it).
         quoted = [
-            sp
-            for sp in sentences
-            if chunk.text[sp[0] : sp[1]] and chunk.text[sp[0] : sp[1]] in claim
+            sp for sp in sentences if (body := _core(chunk.text[sp[0] : sp[1]])) and body in claim
         ]
         # A heading like "3대 추진 전략" also occurs inside the quoted sentence: keep the longest.
         quoted = [
             sp
             for sp in quoted
             if not any(
-                o != sp and chunk.text[sp[0] : sp[1]] in chunk.text[o[0] : o[1]] for o in quoted
+                o != sp and _core(chunk.text[sp[0] : sp[1]]) in chunk.text[o[0] : o[1]]
+                for o in quoted
             )
         ]
         if quoted:

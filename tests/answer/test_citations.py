@@ -46,3 +46,10 @@ def test_support_spans_ignore_a_heading_contained_in_the_quoted_sentence() -> No
     s1, s2 = (0, 8), (9, len(doc))
     chunk = Chunk("d#0", "d", "T", "/x", doc, 0, len(doc), sentences=(s1, s2))
     assert support_spans(chunk, ["보고서가 제시한 3대 추진 전략은 셋이다."], content_terms) == (s2,)
+
+
+def test_support_spans_match_a_quote_whose_marker_sits_before_the_full_stop() -> None:
+    doc = "3대 추진 전략\n보고서가 제시한 3대 추진 전략은 셋이다."
+    s1, s2 = (0, 8), (9, len(doc))
+    chunk = Chunk("d#0", "d", "T", "/x", doc, 0, len(doc), sentences=(s1, s2))
+    assert support_spans(chunk, ["보고서가 제시한 3대 추진 전략은 셋이다"], content_terms) == (s2,)
