@@ -4,7 +4,8 @@ Pure functions over text. An answer is split into sentences (a marker run after 
 belongs to the sentence before it). Each claim sentence is scored by the share of its content
 terms (Kiwi morphemes and Latin words, see ``ingest.korean.content_terms``; numbers weigh triple)
 found in the passages it cites; a sentence in another language than its passages is scored by an optional embedding
-similarity instead. A sentence without a valid marker scores 0. The answer's groundedness is the
+similarity instead. A sentence takes the markers of the next marked sentence on its line ("A. B
+[1]." cites passage 1 for both); one without any valid marker scores 0. The answer's groundedness is the
 mean score of its claim sentences; sentences under ``min_support`` are reported as unsupported.
 
 ``repair_citations`` adds a marker to an uncited sentence when one passage clearly supports it
@@ -155,10 +156,20 @@ def check_grounding(
     """
     framing_set = {strip_markers(f) for f in framing}
     invalid = tuple(n for n in parse_markers(text) if not 1 <= n <= len(passages))
+    spans = answer_sentences(text)
+    # A marker run covers the text back to the previous marker on its line ("A. B [1]." cites
+    # passage 1 for both), as ``claims_by_marker`` reads claims.
+    cited: list[tuple[int, ...]] = [()] * len(spans)
+    following: tuple[int, ...] = ()
+    for i in range(len(spans) - 1, -1, -1):
+        s, e = spans[i]
+        if i + 1 < len(spans) and "\n" in text[e : spans[i + 1][0]]:
+            following = ()
+        own = tuple(dict.fromkeys(n for n in parse_markers(text[s:e]) if 1 <= n <= len(passages)))
+        cited[i] = following = own or following
     out: list[SentenceSupport] = []
-    for s, e in answer_sentences(text):
+    for (s, e), markers in zip(spans, cited, strict=True):
         sentence = text[s:e]
-        markers = tuple(dict.fromkeys(n for n in parse_markers(sentence) if 1 <= n <= len(passages)))
         claim = _claim_text(sentence)
         if not claim or strip_markers(sentence) in framing_set or not terms(claim):
             out.append(SentenceSupport(s, e, sentence, markers, None, True))
@@ -182,13 +193,14 @@ def repair_citations(
 ) -> str:
     """Add ``[n]`` to each uncited claim sentence that passage ``n`` supports best (≥ min_support).
 
-    Sentences that already carry a marker, framing and term-less sentences are left as they are.
+    Sentences that carry a marker of their own, framing and term-less sentences are left as they
+    are.
     """
     grounding = check_grounding(text, passages, terms, min_support, framing, similarity)
     pieces: list[str] = []
     pos = 0
     for sent in grounding.sentences:
-        if sent.score is None or sent.markers or parse_markers(sent.text):
+        if sent.score is None or parse_markers(sent.text):  # framing, or cited by the model
             continue
         claim = _claim_text(sent.text)
         scores = [support_score(claim, [p], terms, similarity) for p in passages]

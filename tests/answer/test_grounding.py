@@ -45,19 +45,21 @@ def test_grounding_scores_each_sentence_against_its_own_citations() -> None:
         "문서에서 찾은 내용입니다.\n\n"
         "3대 추진 전략은 거점 확보, 경쟁력 강화, 생태계 조성이다 [1]. "
         "보고서는 2025년 12월 22일에 공개되었다 [1]. "  # cites the wrong passage
-        "경기도는 세계 최대의 배터리 생산지이다. "  # cites nothing
-        "공개 기관은 경기도경제과학진흥원이다 [2][5]."
+        "경기도는 세계 최대의 배터리 생산지이다. "  # covered by the next marker on its line
+        "공개 기관은 경기도경제과학진흥원이다 [2][5].\n"
+        "달에 공장을 짓는다."  # cites nothing
     )
     g = check_grounding(text, [P1, P2], content_terms, 0.5, framing={"문서에서 찾은 내용입니다."})
     assert g.invalid_markers == (5,)
     framing, *claims = g.sentences
     assert framing.score is None and framing.supported
-    assert [c.markers for c in claims] == [(1,), (1,), (), (2,)]
-    assert [c.supported for c in claims] == [True, False, False, True]
-    assert claims[2].score == 0.0
-    assert g.grounded == pytest.approx(sum(c.score or 0 for c in claims) / 4)
-    assert [text[s:e] for s, e in g.unsupported_spans] == [claims[1].text, claims[2].text]
-    assert g.cited_share == 0.75
+    assert [c.markers for c in claims] == [(1,), (1,), (2,), (2,), ()]
+    assert [c.supported for c in claims] == [True, False, False, True, False]
+    assert claims[4].score == 0.0
+    assert g.grounded == pytest.approx(sum(c.score or 0 for c in claims) / 5)
+    unsupported = [text[s:e] for s, e in g.unsupported_spans]
+    assert unsupported == [claims[1].text, claims[2].text, claims[4].text]
+    assert g.cited_share == 0.8
 
 
 def test_an_answer_without_claims_has_no_groundedness() -> None:
