@@ -178,7 +178,6 @@ class ChatService:
         self.feedback_store = feedback or FeedbackStore(settings.feedback_db)
         self.recent = recent or RecentAnswers()
 
-
     def respond(
         self, message: str, history: list[dict[str, Any]] | None
     ) -> tuple[list[dict[str, Any]], str, str]:

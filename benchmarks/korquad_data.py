@@ -9,7 +9,13 @@ from pathlib import Path
 
 from reportqa.types import Document
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "korquad" / "KorQuAD_v1.0_dev.json"
+DEFAULT_PATH = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "benchmarks"
+    / "korquad"
+    / "KorQuAD_v1.0_dev.json"
+)
 
 
 def load_articles(path: Path = DEFAULT_PATH) -> list[dict]:
