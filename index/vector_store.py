@@ -49,13 +49,25 @@ class VectorIndexSpec:
     ann_min_vectors: int = ANN_MIN_VECTORS
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
-    hnsw_ef_search: int = 96
+    hnsw_ef_search: int = 0  # 0: by size, see ef_search_for
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"vector index kind must be one of {', '.join(KINDS)}; got {self.kind!r}")
-        if self.hnsw_m < 4 or self.ann_min_vectors < 1 or self.hnsw_ef_construction < 1 or self.hnsw_ef_search < 1:
-            raise ValueError("hnsw_m must be at least 4, hnsw_ef_construction and hnsw_ef_search at least 1")
+        if self.hnsw_m < 4 or self.ann_min_vectors < 1 or self.hnsw_ef_construction < 1 or self.hnsw_ef_search < 0:
+            raise ValueError("hnsw_m must be at least 4, hnsw_ef_construction at least 1, hnsw_ef_search at least 0")
+
+    def ef_search_for(self, n: int) -> int:
+        """HNSW's search breadth for ``n`` vectors: ``hnsw_ef_search``, or when 0, by size.
+
+        96 up to 100k vectors, growing as n^1.33 to 2,048 at a million (capped at 4,096):
+        strict recall@10 ≥ 0.95 against exact search, measured on derived vectors whose
+        neighbourhoods are ~10x denser than real ones (README "Performance"); a search at
+        2,048 costs ~5 ms at 1M, a seventh of embedding the question.
+        """
+        if self.hnsw_ef_search:
+            return self.hnsw_ef_search
+        return int(min(4096, max(96, round(96 * (n / 100_000) ** 1.33))))
 
     def resolve(self, n: int) -> str:
         """The concrete kind (flat or hnsw) for a store of ``n`` vectors."""
@@ -74,13 +86,13 @@ class VectorIndexSpec:
         )
 
 
-def _new_index(dim: int, kind: str, spec: VectorIndexSpec) -> faiss.Index:
+def _new_index(dim: int, kind: str, spec: VectorIndexSpec, n: int) -> faiss.Index:
     if kind == "flat":
         return faiss.IndexFlatIP(dim)
     if kind == "hnsw":
         index: Any = faiss.IndexHNSWFlat(dim, spec.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = spec.hnsw_ef_construction
-        index.hnsw.efSearch = spec.hnsw_ef_search  # saved in the file with the graph
+        index.hnsw.efSearch = spec.ef_search_for(n)  # saved in the file with the graph
         return index
     raise ValueError(f"unknown vector index kind {kind!r}")
 
@@ -112,7 +124,7 @@ class FaissVectorStore:
         spec = spec or VectorIndexSpec()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         d = dim if dim is not None else int(vectors.shape[1])
-        store = cls(d, _new_index(d, spec.resolve(len(vectors)), spec))
+        store = cls(d, _new_index(d, spec.resolve(len(vectors)), spec, len(vectors)))
         if len(vectors):
             store.add(vectors)
         return store
@@ -134,6 +146,7 @@ class FaissVectorStore:
             copy = FaissVectorStore(self.dim, index)
             if len(vectors):
                 copy.add(vectors)
+            copy.ef_search = spec.ef_search_for(len(copy))
             return copy
         return FaissVectorStore.build(np.vstack([self.reconstruct_all(), vectors]), spec, dim=self.dim)
 

@@ -60,7 +60,7 @@ class Settings:
     ann_min_vectors: int = 50000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
-    hnsw_ef_search: int = 96
+    hnsw_ef_search: int = 0  # 0: by size (96 up to 100k passages, 2,048 at 1M)
 
     max_file_mb: float = 50.0
     # Extra Korean terms for Kiwi (BM25 and answer scoring): one a line, optionally "term<TAB>NNG".
@@ -143,9 +143,11 @@ class Settings:
             raise ConfigError(f"vector_index must be auto, flat or hnsw; got {self.vector_index!r}")
         if self.hnsw_m < 4:
             raise ConfigError(f"hnsw_m must be at least 4; got {self.hnsw_m}")
+        if self.hnsw_ef_search < 0:
+            raise ConfigError(f"hnsw_ef_search must be 0 (by size) or more; got {self.hnsw_ef_search}")
         for name in (
             "top_k", "candidates", "chunk_max_tokens", "embed_batch_size", "port",
-            "ann_min_vectors", "hnsw_ef_construction", "hnsw_ef_search",
+            "ann_min_vectors", "hnsw_ef_construction",
         ):
             value = getattr(self, name)
             if value <= 0:

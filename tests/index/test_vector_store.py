@@ -39,6 +39,15 @@ def test_spec_chooses_flat_below_the_threshold_and_hnsw_from_it() -> None:
         VectorIndexSpec(kind="ivf")
 
 
+def test_hnsw_search_breadth_grows_with_size_unless_set() -> None:
+    auto = VectorIndexSpec()
+    assert auto.ef_search_for(50_000) == auto.ef_search_for(100_000) == 96
+    assert 200 < auto.ef_search_for(200_000) < auto.ef_search_for(1_000_000) <= 4096
+    assert VectorIndexSpec(hnsw_ef_search=40).ef_search_for(10**6) == 40
+    store = FaissVectorStore.build(clustered(300), VectorIndexSpec(kind="hnsw"))
+    assert store.ef_search == 96 and store.describe()["ef_search"] == 96
+
+
 def test_settings_carry_the_spec_and_refuse_nonsense() -> None:
     s = Settings.load({"vector_index": "hnsw", "ann_min_vectors": "10", "hnsw_ef_search": "40"}, env={})
     spec = VectorIndexSpec.from_settings(s)
@@ -47,6 +56,9 @@ def test_settings_carry_the_spec_and_refuse_nonsense() -> None:
         Settings.load({"vector_index": "annoy"}, env={})
     with pytest.raises(ConfigError, match="hnsw_m"):
         Settings.load({"hnsw_m": 2}, env={})
+    with pytest.raises(ConfigError, match="hnsw_ef_search"):
+        Settings.load({"hnsw_ef_search": -1}, env={})
+    assert VectorIndexSpec.from_settings(Settings.load({}, env={})).hnsw_ef_search == 0
 
 
 def test_hnsw_recall_at_10_against_exact_search() -> None:
