@@ -341,8 +341,15 @@ def _stem_english(word: str) -> str:
     return str(_english_stemmer().stemWord(word))
 
 
-@lru_cache(maxsize=1)
-def _english_stemmer() -> Any:
-    import snowballstemmer
+_stemmers = threading.local()
 
-    return snowballstemmer.stemmer("english")
+
+def _english_stemmer() -> Any:
+    """This thread's Snowball stemmer: a stemmer keeps per-word state, so threads sharing one
+    corrupt each other's words (IndexError under concurrent requests, found by bench_load)."""
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return stemmer
