@@ -358,8 +358,16 @@ class LazyChunks(Sequence[Chunk]):
         return chunk
 
     def __iter__(self) -> Iterator[Chunk]:
-        for row in range(len(self)):
-            yield self._decode(row)
+        # A full pass reads the file (not the mapping) and then tells the kernel its pages are
+        # not needed: a scan of every chunk (building an id → row map) must not push the vector
+        # index out of a memory-limited page cache (measured: 1M chunks in a 4 GiB cgroup).
+        with open(self.path, "rb") as fh:
+            try:
+                for line in fh:
+                    yield _chunk_from_json(json.loads(line))
+            finally:
+                if hasattr(os, "posix_fadvise"):
+                    os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):
