@@ -48,7 +48,7 @@ def test_hnsw_store_is_extended_not_rebuilt_and_a_mapped_base_is_untouched(tmp_p
     assert mapped.mmapped
     grown = mapped.extended(more, spec)
     assert not grown.mmapped and len(grown) == 650 and len(mapped) == 600
-    np.testing.assert_array_equal(grown.reconstruct_all()[:600], base_vectors)
+    np.testing.assert_allclose(grown.reconstruct_all()[:600], base_vectors, atol=1e-3)
     assert grown.search(more[7], 1)[0][0] == 607
     # Crossing the threshold from a flat store builds the HNSW graph.
     small = FaissVectorStore.build(base_vectors[:90], VectorIndexSpec(ann_min_vectors=100))
@@ -76,6 +76,6 @@ def test_incremental_ingest_with_hnsw_keeps_rows_vectors_and_sentences_aligned(t
     for row, chunk in enumerate(index.chunks):
         from index.builder import passage_text
 
-        np.testing.assert_allclose(index.vectors.reconstruct(row), emb._vec(passage_text(chunk)), atol=1e-6)
+        np.testing.assert_allclose(index.vectors.reconstruct(row), emb._vec(passage_text(chunk)), atol=1e-3)
         expected = np.array([emb._vec(s) for s in chunk.sentence_texts()], dtype=np.float32)
         np.testing.assert_allclose(index.sentence_vectors_of(row), expected, atol=2e-3)
