@@ -46,6 +46,24 @@ def term_coverage(
     return sum(idf(t) for t in unique if t in text_terms) / total
 
 
+def group_coverage(
+    groups: Sequence[Sequence[Sequence[str]]], text_terms: set[str], idf: Callable[[str], float]
+) -> float:
+    """:func:`term_coverage` of a translated question: one group per phrase, each a list of
+    alternatives (term tuples); a phrase is covered by its best alternative fully in the text."""
+    total = covered = 0.0
+    for group in groups:
+        weights = [sum(idf(t) for t in dict.fromkeys(alt)) for alt in group]
+        if not weights:
+            continue
+        total += max(weights)
+        covered += max(
+            (w for alt, w in zip(group, weights, strict=True) if all(t in text_terms for t in alt)),
+            default=0.0,
+        )
+    return covered / total if total > 0 else 0.0
+
+
 def score_sentences(
     question_terms: Sequence[str],
     question_vector: np.ndarray,
@@ -53,8 +71,12 @@ def score_sentences(
     sentence_vectors: Sequence[np.ndarray],
     idf: Callable[[str], float],
     terms: Callable[[str], Sequence[str]] = content_terms,
+    groups: Sequence[Sequence[Sequence[str]]] = (),
 ) -> list[SentenceCandidate]:
-    """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences."""
+    """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences.
+
+    ``groups``: the question's glossary translation (see :func:`group_coverage`); a sentence's
+    lexical part is the better of its own-word and its translated coverage."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
     for i, (hit, vectors) in enumerate(zip(hits, sentence_vectors, strict=True)):
@@ -70,7 +92,10 @@ def score_sentences(
             if text.lstrip("#").strip() in headings:  # a heading names a topic; it answers nothing
                 continue
             cos = float(cosines[j]) if j < len(cosines) else 0.0
-            coverage = term_coverage(question_terms, set(terms(text)), idf)
+            sentence_terms = set(terms(text))
+            coverage = term_coverage(question_terms, sentence_terms, idf)
+            if groups:
+                coverage = max(coverage, group_coverage(groups, sentence_terms, idf))
             dense = min(1.0, max(0.0, (cos - COS_FLOOR) / COS_SPAN))
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * coverage + RANK_WEIGHT / (1 + i)
             out.append(SentenceCandidate(i + 1, span, text, cos, coverage, score))
@@ -121,19 +146,25 @@ class ExtractiveGenerator:
         encode: Callable[[str], np.ndarray],
         idf: Callable[[str], float],
         max_sentences: int = 3,
+        translate: Callable[[str], Sequence[Sequence[Sequence[str]]]] | None = None,
     ) -> None:
         self.sentence_vectors = sentence_vectors
         self.encode = encode
         self.idf = idf
         self.max_sentences = max_sentences
+        self.translate = translate  # the question's glossary groups (cross-lingual questions)
 
     def candidates(self, question: str, hits: Sequence[Hit]) -> list[SentenceCandidate]:
+        # The translation counts when the best passage is in another language than the question
+        # (a Korean report asked in English); a same-language passage is scored on own words.
+        cross = bool(hits) and detect_language(hits[0].chunk.text) != detect_language(question)
         return score_sentences(
             content_terms(question),
             self.encode(question),
             hits,
             [self.sentence_vectors(h) for h in hits],
             self.idf,
+            groups=self.translate(question) if self.translate and cross else (),
         )
 
     def generate(

@@ -48,6 +48,19 @@ def score_fusion(
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
+def lexical_confidence(bm25: Mapping[int, float], ceiling: float, power: float = 1.5) -> tuple[float, dict[int, float]]:
+    """How sure BM25 is for this question, and each row's score over the best one times that.
+
+    The sureness is the best score over ``ceiling`` (the score of a passage matching every
+    question term at saturation), to ``power``. Pure.
+    """
+    best = max(bm25.values(), default=0.0)
+    if best <= 0 or ceiling <= 0:
+        return 0.0, {}
+    confidence = min(1.0, best / ceiling) ** power
+    return confidence, {r: (s / best) * confidence for r, s in bm25.items()}
+
+
 def confidence_fusion(
     dense: Mapping[int, float],
     bm25: Mapping[int, float],
@@ -56,6 +69,8 @@ def confidence_fusion(
     cos_floor: float = 0.7,
     cos_span: float = 0.3,
     power: float = 1.5,
+    fallback_lexical: Sequence[tuple[Mapping[int, float], float]] = (),
+    fallback_weight: float = 0.5,
 ) -> list[tuple[int, float]]:
     """Dense and BM25 combined, BM25 weighted by how sure it is for this question.
 
@@ -64,15 +79,23 @@ def confidence_fusion(
     question whose rare terms a passage matches (typical of Korean factoid questions) lets BM25
     lead; a paraphrase or a cross-lingual question, which BM25 matches weakly, leaves the order to
     the dense cosines (mapped from [cos_floor, cos_floor + cos_span] to [0, 1]). Rows missing
-    from ``dense`` count as cosine ``cos_floor``. Pure.
+    from ``dense`` count as cosine ``cos_floor``.
+
+    ``fallback_lexical``: (scores, ceiling) of BM25 runs of the question in other words (its
+    glossary translation), weighted by ``fallback_weight`` (a translation is weaker evidence than
+    the question's own words) and only as far as the question's own words were unsure
+    (× (1 − their confidence)); a row keeps its best lexical part. Pure.
     """
-    rows = list(dict.fromkeys([*dense, *bm25]))
-    best = max(bm25.values(), default=0.0)
-    confidence = min(1.0, best / bm25_ceiling) ** power if bm25_ceiling > 0 and best > 0 else 0.0
+    confidence, main = lexical_confidence(bm25, bm25_ceiling, power)
+    views = [main]
+    for scores, ceiling in fallback_lexical:
+        _, view = lexical_confidence(scores, ceiling, power)
+        views.append({r: v * fallback_weight * (1.0 - confidence) for r, v in view.items()})
+    rows = list(dict.fromkeys([*dense, *(r for view in views for r in view)]))
     fused: dict[int, float] = {}
     for r in rows:
         cos = dense.get(r, cos_floor)
         d = min(1.0, max(0.0, (cos - cos_floor) / cos_span))
-        b = (bm25.get(r, 0.0) / best) * confidence if best > 0 else 0.0
+        b = max(view.get(r, 0.0) for view in views)
         fused[r] = bm25_share * b + (1 - bm25_share) * d
     return sorted(fused.items(), key=lambda item: -item[1])

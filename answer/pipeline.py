@@ -14,12 +14,12 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from answer.citations import MarkerRenumberer, claims_by_marker, renumber_citations, support_spans
-from answer.extractive import ExtractiveGenerator, term_coverage
+from answer.extractive import ExtractiveGenerator, group_coverage, term_coverage
 from answer.generators import make_llm_generator, parse_generator_spec
 from answer.generators.prompting import no_answer_text
 from answer.grounding import check_grounding, repair_citations
 from answer.messages import message
-from answer.retrieval import QueryEncoder, make_retriever
+from answer.retrieval import QueryEncoder, glossary_groups, load_glossary, make_retriever
 from answer.rewrite import rewrite_question
 from index.embedders import embedder_from_settings
 from index.store import ReportIndex, open_index
@@ -66,7 +66,8 @@ class QAPipeline:
             # Questions must be tokenised with the dictionary the BM25 index was built with.
             add_user_words([tuple(t) for t in index.manifest["keyword"].get("user_terms", [])])
             self.encode = QueryEncoder(embedder)
-            self.retriever = make_retriever(index, self.encode, self.settings)
+            self.glossary = load_glossary(self.settings)
+            self.retriever = make_retriever(index, self.encode, self.settings, self.glossary)
             self.generator: Generator = self._make_generator(index)
             self._ready = True
 
@@ -80,6 +81,7 @@ class QAPipeline:
                 self.encode,
                 index.keyword.idf,
                 self.settings.answer_max_sentences,
+                self.translate,
             )
         return make_llm_generator(spec, self.settings)
 
@@ -102,12 +104,23 @@ class QAPipeline:
         if best_cos < 0:  # bm25-only mode: compute the cosine of the top passage
             row = self.index.chunks.index(hits[0].chunk)
             best_cos = float(self.index.vectors.reconstruct(row) @ self.encode(question))
+        language = detect_language(question)
+        top = max(hits, key=lambda h: h.scores_by_retriever.get("dense", -1.0))
+        cross = detect_language(top.chunk.text) != language
         terms = content_terms(question)
-        coverage = max(
-            term_coverage(terms, set(content_terms(h.chunk.text)), self.index.keyword.idf)
-            for h in hits[:3]
-        )
-        return judge_relevance(best_cos, coverage, detect_language(question), self.settings)
+        groups = self.translate(question) if cross else []
+        idf = self.index.keyword.idf
+        coverage = 0.0
+        for h in hits[:3]:
+            text_terms = set(content_terms(h.chunk.text))
+            coverage = max(coverage, term_coverage(terms, text_terms, idf))
+            if groups:
+                coverage = max(coverage, group_coverage(groups, text_terms, idf))
+        return judge_relevance(best_cos, coverage, language, self.settings, cross_lingual=cross)
+
+    def translate(self, question: str) -> list[list[tuple[str, ...]]]:
+        """The question's glossary groups when it is English (see answer/glossary.py)."""
+        return glossary_groups(self.glossary, question)
 
     def generator_for(self, spec: str | None = None) -> Generator:
         """The generator for ``spec`` (default: ``Settings.generator``); built once per spec."""
@@ -251,8 +264,18 @@ class QAPipeline:
         )
 
 
-def judge_relevance(cosine: float, coverage: float, language: str, settings: Settings) -> bool:
-    """The calibrated relevance gate (see ``Settings.min_score_*``). Pure."""
+def judge_relevance(
+    cosine: float, coverage: float, language: str, settings: Settings, cross_lingual: bool = False
+) -> bool:
+    """The calibrated relevance gate (see ``Settings.min_score_*``). Pure.
+
+    ``cross_lingual``: the best passage is in another language than the question; cosines
+    across languages run lower, so their own thresholds apply (coverage then counts the
+    question's glossary translation)."""
+    if cross_lingual:
+        if cosine >= settings.min_score_cross:
+            return True
+        return cosine >= settings.min_score_cross_with_terms and coverage >= settings.min_term_coverage
     threshold = settings.min_score_ko if language == "ko" else settings.min_score_en
     if cosine >= threshold:
         return True

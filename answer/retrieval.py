@@ -7,11 +7,13 @@ from threading import Lock
 
 import numpy as np
 
-from answer.fusion import confidence_fusion, score_fusion, weighted_rrf
+from answer.fusion import confidence_fusion, lexical_confidence, score_fusion, weighted_rrf
+from answer.glossary import Glossary
 from answer.rerank import CrossEncoderReranker, mmr_select
 from index.store import ReportIndex
+from reportqa.language import detect_language
 from reportqa.protocols import Embedder, Reranker, Retriever
-from reportqa.settings import Settings
+from reportqa.settings import BUNDLED_GLOSSARY, Settings
 from reportqa.types import Hit
 
 
@@ -56,16 +58,48 @@ class DenseRetriever:
         ]
 
 
+def glossary_groups(glossary: Glossary | None, question: str) -> list[list[tuple[str, ...]]]:
+    """:meth:`Glossary.translate` of an English ``question`` ([] for Korean ones or no glossary)."""
+    if glossary is None or not len(glossary) or detect_language(question) != "en":
+        return []
+    return glossary.translate(question)
+
+
+def _flatten(groups: list[list[tuple[str, ...]]]) -> list[str]:
+    return list(dict.fromkeys(t for group in groups for alt in group for t in alt))
+
+
 class Bm25Retriever:
-    """BM25 over Kiwi morphemes."""
+    """BM25 over Kiwi morphemes; an English question also searches with its glossary terms."""
 
     name = "bm25"
 
-    def __init__(self, index: ReportIndex) -> None:
+    def __init__(self, index: ReportIndex, glossary: Glossary | None = None) -> None:
         self.index = index
+        self.glossary = glossary
 
     def rank(self, question: str, k: int) -> list[tuple[int, float]]:
-        return self.index.keyword.search(question, k)
+        own = self.index.keyword.search(question, k)
+        translated, ceiling = self.rank_translated(question, k)
+        if not translated:
+            return own
+        # Without a dense ranking to say which language answers, the question's own words lead
+        # (their best match scores 1) and the translation fills in as far as they were unsure.
+        confidence, _ = lexical_confidence(dict(own), self.index.keyword.ceiling(question))
+        best = own[0][1] if own else 1.0
+        scored = {row: score / best for row, score in own}
+        _, scored_tr = lexical_confidence(dict(translated), ceiling)
+        for row, value in scored_tr.items():
+            scored[row] = max(scored.get(row, 0.0), value * (1.0 - confidence))
+        return sorted(scored.items(), key=lambda rs: -rs[1])[:k]
+
+    def rank_translated(self, question: str, k: int) -> tuple[list[tuple[int, float]], float]:
+        """BM25 with the glossary terms alone, and their ceiling; ([], 0) when there are none."""
+        groups = glossary_groups(self.glossary, question)
+        if not groups:
+            return [], 0.0
+        keyword = self.index.keyword
+        return keyword.search_terms(_flatten(groups), k), keyword.ceiling_groups(groups)
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         return [
@@ -92,7 +126,9 @@ class HybridRetriever:
         rrf_k: int = 60,
         candidates: int = 30,
         fusion: str = "confidence",
-        confidence: tuple[float, float, float, float] = (0.7, 0.7, 0.3, 1.5),
+        confidence: tuple[float, float, float, float] = (0.8, 0.75, 0.15, 1.5),
+        glossary_weight: float = 1.0,
+        glossary_weight_own: float = 0.3,
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
@@ -101,29 +137,52 @@ class HybridRetriever:
         self.candidates = candidates
         self.fusion = fusion
         self.confidence = confidence  # bm25 share, cos floor, cos span, power
+        self.glossary_weight = glossary_weight
+        self.glossary_weight_own = glossary_weight_own
+        self._languages: dict[int, str] = {}
+
+    def _own_language_leads(self, question: str, dense: list[tuple[int, float]]) -> bool:
+        """Whether the best dense match is a passage in the question's own language; then the
+        question's own words lead and its glossary translation only helps."""
+        if not dense:
+            return False
+        row = dense[0][0]
+        if row not in self._languages:
+            self._languages[row] = detect_language(self.dense.index.chunks[row].text)
+        return self._languages[row] == detect_language(question)
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         n = max(k, self.candidates)
         dense = self.dense.rank(question, n)
-        bm25 = self.bm25.rank(question, n)
+        bm25 = self.bm25.index.keyword.search(question, n)
+        translated, translated_ceiling = self.bm25.rank_translated(question, n)
         index = self.dense.index
         qvec = self.dense.encode(question)
         # Every candidate gets its exact cosine (also those only BM25 found): fusion and the
         # relevance gate downstream both use it.
         cosines = dict(dense)
-        for row, _ in bm25:
+        for row, _ in [*bm25, *translated]:
             if row not in cosines:
                 cosines[row] = float(index.vectors.reconstruct(row) @ qvec)
         bm25_scores = dict(bm25)
+        for row, score in translated:
+            bm25_scores[row] = max(score, bm25_scores.get(row, 0.0))
         if self.fusion == "confidence":
             share, floor, span, power = self.confidence
             ceiling = index.keyword.ceiling(question)
-            fused = confidence_fusion(cosines, bm25_scores, ceiling, share, floor, span, power)[:k]
+            extra = [(dict(translated), translated_ceiling)] if translated else []
+            weight = self.glossary_weight
+            if translated and self._own_language_leads(question, dense):
+                weight = self.glossary_weight_own
+            fused = confidence_fusion(
+                cosines, dict(bm25), ceiling, share, floor, span, power, extra, weight
+            )[:k]
         elif self.fusion == "score":
             share = self.weights["bm25"] / ((self.weights["bm25"] + self.weights["dense"]) or 1.0)
             fused = score_fusion(dict(dense), bm25_scores, share)[:k]
         else:
-            fused = weighted_rrf({"dense": dense, "bm25": bm25}, self.weights, self.rrf_k)[:k]
+            rankings = {"dense": dense, "bm25": sorted(bm25_scores.items(), key=lambda rs: -rs[1])}
+            fused = weighted_rrf(rankings, self.weights, self.rrf_k)[:k]
         return [
             Hit(index.chunks[row], score, {"dense": cosines[row], "bm25": bm25_scores.get(row, 0.0), "fused": score})
             for row, score in fused
@@ -164,27 +223,46 @@ class MmrRetriever:
         return [hits[i] for i in mmr_select(relevance, vectors, k, self.lambda_, self.duplicate)]
 
 
-def make_retriever(index: ReportIndex, encode: QueryEncoder, settings: Settings) -> Retriever:
-    """The retrieval chain ``settings`` ask for: base mode, then reranker, then MMR."""
+_UNSET = Glossary()
+
+
+def make_retriever(
+    index: ReportIndex, encode: QueryEncoder, settings: Settings, glossary: Glossary | None = _UNSET
+) -> Retriever:
+    """The retrieval chain ``settings`` ask for: base mode, then reranker, then MMR.
+
+    ``glossary``: for cross-lingual questions; by default the one ``settings`` name."""
     dense = DenseRetriever(index, encode)
+    if glossary is _UNSET:
+        glossary = load_glossary(settings)
     retriever: Retriever
     if settings.retrieval_mode == "dense":
         retriever = dense
     elif settings.retrieval_mode == "bm25":
-        retriever = Bm25Retriever(index)
+        retriever = Bm25Retriever(index, glossary)
     else:
         retriever = HybridRetriever(
             dense,
-            Bm25Retriever(index),
+            Bm25Retriever(index, glossary),
             settings.dense_weight,
             settings.bm25_weight,
             settings.rrf_k,
             settings.candidates,
             settings.fusion,
             (settings.fusion_bm25_share, settings.fusion_cos_floor, settings.fusion_cos_span, settings.fusion_power),
+            settings.glossary_weight,
+            settings.glossary_weight_own,
         )
     if settings.reranker:
         retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)
     if settings.mmr_lambda < 1.0 or settings.mmr_duplicate < 1.0:
         retriever = MmrRetriever(retriever, index, settings.mmr_lambda, settings.mmr_duplicate)
     return retriever
+
+
+def load_glossary(settings: Settings) -> Glossary | None:
+    """The bundled glossary (unless turned off) merged with ``settings.glossary``; None if neither."""
+    paths = [BUNDLED_GLOSSARY] if settings.bundled_glossary else []
+    if settings.glossary is not None:
+        paths.append(settings.glossary)
+    return Glossary.load(paths) if paths else None

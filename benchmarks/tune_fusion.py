@@ -70,16 +70,17 @@ def variants() -> list[tuple[str, Fuse]]:
         out.append(
             (f"score bm25 share {w}", lambda d, b, c, w=w: score_fusion(dict(d), dict(b), w))
         )
-    for share in (0.5, 0.6, 0.7, 0.8):
-        for power in (1.0, 1.5, 2.0):
-            out.append(
-                (
-                    f"confidence share {share} power {power}",
-                    lambda d, b, c, share=share, power=power: confidence_fusion(
-                        dict(d), dict(b), c, share, 0.7, 0.3, power
-                    ),
+    for floor, span in ((0.7, 0.3), (0.75, 0.25), (0.7, 0.2), (0.75, 0.15)):
+        for share in (0.5, 0.6, 0.7, 0.8):
+            for power in (1.0, 1.5, 2.0):
+                out.append(
+                    (
+                        f"confidence share {share} power {power} cos {floor}+{span}",
+                        lambda d, b, c, share=share, power=power, floor=floor, span=span: confidence_fusion(
+                            dict(d), dict(b), c, share, floor, span, power
+                        ),
+                    )
                 )
-            )
     return out
 
 

@@ -37,7 +37,11 @@ class KiwiBm25Index:
         return cls(retriever, len(corpus), tokenize)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        terms = list(self._tokenize(query))
+        return self.search_terms(list(self._tokenize(query)), k)
+
+    def search_terms(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """Top ``k`` rows for already tokenised query ``terms`` (rows scoring 0 left out)."""
+        terms = list(terms)
         k = min(k, self._size)
         if not terms or k <= 0:
             return []
@@ -56,8 +60,20 @@ class KiwiBm25Index:
 
     def ceiling(self, query: str) -> float:
         """The highest BM25 score any passage could reach for ``query``: Σ idf·(k1+1)."""
+        return self.ceiling_terms(self._tokenize(query))
+
+    def ceiling_terms(self, terms: Sequence[str]) -> float:
+        """:meth:`ceiling` for already tokenised query ``terms``."""
         k1 = float(getattr(self._retriever, "k1", 1.5))
-        return sum(self.idf(t) for t in dict.fromkeys(self._tokenize(query))) * (k1 + 1)
+        return sum(self.idf(t) for t in dict.fromkeys(terms)) * (k1 + 1)
+
+    def ceiling_groups(self, groups: Sequence[Sequence[Sequence[str]]]) -> float:
+        """:meth:`ceiling` of a query made of alternatives: per group, its best alternative."""
+        k1 = float(getattr(self._retriever, "k1", 1.5))
+        return sum(
+            max((sum(self.idf(t) for t in dict.fromkeys(alt)) for alt in group), default=0.0)
+            for group in groups
+        ) * (k1 + 1)
 
     def save(self, directory: Path) -> None:
         if self._size:

@@ -335,6 +335,14 @@ def content_terms(text: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def english_stems(text: str) -> tuple[str, ...]:
+    """Every Latin word of ``text``, lower-cased and stemmed, stop words kept (for phrase lookup)."""
+    return tuple(_stem_english(w.lower()) for w in _LATIN_WORD.findall(text))
+
+
 @lru_cache(maxsize=65536)
 def _stem_english(word: str) -> str:
     """Snowball (Porter 2) stem of an English word: "strategies"/"strategy" → "strategi"."""

@@ -18,6 +18,7 @@ ENV_PREFIX = "REPORTQA_"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS_DIR = REPO_ROOT / "data" / "sample"
 PROMPTS_DIR = REPO_ROOT / "prompts"
+BUNDLED_GLOSSARY = REPO_ROOT / "data" / "glossary" / "ko-en-policy.tsv"
 
 RETRIEVAL_MODES = ("bm25", "dense", "hybrid")
 
@@ -78,10 +79,19 @@ class Settings:
     # Hybrid fusion: confidence (BM25 weighted by how sure it is; chosen by measurement, see
     # benchmarks/tune_fusion.py) | rrf (weighted reciprocal rank) | score (min-max combination).
     fusion: str = "confidence"
-    fusion_bm25_share: float = 0.7
-    fusion_cos_floor: float = 0.7
-    fusion_cos_span: float = 0.3
+    fusion_bm25_share: float = 0.8
+    fusion_cos_floor: float = 0.75
+    fusion_cos_span: float = 0.15
     fusion_power: float = 1.5
+    # Cross-lingual search: an English question also searches Korean passages with the Korean
+    # terms a bilingual glossary gives for its phrases (answer/glossary.py). The bundled one
+    # covers industrial-policy and battery vocabulary; `glossary` adds a file of your own.
+    bundled_glossary: bool = True
+    glossary: Path | None = None
+    # Weight of the glossary's BM25 run (against the question's own words' run); _own when the
+    # best dense match is already a passage in the question's language.
+    glossary_weight: float = 1.0
+    glossary_weight_own: float = 0.3
     reranker: str = ""  # cross-encoder model id or local folder; "" → no reranking
     rerank_candidates: int = 20
     mmr_lambda: float = 1.0  # 1 → pure relevance order; lower trades relevance for novelty
@@ -97,6 +107,12 @@ class Settings:
     min_score_en: float = 0.808
     min_score_with_terms: float = 0.82
     min_term_coverage: float = 0.3
+    # When the best passage is in another language than the question (an English question on a
+    # Korean report), cosines run lower: answerable ones 0.757–0.817, off-topic 0.70–0.78 on
+    # data/eval/crosslingual.jsonl plus 18 off-topic English questions; coverage then counts
+    # the question's glossary translation.
+    min_score_cross: float = 0.80
+    min_score_cross_with_terms: float = 0.755
 
     answer_max_sentences: int = 3
     # Answer generator: extractive | transformers:<model id, local folder, .gguf or alias> |

@@ -33,3 +33,23 @@ def test_confidence_fusion_lets_a_sure_bm25_lead_and_a_weak_one_defer() -> None:
     # a row only BM25 found counts as cosine at the floor: it scores its BM25 part alone
     only_bm25 = dict(confidence_fusion({1: 0.7}, {3: 10.0}, bm25_ceiling=10.0))
     assert only_bm25[3] == pytest.approx(0.7) and only_bm25[1] == pytest.approx(0.0)
+
+
+def test_a_fallback_lexical_run_counts_by_its_weight_and_only_where_the_question_was_unsure() -> None:
+    from answer.fusion import confidence_fusion, lexical_confidence
+
+    dense = {1: 0.80, 2: 0.80}
+    # the question's own words found nothing (a cross-lingual question); its translation fully
+    # matches row 2: row 2 leads, by the fallback weight
+    fused = dict(confidence_fusion(dense, {}, 5.0, fallback_lexical=[({2: 4.0}, 4.0)], fallback_weight=0.5))
+    d = (0.80 - 0.7) / 0.3 * 0.3
+    assert fused[2] == pytest.approx(0.7 * 0.5 + d) and fused[1] == pytest.approx(d)
+    # the own words matched row 1 at the ceiling (confidence 1): the translation adds nothing
+    sure = dict(confidence_fusion(dense, {1: 5.0}, 5.0, fallback_lexical=[({2: 4.0}, 4.0)], fallback_weight=1.0))
+    assert sure[2] == pytest.approx(d) and sure[1] == pytest.approx(0.7 + d)
+    # half-sure own words: the translation counts × (1 − confidence)
+    conf, view = lexical_confidence({1: 2.5}, 5.0, power=1.0)
+    assert conf == pytest.approx(0.5) and view == {1: pytest.approx(0.5)}
+    half = dict(confidence_fusion(dense, {1: 2.5}, 5.0, power=1.0, fallback_lexical=[({2: 4.0}, 4.0)], fallback_weight=1.0))
+    assert half[2] == pytest.approx(0.7 * 0.5 + d)
+    assert lexical_confidence({}, 5.0) == (0.0, {})
