@@ -126,9 +126,9 @@ class HybridRetriever:
         rrf_k: int = 60,
         candidates: int = 30,
         fusion: str = "confidence",
-        confidence: tuple[float, float, float, float] = (0.8, 0.75, 0.15, 1.5),
+        confidence: tuple[float, float, float, float] = (0.8, 0.7, 0.3, 2.5),
         glossary_weight: float = 1.0,
-        glossary_weight_own: float = 0.3,
+        glossary_weight_own: float = 0.0,
     ) -> None:
         self.dense = dense
         self.bm25 = bm25

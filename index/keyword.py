@@ -11,6 +11,12 @@ import numpy as np
 from ingest.korean import content_terms
 
 DIR_NAME = "bm25"
+# BM25 term saturation and length normalisation. Lower than the usual 1.5/0.75: over ~200-token
+# chunks a term's first occurrence carries most of the evidence. Chosen with the fusion settings
+# on 1,000 KorQuAD dev questions disjoint from the benchmark's (benchmarks/tune_bm25.py; README
+# "Retrieval and evaluation"). An index keeps the values it was built with (saved by bm25s).
+BM25_K1 = 0.7
+BM25_B = 0.3
 Tokenizer = Callable[[str], Sequence[str]]
 
 
@@ -28,10 +34,16 @@ class KiwiBm25Index:
         return self._size
 
     @classmethod
-    def build(cls, texts: Sequence[str], tokenize: Tokenizer = content_terms) -> KiwiBm25Index:
+    def build(
+        cls,
+        texts: Sequence[str],
+        tokenize: Tokenizer = content_terms,
+        k1: float = BM25_K1,
+        b: float = BM25_B,
+    ) -> KiwiBm25Index:
         # An empty token list would break bm25s; an unmatched placeholder keeps rows aligned.
         corpus = [list(tokenize(t)) or ["\u2205"] for t in texts]
-        retriever = bm25s.BM25()
+        retriever = bm25s.BM25(k1=k1, b=b)
         if corpus:
             retriever.index(corpus, show_progress=False)
         return cls(retriever, len(corpus), tokenize)

@@ -80,18 +80,19 @@ class Settings:
     # benchmarks/tune_fusion.py) | rrf (weighted reciprocal rank) | score (min-max combination).
     fusion: str = "confidence"
     fusion_bm25_share: float = 0.8
-    fusion_cos_floor: float = 0.75
-    fusion_cos_span: float = 0.15
-    fusion_power: float = 1.5
+    fusion_cos_floor: float = 0.7
+    fusion_cos_span: float = 0.3
+    fusion_power: float = 2.5
     # Cross-lingual search: an English question also searches Korean passages with the Korean
     # terms a bilingual glossary gives for its phrases (answer/glossary.py). The bundled one
     # covers industrial-policy and battery vocabulary; `glossary` adds a file of your own.
     bundled_glossary: bool = True
     glossary: Path | None = None
     # Weight of the glossary's BM25 run (against the question's own words' run); _own when the
-    # best dense match is already a passage in the question's language.
+    # best dense match is already a passage in the question's language (0: then the corpus
+    # answers in the question's language and translations only pulled in other-language text).
     glossary_weight: float = 1.0
-    glossary_weight_own: float = 0.3
+    glossary_weight_own: float = 0.0
     reranker: str = ""  # cross-encoder model id or local folder; "" → no reranking
     rerank_candidates: int = 20
     mmr_lambda: float = 1.0  # 1 → pure relevance order; lower trades relevance for novelty

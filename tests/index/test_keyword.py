@@ -1,0 +1,49 @@
+"""BM25 over Kiwi morphemes: parameters, saturation, term runs, ceilings, and persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.keyword import BM25_B, BM25_K1, KiwiBm25Index
+
+PASSAGES = [
+    "경기도는 이차전지 산업을 육성한다.",
+    "이차전지 이차전지 이차전지 연구 클러스터와 테스트베드 플랫폼을 구축한다.",
+    "사용 후 배터리 재활용 기술을 지원한다.",
+]
+
+
+def test_the_tuned_parameters_are_used_and_survive_save_and_load(tmp_path: Path) -> None:
+    index = KiwiBm25Index.build(PASSAGES)
+    index.save(tmp_path)
+    loaded = KiwiBm25Index.load(tmp_path, len(PASSAGES))
+    for bm25 in (index, loaded):
+        assert (bm25._retriever.k1, bm25._retriever.b) == (BM25_K1, BM25_B)
+    assert loaded.search("테스트베드 구축", 3) == index.search("테스트베드 구축", 3)
+    # an index built with other values keeps them
+    other = KiwiBm25Index.build(PASSAGES, k1=1.5, b=0.75)
+    other.save(tmp_path / "other")
+    assert KiwiBm25Index.load(tmp_path / "other", 3)._retriever.k1 == pytest.approx(1.5)
+
+
+def test_low_k1_saturates_repeated_terms() -> None:
+    # With k1 0.7 a passage repeating a term three times gains less over one mention than at 1.5.
+    def ratio(k1: float) -> float:
+        scores = dict(KiwiBm25Index.build(PASSAGES, k1=k1, b=0.0).search("이차전지", 3))
+        return scores[1] / scores[0]
+
+    assert 1.0 < ratio(0.7) < ratio(1.5)
+
+
+def test_term_runs_and_ceilings_of_alternatives() -> None:
+    index = KiwiBm25Index.build(PASSAGES)
+    assert index.search_terms([], 3) == [] and index.search_terms(["없는말"], 3) == []
+    assert index.search_terms(["테스트베드"], 3)[0][0] == 1
+    one = index.ceiling_terms(["테스트베드"])
+    both = index.ceiling_terms(["테스트베드", "이차전지"])
+    assert both > one > 0
+    # one group of two alternatives: the best alternative's ceiling, not their sum
+    assert index.ceiling_groups([[("테스트베드",), ("이차전지",)]]) == pytest.approx(one)
+    assert index.ceiling("테스트베드") == pytest.approx(one)
