@@ -125,7 +125,7 @@ def main() -> int:
         rows.append([k1, b, share, power, f"{floor}+{span}", kq_h1, kq_mrr, s_h1, s_mrr, "yes" if ok else "no"])
     rows.sort(key=lambda r: (r[-1] != "yes", -r[5], -r[6]))
     header = ["k1", "b", "share", "power", "cos window", "KorQuAD-tune hit@1", "MRR@10", "sample hit@1", "MRR@10", "≥ dense on sample"]
-    table = [[*r[:5], *(f"{x:.3f}" for x in r[5:9]), r[9]] for r in rows[: args.top]]
+    table = [[*(str(x) for x in r[:5]), *(f"{x:.3f}" for x in r[5:9]), r[9]] for r in rows[: args.top]]
     print(markdown_table(header, table))
     print(
         f"KorQuAD tuning questions: {len(kq.relevant)} (seed 7, none of the benchmark's); sample set: "
