@@ -108,3 +108,31 @@ def test_cache_off_or_unusable_means_embedding_without_it(tmp_path: Path, caplog
     with caplog.at_level("WARNING"):
         assert EmbeddingCache.from_settings(bad) is None
     assert "embedding cache" in caplog.text
+
+
+def test_a_damaged_entry_is_embedded_again_and_empty_input_embeds_nothing(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    emb = CountingHashEmbedder()
+    fp = embedder_fingerprint(emb)
+    good = cache.embed(["가 나"], fp, emb.embed_passages)
+    key = cache_key(fp, "가 나")
+    with cache._db:  # a truncated vector (e.g. a write cut short): its stored dim no longer matches
+        cache._db.execute("UPDATE emb SET vec = ? WHERE key = ?", (b"\0" * 8, key))
+    emb.embedded.clear()
+    again = cache.embed(["가 나"], fp, emb.embed_passages)
+    assert emb.embedded == ["가 나"]
+    np.testing.assert_array_equal(again, good)
+    emb.embedded.clear()
+    assert cache.embed([], fp, emb.embed_passages).shape[0] == 0
+    assert emb.embedded == []
+
+
+def test_a_failed_write_does_not_fail_the_embedding(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    emb = CountingHashEmbedder()
+    fp = embedder_fingerprint(emb)
+    cache._db.execute("PRAGMA query_only = ON")  # every write now raises sqlite3.Error
+    with caplog.at_level("WARNING"):
+        vecs = cache.embed(["가 나", "다 라"], fp, emb.embed_passages)
+    assert vecs.shape[0] == 2 and "could not write" in caplog.text
+    assert len(cache) == 0
