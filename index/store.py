@@ -294,7 +294,8 @@ def load_sentence_vectors(path: Path, mmap: bool = True) -> tuple[np.ndarray, np
         with open(path, "rb") as fh:
             return np.load(fh), offsets
     vectors = np.memmap(path, dtype=dtype, mode="r", offset=start, shape=shape)
-    advise_random(getattr(vectors, "_mmap", None))  # a question reads the few rows of its passages' sentences
+    # A question reads the few rows of its passages' sentences, scattered over the file.
+    advise_random(getattr(vectors, "_mmap", None))
     return vectors, offsets
 
 
