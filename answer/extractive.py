@@ -76,13 +76,16 @@ def score_sentences(
     """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences.
 
     ``groups``: the question's glossary translation (see :func:`group_coverage`); a sentence's
-    lexical part is the better of its own-word and its translated coverage."""
+    lexical part is the better of its own-word and its translated coverage. A sentence's terms
+    come from ``chunk.sentence_terms`` (computed at ingest) when the index has them, else from
+    ``terms``."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
     for i, (hit, vectors) in enumerate(zip(hits, sentence_vectors, strict=True)):
         chunk = hit.chunk
         cosines = vectors @ question_vector if len(vectors) else np.zeros(0)
         headings = {h.strip().lstrip("#").strip() for h in (chunk.title, *chunk.heading_path)}
+        stored = chunk.sentence_terms if len(chunk.sentence_terms) == len(chunk.sentences) else None
         for j, span in enumerate(chunk.sentences):
             key = (chunk.doc_id, span)
             if key in seen:  # the same sentence through overlapping chunks
@@ -92,7 +95,7 @@ def score_sentences(
             if text.lstrip("#").strip() in headings:  # a heading names a topic; it answers nothing
                 continue
             cos = float(cosines[j]) if j < len(cosines) else 0.0
-            sentence_terms = set(terms(text))
+            sentence_terms = set(stored[j] if stored is not None else terms(text))
             coverage = term_coverage(question_terms, sentence_terms, idf)
             if groups:
                 coverage = max(coverage, group_coverage(groups, sentence_terms, idf))

@@ -28,7 +28,7 @@ from reportqa.errors import ConfigError, EmptyQuestionError
 from reportqa.language import detect_language
 from reportqa.protocols import Embedder, Generator
 from reportqa.settings import Settings
-from reportqa.types import Answer, Citation, Hit
+from reportqa.types import Answer, Chunk, Citation, Hit
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class QAPipeline:
         idf = self.index.keyword.idf
         coverage = 0.0
         for h in hits[:3]:
-            text_terms = set(content_terms(h.chunk.text))
+            text_terms = chunk_terms(h.chunk)
             coverage = max(coverage, term_coverage(terms, text_terms, idf))
             if groups:
                 coverage = max(coverage, group_coverage(groups, text_terms, idf))
@@ -262,6 +262,13 @@ class QAPipeline:
             None if grounded is None else round(grounded, 3),
             unsupported=grounding.unsupported_spans,
         )
+
+
+def chunk_terms(chunk: Chunk) -> set[str]:
+    """A passage's lexical terms: its sentences' terms stored at ingest, else tokenised now."""
+    if chunk.sentence_terms:
+        return {t for terms in chunk.sentence_terms for t in terms}
+    return set(content_terms(chunk.text))
 
 
 def judge_relevance(

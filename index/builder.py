@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from index.keyword import KiwiBm25Index
 from index.store import DocumentRecord, ReportIndex, make_manifest
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
-from ingest.korean import split_sentences
+from ingest.korean import content_terms, split_sentences
 from reportqa.protocols import Embedder
 from reportqa.types import Chunk, Document
 
@@ -35,6 +35,11 @@ def passage_text(chunk: Chunk) -> str:
     return (" > ".join(context) + "\n" + chunk.text) if context else chunk.text
 
 
+def with_sentence_terms(chunk: Chunk) -> Chunk:
+    """``chunk`` with the lexical terms of each of its sentences (see ``Chunk.sentence_terms``)."""
+    return replace(chunk, sentence_terms=tuple(content_terms(t) for t in chunk.sentence_texts()))
+
+
 def build_index(
     documents: Sequence[Document],
     embedder: Embedder,
@@ -53,7 +58,10 @@ def build_index(
     chunks: list[Chunk] = []
     records: list[DocumentRecord] = []
     for doc in documents:
-        doc_chunks = chunk_document(doc, split_sentences, embedder.count_tokens, config)
+        doc_chunks = [
+            with_sentence_terms(c)
+            for c in chunk_document(doc, split_sentences, embedder.count_tokens, config)
+        ]
         chunks.extend(doc_chunks)
         records.append(
             DocumentRecord(

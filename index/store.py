@@ -416,10 +416,12 @@ def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:
     data = asdict(chunk)
     data["heading_path"] = list(chunk.heading_path)
     data["sentences"] = [list(s) for s in chunk.sentences]
+    data["sentence_terms"] = [list(t) for t in chunk.sentence_terms]
     return data
 
 
 def _chunk_from_json(data: dict[str, Any]) -> Chunk:
     data["heading_path"] = tuple(data.get("heading_path") or ())
     data["sentences"] = tuple(tuple(s) for s in data.get("sentences") or ())
+    data["sentence_terms"] = tuple(tuple(t) for t in data.get("sentence_terms") or ())
     return Chunk(**data)

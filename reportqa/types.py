@@ -52,6 +52,9 @@ class Chunk:
     heading_path: tuple[str, ...] = ()
     table: bool = False
     sentences: tuple[tuple[int, int], ...] = ()
+    # Each sentence's lexical terms (Kiwi content morphemes, stemmed English words), computed once
+    # at ingest so answering does not re-tokenise candidate passages; () in older indexes.
+    sentence_terms: tuple[tuple[str, ...], ...] = ()
 
     def sentence_texts(self) -> list[str]:
         """The chunk's sentences as strings, in order."""
