@@ -22,6 +22,7 @@ from answer.messages import message
 from answer.retrieval import QueryEncoder, glossary_groups, load_glossary, make_retriever
 from answer.rewrite import rewrite_question
 from index.embedders import embedder_from_settings
+from index.indexing import outdated_features
 from index.store import ReportIndex, open_index
 from ingest.korean import add_user_words, content_terms
 from reportqa.errors import ConfigError, EmptyQuestionError
@@ -63,6 +64,14 @@ class QAPipeline:
             if self._index is None:
                 self._index = open_index(self.settings.resolved_index_dir, self._embedder.name)
             index, embedder = self._index, self._embedder
+            outdated = outdated_features(index)
+            if outdated:
+                log.warning(
+                    "The index at %s was built by an older reportqa (%s); it works, but rebuild "
+                    "it for the current retrieval: `reportqa ingest PATH... --index %s --rebuild` "
+                    "(texts already in the embedding cache are not embedded again).",
+                    index.path, "; ".join(outdated), index.path,
+                )
             # Questions must be tokenised with the dictionary the BM25 index was built with.
             add_user_words([tuple(t) for t in index.manifest["keyword"].get("user_terms", [])])
             self.encode = QueryEncoder(embedder)

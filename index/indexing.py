@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.builder import build_index, passage_text
+from index.builder import build_index, passage_text, with_sentence_terms
 from index.embedders import embedder_from_settings
 from index.embedding_cache import EmbeddingCache
-from index.keyword import KiwiBm25Index
+from index.keyword import BM25_B, BM25_K1, KiwiBm25Index
 from index.store import ReportIndex, make_manifest, open_index, save_index
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig
@@ -144,7 +144,10 @@ def merge_indexes(
     """The documents ``keep_ids`` of ``base`` (vectors reused, not re-embedded) plus ``addition``."""
     keep = set(keep_ids)
     rows = [i for i, c in enumerate(base.chunks) if c.doc_id in keep]
-    chunks = [base.chunks[i] for i in rows] + list(addition.chunks)
+    # Chunks kept from an index built before sentence terms were stored get them now.
+    kept_chunks = [base.chunks[i] for i in rows]
+    kept_chunks = [c if c.sentence_terms or not c.sentences else with_sentence_terms(c) for c in kept_chunks]
+    chunks = kept_chunks + list(addition.chunks)
     if rows == list(range(len(base.chunks))):
         # Nothing removed: extend the existing vector index (an HNSW graph is kept, not rebuilt).
         store = base.vectors.extended(addition.vectors.reconstruct_all(), vector_index)
@@ -220,10 +223,29 @@ class _NoEmbedder:
         return np.zeros(self._dim, dtype=np.float32)
 
 
+def outdated_features(index: ReportIndex) -> list[str]:
+    """What an index built by an older reportqa lacks (empty: up to date). It still works."""
+    reasons = []
+    if len(index.keyword) and index.keyword.params != (BM25_K1, BM25_B):
+        k1, b = index.keyword.params
+        reasons.append(f"BM25 built with k1={k1:g}, b={b:g} (now {BM25_K1:g}, {BM25_B:g})")
+    first = index.chunks[0] if len(index.chunks) else None
+    if first is not None and first.sentences and not first.sentence_terms:
+        reasons.append("no stored sentence terms (answers tokenise passages at question time)")
+    return reasons
+
+
 def ensure_index(settings: Settings, corpus: Path | None = None) -> IngestSummary | None:
-    """Build the index from ``corpus`` (default: the bundled sample) when none exists yet."""
+    """Build the index from ``corpus`` (default: the bundled sample) when none exists yet.
+
+    The bundled sample index (no ``index_dir`` set) is also rebuilt when an older reportqa
+    built it (see :func:`outdated_features`; vectors come from the embedding cache)."""
     try:
-        open_index(settings.resolved_index_dir)
+        index = open_index(settings.resolved_index_dir)
+        outdated = outdated_features(index)
+        if outdated and settings.index_dir is None and corpus is None:
+            log.warning("rebuilding the sample index: %s", "; ".join(outdated))
+            return ingest_paths([settings.corpus_dir], settings, rebuild=True)
         return None
     except IndexNotFoundError:
         log.info(

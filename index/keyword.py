@@ -33,6 +33,11 @@ class KiwiBm25Index:
     def __len__(self) -> int:
         return self._size
 
+    @property
+    def params(self) -> tuple[float, float]:
+        """The (k1, b) this index was built with."""
+        return float(getattr(self._retriever, "k1", BM25_K1)), float(getattr(self._retriever, "b", BM25_B))
+
     @classmethod
     def build(
         cls,

@@ -1,0 +1,82 @@
+"""An index built by an older reportqa is detected, still served, and the sample index upgraded."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import pytest
+
+from index.builder import passage_text
+from index.indexing import ensure_index, ingest_paths, outdated_features
+from index.keyword import KiwiBm25Index
+from index.store import ReportIndex, open_index, save_index
+from reportqa.settings import Settings
+
+CORPUS = {
+    "a.md": "# 전략\n\n경기도는 이차전지 산업 거점을 확보한다. 평택에 연구 클러스터를 조성한다.",
+    "b.md": "# Recycling\n\nUsed batteries are collected and recycled. The centre opens in 2027.",
+}
+
+
+def _age(index: ReportIndex) -> ReportIndex:
+    """The same index as an older reportqa wrote it: default bm25s parameters, no sentence terms."""
+    chunks = [dataclasses.replace(c, sentence_terms=()) for c in index.chunks]
+    keyword = KiwiBm25Index.build([passage_text(c) for c in chunks], k1=1.5, b=0.75)
+    return dataclasses.replace(index, chunks=chunks, keyword=keyword, path=None)
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in CORPUS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_outdated_features_name_what_an_older_index_lacks(corpus: Path, tmp_path: Path) -> None:
+    settings = Settings.load({"home": tmp_path / "h", "index_dir": tmp_path / "idx"}, env={})
+    ingest_paths([corpus], settings)
+    index = open_index(tmp_path / "idx")
+    assert outdated_features(index) == []
+    reasons = outdated_features(_age(index))
+    assert len(reasons) == 2 and "k1=1.5" in reasons[0] and "sentence terms" in reasons[1]
+
+
+def test_the_sample_index_is_rebuilt_and_another_index_only_warned_about(
+    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sample = Settings.load({"home": tmp_path / "h", "corpus_dir": corpus}, env={})
+    ingest_paths([corpus], sample)
+    save_index(_age(open_index(sample.resolved_index_dir)), sample.resolved_index_dir)
+    assert outdated_features(open_index(sample.resolved_index_dir))
+    with caplog.at_level(logging.WARNING):
+        summary = ensure_index(sample)
+    assert summary is not None and summary.documents == 2
+    assert "rebuilding the sample index" in caplog.text
+    assert outdated_features(open_index(sample.resolved_index_dir)) == []
+
+    # an index of the user's own is served as it is, with a warning that says how to rebuild it
+    own = Settings.load({"home": tmp_path / "h", "index_dir": tmp_path / "own"}, env={})
+    ingest_paths([corpus], own)
+    save_index(_age(open_index(tmp_path / "own")), tmp_path / "own")
+    assert ensure_index(own) is None
+    from answer.pipeline import QAPipeline
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        answer = QAPipeline(own).ask("평택에 무엇을 조성하나요?")
+    assert "클러스터" in answer.text
+    assert "built by an older reportqa" in caplog.text and "--rebuild" in caplog.text
+
+
+def test_an_incremental_ingest_gives_kept_chunks_their_sentence_terms(corpus: Path, tmp_path: Path) -> None:
+    settings = Settings.load({"home": tmp_path / "h", "index_dir": tmp_path / "idx"}, env={})
+    ingest_paths([corpus / "a.md"], settings)
+    save_index(_age(open_index(tmp_path / "idx")), tmp_path / "idx")
+    ingest_paths([corpus / "b.md"], settings)
+    index = open_index(tmp_path / "idx")
+    assert {c.doc_id for c in index.chunks} == {"a.md", "b.md"}
+    assert all(c.sentence_terms for c in index.chunks if c.sentences)
