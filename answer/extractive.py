@@ -15,7 +15,7 @@ import numpy as np
 from answer.messages import message
 from ingest.korean import content_terms
 from reportqa.language import detect_language
-from reportqa.types import Hit
+from reportqa.types import Chunk, Hit
 
 # e5 cosines of unrelated text sit near 0.75; related text scores 0.82–0.92.
 COS_FLOOR, COS_SPAN = 0.75, 0.17
@@ -44,6 +44,21 @@ def term_coverage(
     if total <= 0:
         return 0.0
     return sum(idf(t) for t in unique if t in text_terms) / total
+
+
+def stored_sentence_terms(chunk: Chunk) -> tuple[tuple[str, ...], ...] | None:
+    """The terms of each of ``chunk``'s sentences stored at ingest; None in an older index."""
+    if chunk.sentences and len(chunk.sentence_terms) == len(chunk.sentences):
+        return chunk.sentence_terms
+    return None
+
+
+def chunk_terms(chunk: Chunk) -> set[str]:
+    """A passage's lexical terms: its sentences' terms stored at ingest, else tokenised now."""
+    stored = stored_sentence_terms(chunk)
+    if stored is not None:
+        return {t for terms in stored for t in terms}
+    return set(content_terms(chunk.text))
 
 
 def group_coverage(
@@ -85,7 +100,7 @@ def score_sentences(
         chunk = hit.chunk
         cosines = vectors @ question_vector if len(vectors) else np.zeros(0)
         headings = {h.strip().lstrip("#").strip() for h in (chunk.title, *chunk.heading_path)}
-        stored = chunk.sentence_terms if len(chunk.sentence_terms) == len(chunk.sentences) else None
+        stored = stored_sentence_terms(chunk)
         for j, span in enumerate(chunk.sentences):
             key = (chunk.doc_id, span)
             if key in seen:  # the same sentence through overlapping chunks

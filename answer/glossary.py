@@ -8,7 +8,6 @@ glossary turns the English phrases it knows into Korean search terms, tokenised 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.korean import content_terms, english_stems
@@ -17,19 +16,21 @@ from reportqa.errors import ConfigError
 Phrase = tuple[str, ...]
 
 
-@dataclass
 class Glossary:
     """English phrases (as word stems) mapped to Korean terms; built by :meth:`parse`."""
 
-    entries: dict[Phrase, tuple[str, ...]] = field(default_factory=dict)
-    _terms: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    def __init__(self) -> None:
+        self.entries: dict[Phrase, tuple[str, ...]] = {}
+        self.longest = 0  # words in the longest phrase
+        self._terms: dict[str, tuple[str, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    @property
-    def longest(self) -> int:
-        return max((len(p) for p in self.entries), default=0)
+    def add(self, phrase: Phrase, korean: Iterable[str]) -> None:
+        """Map ``phrase`` to the Korean terms ``korean`` too (after those it already has)."""
+        self.entries[phrase] = tuple(dict.fromkeys([*self.entries.get(phrase, ()), *korean]))
+        self.longest = max(self.longest, len(phrase))
 
     @classmethod
     def parse(cls, text: str, source: str = "<glossary>") -> Glossary:
@@ -49,8 +50,7 @@ class Glossary:
             for phrase in english.split(";"):
                 stems = english_stems(phrase)
                 if stems:
-                    old = glossary.entries.get(stems, ())
-                    glossary.entries[stems] = tuple(dict.fromkeys([*old, korean.strip()]))
+                    glossary.add(stems, [korean.strip()])
         return glossary
 
     @classmethod
@@ -67,8 +67,7 @@ class Glossary:
             except UnicodeDecodeError as exc:
                 raise ConfigError(f"The glossary {path} is not UTF-8 text ({exc.reason}).") from exc
             for phrase, terms in cls.parse(text, str(path)).entries.items():
-                old = merged.entries.get(phrase, ())
-                merged.entries[phrase] = tuple(dict.fromkeys([*old, *terms]))
+                merged.add(phrase, terms)
         return merged
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:

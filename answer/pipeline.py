@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from answer.citations import MarkerRenumberer, claims_by_marker, renumber_citations, support_spans
-from answer.extractive import ExtractiveGenerator, group_coverage, term_coverage
+from answer.extractive import ExtractiveGenerator, chunk_terms, group_coverage, term_coverage
 from answer.generators import make_llm_generator, parse_generator_spec
 from answer.generators.prompting import no_answer_text
 from answer.grounding import check_grounding, repair_citations
@@ -29,7 +29,7 @@ from reportqa.errors import ConfigError, EmptyQuestionError
 from reportqa.language import detect_language
 from reportqa.protocols import Embedder, Generator
 from reportqa.settings import Settings
-from reportqa.types import Answer, Chunk, Citation, Hit
+from reportqa.types import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +109,12 @@ class QAPipeline:
         """Whether the best hits plausibly answer ``question`` (else: say "not found")."""
         if not hits:
             return False
-        best_cos = max(h.scores_by_retriever.get("dense", -1.0) for h in hits)
-        if best_cos < 0:  # bm25-only mode: compute the cosine of the top passage
-            row = self.index.chunks.index(hits[0].chunk)
+        top = max(hits, key=lambda h: h.scores_by_retriever.get("dense", -1.0))
+        best_cos = top.scores_by_retriever.get("dense", -1.0)
+        if best_cos < 0:  # bm25-only mode (top is hits[0]): compute the top passage's cosine
+            row = self.index.chunks.index(top.chunk)
             best_cos = float(self.index.vectors.reconstruct(row) @ self.encode(question))
         language = detect_language(question)
-        top = max(hits, key=lambda h: h.scores_by_retriever.get("dense", -1.0))
         cross = detect_language(top.chunk.text) != language
         terms = content_terms(question)
         groups = self.translate(question) if cross else []
@@ -271,13 +271,6 @@ class QAPipeline:
             None if grounded is None else round(grounded, 3),
             unsupported=grounding.unsupported_spans,
         )
-
-
-def chunk_terms(chunk: Chunk) -> set[str]:
-    """A passage's lexical terms: its sentences' terms stored at ingest, else tokenised now."""
-    if chunk.sentence_terms:
-        return {t for terms in chunk.sentence_terms for t in terms}
-    return set(content_terms(chunk.text))
 
 
 def judge_relevance(

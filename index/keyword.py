@@ -81,8 +81,7 @@ class KiwiBm25Index:
 
     def ceiling_terms(self, terms: Sequence[str]) -> float:
         """:meth:`ceiling` for already tokenised query ``terms``."""
-        k1 = float(getattr(self._retriever, "k1", 1.5))
-        return sum(self.idf(t) for t in dict.fromkeys(terms)) * (k1 + 1)
+        return self.ceiling_groups([[(t,)] for t in dict.fromkeys(terms)])
 
     def ceiling_groups(self, groups: Sequence[Sequence[Sequence[str]]]) -> float:
         """:meth:`ceiling` of a query made of alternatives: per group, its best alternative."""

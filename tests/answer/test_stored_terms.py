@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from answer.extractive import score_sentences
-from answer.pipeline import chunk_terms
+from answer.extractive import chunk_terms, score_sentences
 from index.store import open_index, save_index
 from ingest.korean import content_terms
 from reportqa.types import Chunk, Hit
