@@ -231,7 +231,7 @@ def outdated_features(index: ReportIndex) -> list[str]:
         reasons.append(f"BM25 built with k1={k1:g}, b={b:g} (now {BM25_K1:g}, {BM25_B:g})")
     first = index.chunks[0] if len(index.chunks) else None
     if first is not None and first.sentences and not first.sentence_terms:
-        reasons.append("no stored sentence terms (answers tokenise passages at question time)")
+        reasons.append("no stored sentence terms, so answers tokenise passages at question time")
     return reasons
 
 
