@@ -48,6 +48,19 @@ def score_fusion(
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
+def passage_cosine(chunk_cosine: float, sentence_cosines: Sequence[float], sentence_share: float) -> float:
+    """A passage's dense evidence: its own cosine mixed with its best sentence's.
+
+    One vector for a whole ~200-token passage dilutes the one sentence that answers a question;
+    the stored sentence vectors recover it. ``sentence_share`` is the best sentence's part (0 →
+    the passage vector alone); a passage without sentence vectors keeps its own cosine. Pure.
+    """
+    if not len(sentence_cosines) or sentence_share <= 0:
+        return chunk_cosine
+    best = float(max(sentence_cosines))
+    return (1.0 - sentence_share) * chunk_cosine + sentence_share * best
+
+
 def lexical_confidence(bm25: Mapping[int, float], ceiling: float, power: float = 1.5) -> tuple[float, dict[int, float]]:
     """How sure BM25 is for this question, and each row's score over the best one times that.
 

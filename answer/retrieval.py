@@ -7,7 +7,13 @@ from threading import Lock
 
 import numpy as np
 
-from answer.fusion import confidence_fusion, lexical_confidence, score_fusion, weighted_rrf
+from answer.fusion import (
+    confidence_fusion,
+    lexical_confidence,
+    passage_cosine,
+    score_fusion,
+    weighted_rrf,
+)
 from answer.glossary import Glossary
 from answer.rerank import CrossEncoderReranker, mmr_select
 from index.store import ReportIndex
@@ -70,13 +76,23 @@ def _flatten(groups: list[list[tuple[str, ...]]]) -> list[str]:
 
 
 class Bm25Retriever:
-    """BM25 over Kiwi morphemes; an English question also searches with its glossary terms."""
+    """BM25 over Kiwi morphemes; an English question also searches with its glossary terms.
+
+    ``unseen_weight``: the part of a question term no passage contains in BM25's ceiling, which
+    measures how sure BM25 is (:meth:`KiwiBm25Index.ceiling_groups`)."""
 
     name = "bm25"
 
-    def __init__(self, index: ReportIndex, glossary: Glossary | None = None) -> None:
+    def __init__(
+        self, index: ReportIndex, glossary: Glossary | None = None, unseen_weight: float = 1.0
+    ) -> None:
         self.index = index
         self.glossary = glossary
+        self.unseen_weight = unseen_weight
+
+    def ceiling(self, question: str) -> float:
+        """The BM25 score a passage matching every term of ``question`` would reach."""
+        return self.index.keyword.ceiling(question, self.unseen_weight)
 
     def rank(self, question: str, k: int) -> list[tuple[int, float]]:
         own = self.index.keyword.search(question, k)
@@ -85,7 +101,7 @@ class Bm25Retriever:
             return own
         # Without a dense ranking to say which language answers, the question's own words lead
         # (their best match scores 1) and the translation fills in as far as they were unsure.
-        confidence, _ = lexical_confidence(dict(own), self.index.keyword.ceiling(question))
+        confidence, _ = lexical_confidence(dict(own), self.ceiling(question))
         best = own[0][1] if own else 1.0
         scored = {row: score / best for row, score in own}
         _, scored_tr = lexical_confidence(dict(translated), ceiling)
@@ -99,7 +115,7 @@ class Bm25Retriever:
         if not groups:
             return [], 0.0
         keyword = self.index.keyword
-        return keyword.search_terms(_flatten(groups), k), keyword.ceiling_groups(groups)
+        return keyword.search_terms(_flatten(groups), k), keyword.ceiling_groups(groups, self.unseen_weight)
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         return [
@@ -109,10 +125,12 @@ class Bm25Retriever:
 
 
 class HybridRetriever:
-    """Weighted RRF of dense and BM25 rankings over ``candidates`` each.
+    """Dense and BM25 rankings over ``candidates`` each, fused (by default: confidence fusion).
 
     Every hit carries both retrievers' scores when known (the dense cosine of a BM25-only hit is
     computed from its stored vector), since the answer step uses the cosine to decide relevance.
+    With ``sentence_share`` > 0, confidence fusion sees each candidate's cosine mixed with its
+    best stored sentence's (:func:`passage_cosine`); the hit keeps the passage's own cosine.
     """
 
     name = "hybrid"
@@ -129,6 +147,7 @@ class HybridRetriever:
         confidence: tuple[float, float, float, float] = (0.8, 0.7, 0.3, 2.5),
         glossary_weight: float = 1.0,
         glossary_weight_own: float = 0.0,
+        sentence_share: float = 0.0,
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
@@ -139,6 +158,7 @@ class HybridRetriever:
         self.confidence = confidence  # bm25 share, cos floor, cos span, power
         self.glossary_weight = glossary_weight
         self.glossary_weight_own = glossary_weight_own
+        self.sentence_share = sentence_share
         self._languages: dict[int, str] = {}
 
     def _own_language_leads(self, question: str, dense: list[tuple[int, float]]) -> bool:
@@ -169,13 +189,18 @@ class HybridRetriever:
             bm25_scores[row] = max(score, bm25_scores.get(row, 0.0))
         if self.fusion == "confidence":
             share, floor, span, power = self.confidence
-            ceiling = index.keyword.ceiling(question)
             extra = [(dict(translated), translated_ceiling)] if translated else []
             weight = self.glossary_weight
             if translated and self._own_language_leads(question, dense):
                 weight = self.glossary_weight_own
+            evidence = cosines
+            if self.sentence_share > 0:
+                evidence = {
+                    row: passage_cosine(cos, index.sentence_vectors_of(row) @ qvec, self.sentence_share)
+                    for row, cos in cosines.items()
+                }
             fused = confidence_fusion(
-                cosines, dict(bm25), ceiling, share, floor, span, power, extra, weight
+                evidence, dict(bm25), self.bm25.ceiling(question), share, floor, span, power, extra, weight
             )[:k]
         elif self.fusion == "score":
             share = self.weights["bm25"] / ((self.weights["bm25"] + self.weights["dense"]) or 1.0)
@@ -239,11 +264,11 @@ def make_retriever(
     if settings.retrieval_mode == "dense":
         retriever = dense
     elif settings.retrieval_mode == "bm25":
-        retriever = Bm25Retriever(index, glossary)
+        retriever = Bm25Retriever(index, glossary, settings.fusion_unseen_weight)
     else:
         retriever = HybridRetriever(
             dense,
-            Bm25Retriever(index, glossary),
+            Bm25Retriever(index, glossary, settings.fusion_unseen_weight),
             settings.dense_weight,
             settings.bm25_weight,
             settings.rrf_k,
@@ -252,6 +277,7 @@ def make_retriever(
             (settings.fusion_bm25_share, settings.fusion_cos_floor, settings.fusion_cos_span, settings.fusion_power),
             settings.glossary_weight,
             settings.glossary_weight_own,
+            settings.fusion_sentence_share,
         )
     if settings.reranker:
         retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)

@@ -75,21 +75,39 @@ class KiwiBm25Index:
         indptr = self._retriever.scores["indptr"]
         return _idf(int(indptr[col + 1] - indptr[col]), self._size)
 
-    def ceiling(self, query: str) -> float:
-        """The highest BM25 score any passage could reach for ``query``: Σ idf·(k1+1)."""
-        return self.ceiling_terms(self._tokenize(query))
+    def ceiling(self, query: str, unseen_weight: float = 1.0) -> float:
+        """The highest BM25 score any passage could reach for ``query``: Σ idf·(k1+1).
 
-    def ceiling_terms(self, terms: Sequence[str]) -> float:
+        ``unseen_weight`` scales the part of terms no passage contains (see
+        :meth:`ceiling_groups`)."""
+        return self.ceiling_terms(self._tokenize(query), unseen_weight)
+
+    def ceiling_terms(self, terms: Sequence[str], unseen_weight: float = 1.0) -> float:
         """:meth:`ceiling` for already tokenised query ``terms``."""
-        return self.ceiling_groups([[(t,)] for t in dict.fromkeys(terms)])
+        return self.ceiling_groups([[(t,)] for t in dict.fromkeys(terms)], unseen_weight)
 
-    def ceiling_groups(self, groups: Sequence[Sequence[Sequence[str]]]) -> float:
-        """:meth:`ceiling` of a query made of alternatives: per group, its best alternative."""
+    def ceiling_groups(
+        self, groups: Sequence[Sequence[Sequence[str]]], unseen_weight: float = 1.0
+    ) -> float:
+        """:meth:`ceiling` of a query made of alternatives: per group, its best alternative.
+
+        A term that occurs in no passage counts ``unseen_weight`` of its idf: no passage can
+        match it, so it says little about which passage answers (a conversational question's
+        "궁금해요", "당장"), only that the question is worded unlike the corpus."""
         k1 = float(getattr(self._retriever, "k1", 1.5))
+
+        def weight(term: str) -> float:
+            idf = self.idf(term)
+            return idf if self.contains(term) else unseen_weight * idf
+
         return sum(
-            max((sum(self.idf(t) for t in dict.fromkeys(alt)) for alt in group), default=0.0)
+            max((sum(weight(t) for t in dict.fromkeys(alt)) for alt in group), default=0.0)
             for group in groups
         ) * (k1 + 1)
+
+    def contains(self, term: str) -> bool:
+        """Whether some passage contains ``term``."""
+        return bool(self._size) and term in self._retriever.vocab_dict
 
     def save(self, directory: Path) -> None:
         if self._size:

@@ -84,6 +84,12 @@ class Settings:
     fusion_cos_floor: float = 0.7
     fusion_cos_span: float = 0.3
     fusion_power: float = 2.5
+    # Dense evidence of a passage for confidence fusion: (1 − share)·its cosine + share·its best
+    # sentence's (stored sentence vectors; 0 → passage vectors alone). A question term that no
+    # passage contains counts fusion_unseen_weight of its idf in BM25's ceiling (1 → in full).
+    # Both chosen on held-out KorQuAD questions (benchmarks/tune_hybrid.py).
+    fusion_sentence_share: float = 0.4
+    fusion_unseen_weight: float = 0.25
     # Cross-lingual search: an English question also searches Korean passages with the Korean
     # terms a bilingual glossary gives for its phrases (answer/glossary.py). The bundled one
     # covers industrial-policy and battery vocabulary; `glossary` adds a file of your own.

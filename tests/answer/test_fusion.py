@@ -53,3 +53,16 @@ def test_a_fallback_lexical_run_counts_by_its_weight_and_only_where_the_question
     half = dict(confidence_fusion(dense, {1: 2.5}, 5.0, power=1.0, fallback_lexical=[({2: 4.0}, 4.0)], fallback_weight=1.0))
     assert half[2] == pytest.approx(0.7 * 0.5 + d)
     assert lexical_confidence({}, 5.0) == (0.0, {})
+
+
+def test_passage_cosine_mixes_in_the_best_sentence() -> None:
+    from answer.fusion import passage_cosine
+
+    assert passage_cosine(0.78, [0.74, 0.86, 0.70], 0.4) == pytest.approx(0.6 * 0.78 + 0.4 * 0.86)
+    # no sentence vectors (an empty passage) or share 0: the passage's own cosine
+    assert passage_cosine(0.78, [], 0.4) == 0.78
+    assert passage_cosine(0.78, [0.9], 0.0) == 0.78
+    # a passage whose one sentence answers overtakes a uniformly close one
+    diluted = passage_cosine(0.76, [0.72, 0.88], 0.4)
+    uniform = passage_cosine(0.79, [0.79, 0.78], 0.4)
+    assert diluted > uniform

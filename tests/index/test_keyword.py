@@ -47,3 +47,16 @@ def test_term_runs_and_ceilings_of_alternatives() -> None:
     # one group of two alternatives: the best alternative's ceiling, not their sum
     assert index.ceiling_groups([[("테스트베드",), ("이차전지",)]]) == pytest.approx(one)
     assert index.ceiling("테스트베드") == pytest.approx(one)
+
+
+def test_terms_no_passage_contains_count_partly_in_the_ceiling() -> None:
+    index = KiwiBm25Index.build(PASSAGES)
+    assert index.contains("테스트베드") and not index.contains("궁금하다")
+    seen = index.ceiling_terms(["테스트베드"])
+    unseen = index.ceiling_terms(["궁금하다"])
+    assert unseen > 0
+    both = ["테스트베드", "궁금하다"]
+    assert index.ceiling_terms(both) == pytest.approx(seen + unseen)
+    assert index.ceiling_terms(both, unseen_weight=0.25) == pytest.approx(seen + 0.25 * unseen)
+    assert index.ceiling_terms(both, unseen_weight=0.0) == pytest.approx(seen)
+    assert index.ceiling("테스트베드가 궁금하다", 0.0) == pytest.approx(seen)
