@@ -21,6 +21,19 @@ from reportqa.types import Chunk, Hit
 COS_FLOOR, COS_SPAN = 0.75, 0.17
 # Tuned on data/eval/sample.jsonl (answer containment 0.75 → 0.82 over the first guess).
 DENSE_WEIGHT, LEXICAL_WEIGHT, RANK_WEIGHT = 0.4, 0.4, 0.2
+# Passages whose retrieval scores are within this share of each other share a rank for the rank
+# prior: a near-tie in retrieval should not decide which sentence answers (measured: sample-set
+# containment 0.667 → 0.693, cross-lingual 0.743 → 0.800, citation precision up on both).
+RANK_TIE = 0.05
+
+
+def tie_aware_ranks(scores: Sequence[float], tie: float = RANK_TIE) -> list[int]:
+    """0-based ranks of hits in retrieval order where one within ``tie`` (relative) of a better
+    one shares its rank: a hit's rank counts the hits before it that score clearly more. Pure."""
+    return [
+        sum(1 for before in scores[:i] if before > s * (1 + tie) and before > s)
+        for i, s in enumerate(scores)
+    ]
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,7 @@ def score_sentences(
     ``terms``."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
+    ranks = tie_aware_ranks([h.score for h in hits])
     for i, (hit, vectors) in enumerate(zip(hits, sentence_vectors, strict=True)):
         chunk = hit.chunk
         cosines = vectors @ question_vector if len(vectors) else np.zeros(0)
@@ -115,7 +129,7 @@ def score_sentences(
             if groups:
                 coverage = max(coverage, group_coverage(groups, sentence_terms, idf))
             dense = min(1.0, max(0.0, (cos - COS_FLOOR) / COS_SPAN))
-            score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * coverage + RANK_WEIGHT / (1 + i)
+            score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * coverage + RANK_WEIGHT / (1 + ranks[i])
             out.append(SentenceCandidate(i + 1, span, text, cos, coverage, score))
     return out
 

@@ -49,3 +49,32 @@ def test_chunk_terms_is_the_union_of_stored_sentence_terms_else_the_texts_terms(
     plain = _chunk()
     assert chunk_terms(plain) == set(content_terms(plain.text))
     assert chunk_terms(dataclasses.replace(plain, sentence_terms=())) == set(content_terms(plain.text))
+
+
+def test_near_ties_in_retrieval_share_a_rank_for_the_rank_prior() -> None:
+    from answer.extractive import tie_aware_ranks
+
+    assert tie_aware_ranks([0.104, 0.103, 0.09, 0.089, 0.05]) == [0, 0, 2, 2, 4]
+    assert tie_aware_ranks([0.5, 0.4, 0.3], tie=0.0) == [0, 1, 2]
+    assert tie_aware_ranks([]) == []
+    # order is retrieval order: a later hit scoring more (MMR, a reranker) does not outrank
+    assert tie_aware_ranks([0.3, 0.5]) == [0, 0]
+
+
+def test_the_better_sentence_of_a_near_tied_passage_answers() -> None:
+    from answer.extractive import select_sentences
+
+    def chunk(doc: str, text: str) -> Chunk:
+        return Chunk(f"{doc}#0", doc, doc, f"/{doc}", text, 0, len(text), sentences=((0, len(text)),), sentence_terms=(("인력",),))
+
+    question = np.array([1.0, 0.0], dtype=np.float32)
+    weaker = np.array([[0.80, 0.6]], dtype=np.float32)  # cosine 0.80
+    better = np.array([[0.82, 0.57]], dtype=np.float32)  # cosine 0.82
+
+    def best(first_score: float) -> str:
+        hits = [Hit(chunk("a", "전문인력 수급 여건이 좋다."), first_score, {}), Hit(chunk("b", "전문인력 양성 프로그램을 운영한다."), 0.103, {})]
+        found = score_sentences(["인력"], question, hits, [weaker, better], lambda t: 1.0)
+        return select_sentences(found, max_sentences=1)[0].text
+
+    assert best(0.104) == "전문인력 양성 프로그램을 운영한다."  # a near-tie: the better sentence wins
+    assert best(0.200) == "전문인력 수급 여건이 좋다."  # a clear first passage keeps its prior
