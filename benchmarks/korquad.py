@@ -106,9 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     rows = []
     chunks = None
+    chunker: dict = {}
     for name, s in runs:
         pipeline = QAPipeline(s)
         chunks = chunks or pipeline.index.chunks
+        chunker = pipeline.index.manifest.get("chunker") or {}
         pipeline.retrieve(items[0].question, 10)  # load and warm up outside the timings
         t0 = time.perf_counter()
         result = evaluate(pipeline, items, chunks, answers=not args.no_answers, name=name)
@@ -127,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name}: {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
     print(
         f"KorQuAD 1.0 dev · {len(items)} questions (seed {args.seed}) · {len(chunks or [])} chunks from 140 articles · "
-        f"embedder {settings.embedder} · chunks ≤{settings.chunk_max_tokens} tokens"
+        f"embedder {settings.embedder} · chunks ≤{chunker.get('max_tokens')} tokens, "
+        f"{chunker.get('overlap_tokens')} overlapping"
     )
     print(
         markdown_table(

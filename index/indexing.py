@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig
 from ingest.korean import add_user_words, load_user_dictionary
 from ingest.pipeline import load_documents
-from reportqa.errors import IndexMismatchError, IndexNotFoundError, IngestError
+from reportqa.errors import ConfigError, IndexMismatchError, IndexNotFoundError, IngestError
 from reportqa.protocols import Embedder
 from reportqa.settings import Settings
 from reportqa.types import Document
@@ -48,8 +49,18 @@ FileProgress = Callable[[Path], None]
 StepProgress = Callable[[str, int, int], None]
 
 
-def chunker_config(settings: Settings) -> ChunkerConfig:
-    return ChunkerConfig(settings.chunk_max_tokens, settings.chunk_overlap_tokens)
+def chunker_config(settings: Settings, existing: Mapping[str, Any] | None = None) -> ChunkerConfig:
+    """The chunking an ingest uses: sizes set in ``settings``, else those of the index being
+    added to (``existing``: its manifest's "chunker"), else :class:`ChunkerConfig`'s defaults."""
+    base = ChunkerConfig(**existing) if existing else ChunkerConfig()
+    max_tokens = settings.chunk_max_tokens if settings.chunk_max_tokens is not None else base.max_tokens
+    overlap = settings.chunk_overlap_tokens
+    if overlap is None:  # the base overlap, unless a smaller chunk size set alone rules it out
+        overlap = base.overlap_tokens if base.overlap_tokens < max_tokens else max_tokens // 5
+    try:
+        return ChunkerConfig(max_tokens, overlap)
+    except ValueError as exc:
+        raise ConfigError(f"chunk settings: {exc}") from None
 
 
 def ingest_paths(
@@ -77,18 +88,19 @@ def ingest_paths(
     user_terms = load_user_dictionary(settings.user_dict) if settings.user_dict else []
     add_user_words(user_terms)
     embedder = embedder or embedder_from_settings(settings)
-    config = chunker_config(settings)
     base: ReportIndex | None = None
     if not rebuild:
         try:
             base = open_index(index_dir, embedder.name)
         except IndexNotFoundError:
             base = None
-        if base is not None and base.manifest.get("chunker") != asdict(config):
-            raise IndexMismatchError(
-                f"The index at {index_dir} was chunked with {base.manifest.get('chunker')}, but the "
-                f"settings now say {asdict(config)}. Rebuild it with `--rebuild`."
-            )
+    config = chunker_config(settings, base.manifest.get("chunker") if base is not None else None)
+    if base is not None and base.manifest.get("chunker") != asdict(config):
+        raise IndexMismatchError(
+            f"The index at {index_dir} was chunked with {base.manifest.get('chunker')}, but the "
+            f"settings now say {asdict(config)}. Rebuild it with `--rebuild`, or leave the chunk "
+            "sizes unset to keep the index's."
+        )
 
     old_hashes = {d.id: d.content_hash for d in base.documents} if base else {}
     incoming: dict[str, Document] = {d.id: d for d in report.documents}
@@ -223,9 +235,17 @@ class _NoEmbedder:
         return np.zeros(self._dim, dtype=np.float32)
 
 
-def outdated_features(index: ReportIndex) -> list[str]:
-    """What an index built by an older reportqa lacks (empty: up to date). It still works."""
+def outdated_features(index: ReportIndex, chunker: ChunkerConfig | None = None) -> list[str]:
+    """What an index built by an older reportqa lacks (empty: up to date). It still works.
+
+    ``chunker``: the chunking it should have (the bundled sample index follows the defaults)."""
     reasons = []
+    built = index.manifest.get("chunker")
+    if chunker is not None and built and built != asdict(chunker):
+        reasons.append(
+            f"chunked at {built.get('max_tokens')}/{built.get('overlap_tokens')} tokens "
+            f"(now {chunker.max_tokens}/{chunker.overlap_tokens})"
+        )
     if len(index.keyword) and index.keyword.params != (BM25_K1, BM25_B):
         k1, b = index.keyword.params
         reasons.append(f"BM25 built with k1={k1:g}, b={b:g} (now {BM25_K1:g}, {BM25_B:g})")
@@ -242,8 +262,9 @@ def ensure_index(settings: Settings, corpus: Path | None = None) -> IngestSummar
     built it (see :func:`outdated_features`; vectors come from the embedding cache)."""
     try:
         index = open_index(settings.resolved_index_dir)
-        outdated = outdated_features(index)
-        if outdated and settings.index_dir is None and corpus is None:
+        bundled = settings.index_dir is None and corpus is None
+        outdated = outdated_features(index, chunker_config(settings) if bundled else None)
+        if outdated and bundled:
             log.warning("rebuilding the sample index: %s", "; ".join(outdated))
             return ingest_paths([settings.corpus_dir], settings, rebuild=True)
         return None

@@ -53,8 +53,11 @@ class Settings:
     embed_cache: bool = True
     embed_cache_path: Path | None = None  # None → <home>/cache/embeddings-v1.sqlite3
 
-    chunk_max_tokens: int = 200
-    chunk_overlap_tokens: int = 40
+    # Chunk size and overlap in tokens. None: an existing index keeps its own; a new one gets
+    # ingest.chunking.ChunkerConfig's defaults (300 / 60). A value that differs from an existing
+    # index's is refused (chunks of two sizes would mix) until the index is rebuilt.
+    chunk_max_tokens: int | None = None
+    chunk_overlap_tokens: int | None = None
 
     # Vector index (index/vector_store.py), chosen when an index is built: exact search below
     # ann_min_vectors passages, HNSW (approximate, recall@10 ≥ 0.95 measured) from there on.
@@ -88,7 +91,7 @@ class Settings:
     # sentence's (stored sentence vectors; 0 → passage vectors alone). A question term that no
     # passage contains counts fusion_unseen_weight of its idf in BM25's ceiling (1 → in full).
     # Both chosen on held-out KorQuAD questions (benchmarks/tune_hybrid.py).
-    fusion_sentence_share: float = 0.4
+    fusion_sentence_share: float = 0.25
     fusion_unseen_weight: float = 0.25
     # Cross-lingual search: an English question also searches Korean passages with the Korean
     # terms a bilingual glossary gives for its phrases (answer/glossary.py). The bundled one
@@ -170,13 +173,17 @@ class Settings:
         if self.hnsw_ef_search < 0:
             raise ConfigError(f"hnsw_ef_search must be 0 (by size) or more; got {self.hnsw_ef_search}")
         for name in (
-            "top_k", "candidates", "chunk_max_tokens", "embed_batch_size", "port",
-            "ann_min_vectors", "hnsw_ef_construction",
+            "top_k", "candidates", "embed_batch_size", "port", "ann_min_vectors", "hnsw_ef_construction",
         ):
             value = getattr(self, name)
             if value <= 0:
                 raise ConfigError(f"{name} must be greater than 0; got {value}")
-        if not 0 <= self.chunk_overlap_tokens < self.chunk_max_tokens:
+        if self.chunk_max_tokens is not None and self.chunk_max_tokens <= 0:
+            raise ConfigError(f"chunk_max_tokens must be greater than 0; got {self.chunk_max_tokens}")
+        if self.chunk_overlap_tokens is not None and (
+            self.chunk_overlap_tokens < 0
+            or (self.chunk_max_tokens is not None and self.chunk_overlap_tokens >= self.chunk_max_tokens)
+        ):
             raise ConfigError(
                 "chunk_overlap_tokens must be at least 0 and below chunk_max_tokens "
                 f"({self.chunk_max_tokens}); got {self.chunk_overlap_tokens}"
@@ -276,7 +283,7 @@ def _coerce(name: str, raw: str, hint: Any, source: str) -> Any:
             if text.lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError(text)
-        if hint is int:
+        if hint in (int, int | None):
             return int(text)
         if hint is float:
             return float(text)

@@ -80,3 +80,41 @@ def test_an_incremental_ingest_gives_kept_chunks_their_sentence_terms(corpus: Pa
     index = open_index(tmp_path / "idx")
     assert {c.doc_id for c in index.chunks} == {"a.md", "b.md"}
     assert all(c.sentence_terms for c in index.chunks if c.sentences)
+
+
+def test_an_index_keeps_its_own_chunk_sizes_unless_others_are_set(corpus: Path, tmp_path: Path) -> None:
+    from index.indexing import chunker_config
+    from ingest.chunking import ChunkerConfig
+    from reportqa.errors import ConfigError, IndexMismatchError
+
+    defaults = Settings.load({"home": tmp_path / "h", "index_dir": tmp_path / "idx"}, env={})
+    assert chunker_config(defaults) == ChunkerConfig() == ChunkerConfig(300, 60)
+    # an index built at the former default 200/40 takes new documents at 200/40
+    old = defaults.replace(chunk_max_tokens=200, chunk_overlap_tokens=40)
+    ingest_paths([corpus / "a.md"], old)
+    ingest_paths([corpus / "b.md"], defaults)
+    index = open_index(tmp_path / "idx")
+    assert index.manifest["chunker"] == {"max_tokens": 200, "overlap_tokens": 40}
+    assert len(index.documents) == 2 and outdated_features(index) == []
+    # sizes set on purpose that differ from the index's are refused with the way out
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        ingest_paths([corpus], defaults.replace(chunk_max_tokens=120))
+    # a size set alone keeps the index's overlap, or a fifth of itself when that no longer fits
+    assert chunker_config(defaults.replace(chunk_max_tokens=100), {"max_tokens": 200, "overlap_tokens": 40}) == ChunkerConfig(100, 40)
+    assert chunker_config(defaults.replace(chunk_max_tokens=50)) == ChunkerConfig(50, 10)
+    with pytest.raises(ConfigError, match="chunk_overlap_tokens"):
+        Settings.load({"chunk_max_tokens": "100", "chunk_overlap_tokens": "100"}, env={})
+    assert Settings.load(env={"REPORTQA_CHUNK_MAX_TOKENS": "250"}).chunk_max_tokens == 250
+
+
+def test_the_sample_index_is_rebuilt_at_the_current_chunk_sizes(corpus: Path, tmp_path: Path) -> None:
+    sample = Settings.load({"home": tmp_path / "h", "corpus_dir": corpus}, env={})
+    ingest_paths([corpus], sample.replace(chunk_max_tokens=200, chunk_overlap_tokens=40))
+    index = open_index(sample.resolved_index_dir)
+    assert outdated_features(index) == []  # nothing an older reportqa lacked ...
+    from index.indexing import chunker_config
+
+    reasons = outdated_features(index, chunker_config(sample))
+    assert reasons == ["chunked at 200/40 tokens (now 300/60)"]  # ... but the defaults moved on
+    assert ensure_index(sample) is not None
+    assert open_index(sample.resolved_index_dir).manifest["chunker"] == {"max_tokens": 300, "overlap_tokens": 60}
