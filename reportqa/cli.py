@@ -58,8 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sync", action="store_true", help="also remove indexed documents not found under PATHS"
     )
-    p.add_argument("--chunk-max-tokens", type=int, default=None)
-    p.add_argument("--chunk-overlap-tokens", type=int, default=None)
+    p.add_argument(
+        "--chunk-max-tokens",
+        type=int,
+        default=None,
+        help="chunk size in tokens (default: an existing index's own; 300 for a new index)",
+    )
+    p.add_argument(
+        "--chunk-overlap-tokens",
+        type=int,
+        default=None,
+        help="tokens shared by neighbouring chunks (default: the index's own; 60 for a new index)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _common(p)
 
