@@ -230,14 +230,7 @@ class _Parser(HTMLParser):
             else:
                 self._buf.append(" ")
         elif self._table:
-            if self._table == 1 and tag == "tr":
-                self._flush_row()
-            elif self._table == 1 and tag in _CELLS:
-                self._flush()
-            elif tag == "caption":
-                self._flush_row()
-            else:
-                self._buf.append(" ")
+            self._table_boundary(tag)
         elif tag in _BLOCK:
             self._block_break()
         if tag == "pre":
@@ -273,18 +266,23 @@ class _Parser(HTMLParser):
             else:
                 self._buf.append(" ")
         elif self._table:
-            if self._table == 1 and tag == "tr":
-                self._flush_row()
-            elif self._table == 1 and tag in _CELLS:
-                self._flush()
-            elif tag == "caption":
-                self._flush_row()
-            else:
-                self._buf.append(" ")
+            self._table_boundary(tag)
         elif tag in _BLOCK:
             self._block_break()
         if tag == "pre" and self._pre:
             self._pre -= 1
+
+    def _table_boundary(self, tag: str) -> None:
+        """A tag opening or closing inside a table: rows and cells of the outermost table end
+        what was being collected; anything else (nested tables too) is a word break."""
+        if self._table == 1 and tag == "tr":
+            self._flush_row()
+        elif self._table == 1 and tag in _CELLS:
+            self._flush()
+        elif tag == "caption":
+            self._flush_row()
+        else:
+            self._buf.append(" ")
 
     def handle_data(self, data: str) -> None:
         if self._skipping:

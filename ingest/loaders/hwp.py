@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.cleaning import clean_line
+from ingest.loaders.paragraph_reader import Kind, ParagraphReader
 from ingest.loaders.text import (
-    OutlineBuilder,
     assemble,
     base_meta,
     choose_title,
@@ -72,7 +72,6 @@ _CHAR_MAP = {10: " ", 24: "-", 30: " ", 31: " "}
 
 _NOTES = frozenset({"fn  ", "en  "})
 _DROPPED = frozenset({"head", "foot", "tcmt"})
-_HEADING_MAX_CHARS = 80
 _SECTION = re.compile(r"^BodyText/Section(\d+)$")
 
 ENCRYPTED = (
@@ -171,67 +170,28 @@ def para_pieces(para: Record) -> Iterator[str | Record]:
             yield "".join(buf)
 
 
-class _Reader:
+class _Reader(ParagraphReader[Record, Record]):
     """Walks the record trees of all sections into segments."""
 
-    def __init__(self, outline: dict[int, int], deadline: Deadline) -> None:
-        self.outline = outline  # paragraph shape id → outline level (1 = top)
-        self.deadline = deadline
-        self.out = OutlineBuilder()
-        self.notes = 0
+    def pieces(self, para: Record) -> list[str | Record]:
+        return [p for p in para_pieces(para) if isinstance(p, str) or ctrl_id(p) not in _DROPPED]
 
-    def flat_text(self, paras: list[Record]) -> str:
-        """Paragraphs as one line (table cells, notes, captions), nested objects included."""
-        parts: list[str] = []
-        for para in paras:
-            for piece in para_pieces(para):
-                if isinstance(piece, str):
-                    parts.append(piece)
-                elif ctrl_id(piece) not in _DROPPED:
-                    parts.append(" " + self.flat_text(_paragraphs_under(piece)) + " ")
-            parts.append(" ")
-        return clean_line("".join(parts))
+    def kind(self, obj: Record) -> Kind:
+        cid = ctrl_id(obj)
+        if cid == "tbl ":
+            return "table"
+        if cid in _NOTES:
+            return "note"
+        return "object" if cid == "gso " else "other"
 
-    def read_paragraphs(self, paras: list[Record]) -> None:
-        for para in paras:
-            self.deadline.check()
-            self.read_paragraph(para)
+    def level(self, para: Record) -> int | None:
+        return self.outline.get(_u16(para.payload, 8))
 
-    def read_paragraph(self, para: Record) -> None:
-        level = self.outline.get(_u16(para.payload, 8))
-        pieces = list(para_pieces(para))
-        controls = [p for p in pieces if not isinstance(p, str)]
-        if level is not None and not any(ctrl_id(c) in ("tbl ", "gso ") for c in controls):
-            text = clean_line("".join(p for p in pieces if isinstance(p, str)))
-            if text and len(text) <= _HEADING_MAX_CHARS:
-                self.out.heading(level, text)
-                for ctrl in controls:
-                    if ctrl_id(ctrl) in _NOTES:
-                        self._note(ctrl)
-                return
-        buf: list[str] = []
-        after: list[Record] = []
-        for piece in pieces:
-            if isinstance(piece, str):
-                buf.append(piece)
-            elif ctrl_id(piece) == "tbl ":
-                self.out.line("".join(buf))
-                buf = []
-                self._table(piece)
-            elif ctrl_id(piece) in _NOTES or ctrl_id(piece) == "gso ":
-                after.append(piece)
-        self.out.line("".join(buf))
-        for ctrl in after:
-            if ctrl_id(ctrl) in _NOTES:
-                self._note(ctrl)
-            else:  # a text box or drawing object: its paragraphs follow
-                self.read_paragraphs(_paragraphs_under(ctrl))
+    def inner_paragraphs(self, obj: Record) -> list[Record]:
+        return _paragraphs_under(obj)
 
-    def _note(self, ctrl: Record) -> None:
-        text = self.flat_text(_paragraphs_under(ctrl))
-        if text:
-            self.notes += 1
-            self.out.line(text)
+    def read_table(self, ctrl: Record) -> None:
+        self._table(ctrl)
 
     def _table(self, ctrl: Record) -> None:
         caption: list[Record] = []

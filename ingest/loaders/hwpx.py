@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.cleaning import clean_line
+from ingest.loaders.paragraph_reader import Kind, ParagraphReader
 from ingest.loaders.text import (
-    OutlineBuilder,
     assemble,
     base_meta,
     choose_title,
@@ -54,7 +54,6 @@ _DROPPED = frozenset(
     }
 )
 _TEXT_CHARS = {"tab": "\t", "lineBreak": " ", "nbSpace": " ", "fwSpace": " ", "hyphen": "-"}
-_HEADING_MAX_CHARS = 80
 
 
 def local(tag: str) -> str:
@@ -104,12 +103,8 @@ def _t_text(t: Element) -> str:
     return "".join(parts)
 
 
-class _Reader:
-    def __init__(self, outline: dict[str, int], deadline: Deadline) -> None:
-        self.outline = outline
-        self.deadline = deadline
-        self.out = OutlineBuilder()
-        self.notes = 0
+class _Reader(ParagraphReader["Element", "Element"]):
+    """Walks the section XML into segments."""
 
     def pieces(self, p: Element) -> list[str | Element]:
         """A paragraph's text runs and its objects (tables, notes, drawings) in order."""
@@ -127,56 +122,18 @@ class _Reader:
                     out.append(item)  # tbl, pic, rect, container, drawing objects...
         return out
 
-    def flat_text(self, paras: list[Element]) -> str:
-        parts: list[str] = []
-        for p in paras:
-            for piece in self.pieces(p):
-                if isinstance(piece, str):
-                    parts.append(piece)
-                else:
-                    parts.append(" " + self.flat_text(_object_paragraphs(piece)) + " ")
-            parts.append(" ")
-        return clean_line("".join(parts))
+    def kind(self, obj: Element) -> Kind:
+        name = local(obj.tag)
+        return "table" if name == "tbl" else "note" if name in _NOTES else "object"
 
-    def read_paragraphs(self, paras: list[Element]) -> None:
-        for p in paras:
-            self.deadline.check()
-            self.read_paragraph(p)
+    def level(self, p: Element) -> int | None:
+        return self.outline.get(p.get("paraPrIDRef", ""))
 
-    def read_paragraph(self, p: Element) -> None:
-        pieces = self.pieces(p)
-        objects = [x for x in pieces if not isinstance(x, str)]
-        level = self.outline.get(p.get("paraPrIDRef", ""))
-        if level is not None and all(local(x.tag) in _NOTES for x in objects):
-            text = clean_line("".join(x for x in pieces if isinstance(x, str)))
-            if text and len(text) <= _HEADING_MAX_CHARS:
-                self.out.heading(level, text)
-                for note in objects:
-                    self._note(note)
-                return
-        buf: list[str] = []
-        after: list[Element] = []
-        for piece in pieces:
-            if isinstance(piece, str):
-                buf.append(piece)
-            elif local(piece.tag) == "tbl":
-                self.out.line("".join(buf))
-                buf = []
-                self._table(piece)
-            else:
-                after.append(piece)
-        self.out.line("".join(buf))
-        for obj in after:
-            if local(obj.tag) in _NOTES:
-                self._note(obj)
-            else:
-                self.read_paragraphs(_object_paragraphs(obj))
+    def inner_paragraphs(self, obj: Element) -> list[Element]:
+        return _object_paragraphs(obj)
 
-    def _note(self, note: Element) -> None:
-        text = self.flat_text(_paragraphs_in(note))
-        if text:
-            self.notes += 1
-            self.out.line(text)
+    def read_table(self, tbl: Element) -> None:
+        self._table(tbl)
 
     def _table(self, tbl: Element) -> None:
         cells = [tc for tr in _children(tbl, "tr") for tc in _children(tr, "tc")]
