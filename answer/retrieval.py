@@ -22,6 +22,10 @@ from reportqa.protocols import Embedder, Reranker, Retriever
 from reportqa.settings import BUNDLED_GLOSSARY, Settings
 from reportqa.types import Hit
 
+# Constructor defaults are the app's defaults (Settings' fields; reading no environment), so a
+# retriever built by hand behaves as the one make_retriever builds.
+_D = Settings()
+
 
 class QueryEncoder:
     """Embeds questions once: a small LRU cache in front of ``embedder.embed_query``."""
@@ -84,7 +88,10 @@ class Bm25Retriever:
     name = "bm25"
 
     def __init__(
-        self, index: ReportIndex, glossary: Glossary | None = None, unseen_weight: float = 1.0
+        self,
+        index: ReportIndex,
+        glossary: Glossary | None = None,
+        unseen_weight: float = _D.fusion_unseen_weight,
     ) -> None:
         self.index = index
         self.glossary = glossary
@@ -139,15 +146,17 @@ class HybridRetriever:
         self,
         dense: DenseRetriever,
         bm25: Bm25Retriever,
-        dense_weight: float = 1.0,
-        bm25_weight: float = 1.0,
-        rrf_k: int = 60,
-        candidates: int = 30,
-        fusion: str = "confidence",
-        confidence: tuple[float, float, float, float] = (0.8, 0.7, 0.3, 2.5),
-        glossary_weight: float = 1.0,
-        glossary_weight_own: float = 0.0,
-        sentence_share: float = 0.0,
+        dense_weight: float = _D.dense_weight,
+        bm25_weight: float = _D.bm25_weight,
+        rrf_k: int = _D.rrf_k,
+        candidates: int = _D.candidates,
+        fusion: str = _D.fusion,
+        confidence: tuple[float, float, float, float] = (
+            _D.fusion_bm25_share, _D.fusion_cos_floor, _D.fusion_cos_span, _D.fusion_power
+        ),
+        glossary_weight: float = _D.glossary_weight,
+        glossary_weight_own: float = _D.glossary_weight_own,
+        sentence_share: float = _D.fusion_sentence_share,
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
