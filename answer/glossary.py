@@ -1,8 +1,9 @@
-"""Bilingual glossary: English question words → the Korean index terms they stand for.
+"""Bilingual glossary: question words in one language → the index terms of the other.
 
-English questions about Korean documents share no words with them, so BM25 finds nothing and
-the dense model alone decides (and the small multilingual model misses loose paraphrases). The
-glossary turns the English phrases it knows into Korean search terms, tokenised like the index.
+English questions about Korean documents share no words with them (and Korean questions about
+English documents none with those), so BM25 finds nothing and the dense model alone decides (and
+the small multilingual model misses loose paraphrases). The glossary turns the phrases it knows
+into search terms of the other language, tokenised like the index.
 """
 
 from __future__ import annotations
@@ -22,15 +23,21 @@ class Glossary:
     def __init__(self) -> None:
         self.entries: dict[Phrase, tuple[str, ...]] = {}
         self.longest = 0  # words in the longest phrase
+        self.english: dict[Phrase, str] = {}  # each phrase as first written
         self._terms: dict[str, tuple[str, ...]] = {}
+        self._reverse: dict[tuple[str, ...], tuple[str, ...]] | None = None
+        self._reverse_longest = 0
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def add(self, phrase: Phrase, korean: Iterable[str]) -> None:
-        """Map ``phrase`` to the Korean terms ``korean`` too (after those it already has)."""
+    def add(self, phrase: Phrase, korean: Iterable[str], english: str | None = None) -> None:
+        """Map ``phrase`` to the Korean terms ``korean`` too (after those it already has);
+        ``english``: the phrase as written (default: its stems joined)."""
         self.entries[phrase] = tuple(dict.fromkeys([*self.entries.get(phrase, ()), *korean]))
+        self.english.setdefault(phrase, english if english is not None else " ".join(phrase))
         self.longest = max(self.longest, len(phrase))
+        self._reverse = None
 
     @classmethod
     def parse(cls, text: str, source: str = "<glossary>") -> Glossary:
@@ -50,7 +57,7 @@ class Glossary:
             for phrase in english.split(";"):
                 stems = english_stems(phrase)
                 if stems:
-                    glossary.add(stems, [korean.strip()])
+                    glossary.add(stems, [korean.strip()], phrase.strip())
         return glossary
 
     @classmethod
@@ -66,8 +73,9 @@ class Glossary:
                 ) from exc
             except UnicodeDecodeError as exc:
                 raise ConfigError(f"The glossary {path} is not UTF-8 text ({exc.reason}).") from exc
-            for phrase, terms in cls.parse(text, str(path)).entries.items():
-                merged.add(phrase, terms)
+            parsed = cls.parse(text, str(path))
+            for phrase, terms in parsed.entries.items():
+                merged.add(phrase, terms, parsed.english[phrase])
         return merged
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
@@ -78,6 +86,41 @@ class Glossary:
             [terms for korean in alternatives if (terms := self._index_terms(korean))]
             for alternatives in self.matches(english_stems(question))
         ]
+
+    def translate_korean(self, question: str) -> list[list[tuple[str, ...]]]:
+        """:meth:`translate` the other way: for each Korean term run of ``question`` the glossary
+        knows (longest first), the English index terms of each of its English equivalents."""
+        reverse = self._reverse_entries()
+        terms = content_terms(question)
+        groups: dict[tuple[str, ...], None] = {}
+        i = 0
+        while i < len(terms):
+            for n in range(min(self._reverse_longest, len(terms) - i), 0, -1):
+                english = reverse.get(tuple(terms[i : i + n]))
+                if english:
+                    groups[english] = None
+                    i += n
+                    break
+            else:
+                i += 1
+        return [
+            list(dict.fromkeys(t for phrase in english if (t := self._index_terms(phrase))))
+            for english in groups
+        ]
+
+    def _reverse_entries(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Korean index-term runs → the English phrases (as written) that stand for them; built
+        on first use (it tokenises every Korean entry)."""
+        if self._reverse is None:
+            reverse: dict[tuple[str, ...], dict[str, None]] = {}
+            for phrase, koreans in self.entries.items():
+                for korean in koreans:
+                    key = self._index_terms(korean)
+                    if key:
+                        reverse.setdefault(key, {})[self.english[phrase]] = None
+            self._reverse = {k: tuple(v) for k, v in reverse.items()}
+            self._reverse_longest = max((len(k) for k in self._reverse), default=0)
+        return self._reverse
 
     def korean_terms(self, question: str) -> list[str]:
         """Every Korean index term of :meth:`translate`, once each, in order."""
@@ -101,8 +144,8 @@ class Glossary:
                 i += 1
         return list(found)
 
-    def _index_terms(self, korean: str) -> tuple[str, ...]:
-        # The Korean side is tokenised as the index tokenises passages, so the terms match.
-        if korean not in self._terms:
-            self._terms[korean] = content_terms(korean)
-        return self._terms[korean]
+    def _index_terms(self, text: str) -> tuple[str, ...]:
+        # Either side is tokenised as the index tokenises passages, so the terms match.
+        if text not in self._terms:
+            self._terms[text] = content_terms(text)
+        return self._terms[text]

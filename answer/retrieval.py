@@ -69,10 +69,14 @@ class DenseRetriever:
 
 
 def glossary_groups(glossary: Glossary | None, question: str) -> list[list[tuple[str, ...]]]:
-    """:meth:`Glossary.translate` of an English ``question`` ([] for Korean ones or no glossary)."""
-    if glossary is None or not len(glossary) or detect_language(question) != "en":
+    """The glossary translation of ``question``: Korean index terms for an English question
+    (:meth:`Glossary.translate`), English ones for a Korean question
+    (:meth:`Glossary.translate_korean`); [] without a glossary."""
+    if glossary is None or not len(glossary):
         return []
-    return glossary.translate(question)
+    if detect_language(question) == "en":
+        return glossary.translate(question)
+    return glossary.translate_korean(question)
 
 
 def _flatten(groups: list[list[tuple[str, ...]]]) -> list[str]:
