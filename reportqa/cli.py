@@ -274,9 +274,26 @@ def ingest_table(summary: Any, max_unchanged: int = 20) -> list[str]:
     return lines
 
 
+def _ensure_sample_index(settings: Settings) -> None:
+    """With no index named, build (or bring up to date) the bundled sample index, as the app
+    does on start; a named index must exist already."""
+    if settings.index_dir is not None:
+        return
+    from index.indexing import ensure_index
+
+    summary = ensure_index(settings)
+    if summary is not None:
+        print(
+            f"Built the sample index at {summary.index_dir}: {summary.documents} documents, "
+            f"{summary.chunks} passages",
+            file=sys.stderr,
+        )
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from answer.pipeline import QAPipeline
 
+    _ensure_sample_index(settings)
     if args.top_k is not None:
         settings = settings.replace(top_k=args.top_k)
     pipeline = QAPipeline(settings)
@@ -335,6 +352,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evaluation.run import run_eval_set, summary_table
     from reportqa.settings import REPO_ROOT
 
+    _ensure_sample_index(settings)
     if args.top_k is not None:
         settings = settings.replace(top_k=args.top_k)
     eval_set = args.eval_set or REPO_ROOT / "data" / "eval" / "sample.jsonl"

@@ -99,3 +99,10 @@ def test_user_errors_are_one_line_messages_not_tracebacks(tmp_path: Path) -> Non
         [sys.executable, "-m", "reportqa", "ask", "x"], capture_output=True, text=True, env=env_bad
     )
     assert proc.returncode == 2 and "REPORTQA_TOP_K" in proc.stderr
+
+
+def test_ask_without_an_index_builds_the_bundled_sample_first(tmp_path: Path) -> None:
+    first = run("ask", "경과원장은 누구인가요?", home=tmp_path)
+    assert "Built the sample index" in first.stderr and "김현곤" in first.stdout
+    again = run("ask", "Who heads GBSA?", home=tmp_path)
+    assert "Built" not in again.stderr and "Kim Hyun-gon" in again.stdout
