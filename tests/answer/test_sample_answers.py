@@ -108,3 +108,10 @@ def test_json_shape(sample_pipeline: QAPipeline) -> None:
     assert {"n", "document", "title", "page", "heading", "text", "score"} <= set(cite)
     assert cite["n"] == 1 and isinstance(cite["score"], float)
     assert {"retrieve", "answer", "total"} <= set(data["timings_ms"])
+
+
+def test_a_date_question_quotes_the_date(sample_pipeline: QAPipeline) -> None:
+    # The passage says the report was 공개 (released); the question says 발표 (announced), a
+    # word other sentences share, so word overlap alone quoted one of those, without the date.
+    answer = sample_pipeline.ask("보고서는 언제 발표되었나요?")
+    assert "2025년 12월 22일" in answer.text, answer.text

@@ -78,3 +78,37 @@ def test_the_better_sentence_of_a_near_tied_passage_answers() -> None:
 
     assert best(0.104) == "전문인력 양성 프로그램을 운영한다."  # a near-tie: the better sentence wins
     assert best(0.200) == "전문인력 수급 여건이 좋다."  # a clear first passage keeps its prior
+
+
+def test_questions_asking_for_a_date_or_number_are_recognised() -> None:
+    from answer.extractive import _DATE, _NUMBER, answer_type
+
+    assert answer_type("보고서는 언제 발표되었나요?") is _DATE
+    assert answer_type("On what date did the report come out?") is _DATE
+    assert answer_type("핵심과제는 전부 몇 개인가요?") is _NUMBER
+    assert answer_type("총 예산은 얼마인가요?") is _NUMBER
+    assert answer_type("How many core tasks are there?") is _NUMBER
+    # "which few aspects", "how stable", "who": no date or number asked for
+    assert answer_type("어떤 몇 가지 관점으로 나눠 봤나요?") is None
+    assert answer_type("생태계는 얼마나 안정적인가요?") is None
+    assert answer_type("Who heads GBSA?") is None
+    assert _NUMBER.search("발표된 것은 여섯 가지이며") and _NUMBER.search("the six main ones")
+    assert not _NUMBER.search("세계 배터리 시장") and _DATE.search("22 December 2025")
+
+
+def test_a_date_question_is_answered_by_a_dated_sentence_when_one_is_close() -> None:
+    from answer.extractive import SentenceCandidate, prefer_answer_type, select_sentences
+
+    def cand(text: str, score: float) -> SentenceCandidate:
+        return SentenceCandidate(1, (0, len(text)), text, 0.8, 0.5, score)
+
+    wordy = cand("이 자료는 발표된 내용을 바탕으로 요약한 것이다.", 0.70)
+    dated = cand("보고서는 2025년 12월 22일에 공개되었다.", 0.55)
+    question = "보고서는 언제 발표되었나요?"
+    chosen = select_sentences([wordy, dated])
+    assert chosen == [wordy]  # word overlap alone picks the wrong sentence
+    assert prefer_answer_type(question, [wordy, dated], chosen) == [dated]
+    # a dated sentence scoring far below the best does not displace it; other questions untouched
+    weak = cand("2019년에 다른 일이 있었다.", 0.30)
+    assert prefer_answer_type(question, [wordy, weak], [wordy]) == [wordy]
+    assert prefer_answer_type("보고서를 만든 기관은?", [wordy, dated], chosen) == [wordy]
