@@ -19,7 +19,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from korquad_data import DEFAULT_PATH, article_documents, load_articles, sample_questions
+from korquad_data import (
+    DEFAULT_PATH,
+    article_documents,
+    load_articles,
+    sample_questions,
+    tuning_questions,
+)
 
 from answer.pipeline import QAPipeline
 from evaluation.datasets import EvalItem
@@ -77,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
+    parser.add_argument(
+        "--all-held-out",
+        action="store_true",
+        help="every dev question except the tune_*.py scripts' 1,000 (instead of --questions/--seed)",
+    )
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(
@@ -89,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     built = ensure_korquad_index(settings, args.data, args.rebuild)
     if built:
         print(f"built the KorQuAD index in {built:.0f}s at {settings.resolved_index_dir}")
-    questions = sample_questions(load_articles(args.data), args.questions, args.seed)
+    articles = load_articles(args.data)
+    if args.all_held_out:
+        tuning = {q["id"] for q in tuning_questions(articles)}
+        questions = [q for q in sample_questions(articles, 10**9, args.seed) if q["id"] not in tuning]
+    else:
+        questions = sample_questions(articles, args.questions, args.seed)
     items = [
         EvalItem(q["id"], q["question"], "ko", tuple(q["answers"]), (), True, q["doc_id"])
         for q in questions
@@ -128,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  {name}: {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
     print(
-        f"KorQuAD 1.0 dev · {len(items)} questions (seed {args.seed}) · {len(chunks or [])} chunks from 140 articles · "
+        f"KorQuAD 1.0 dev · {len(items)} questions "
+        f"({'all but the tuning ones' if args.all_held_out else f'seed {args.seed}'}) · "
+        f"{len(chunks or [])} chunks from 140 articles · "
         f"embedder {settings.embedder} · chunks ≤{chunker.get('max_tokens')} tokens, "
         f"{chunker.get('overlap_tokens')} overlapping"
     )

@@ -41,7 +41,24 @@ def article_documents(articles: list[dict]) -> list[Document]:
     return docs
 
 
-def sample_questions(articles: list[dict], n: int = 1000, seed: int = 13) -> list[dict]:
+BENCHMARK_SEED = 13  # benchmarks/korquad.py's questions: the test set
+TUNING_SEED = 7  # the tune_*.py scripts' questions, drawn apart from the test set
+
+
+def tuning_questions(articles: list[dict], n: int = 1000) -> list[dict]:
+    """``n`` questions for choosing settings: none of the benchmark's 1,000 (seed 13)."""
+    benchmark = {q["id"] for q in sample_questions(articles, 1000, BENCHMARK_SEED)}
+    return [q for q in sample_questions(articles, 2 * n, TUNING_SEED) if q["id"] not in benchmark][:n]
+
+
+def eval_items(questions: list[dict]) -> list:
+    """The questions as ``evaluation.datasets.EvalItem`` (answers restricted to their article)."""
+    from evaluation.datasets import EvalItem
+
+    return [EvalItem(q["id"], q["question"], "ko", tuple(q["answers"]), (), True, q["doc_id"]) for q in questions]
+
+
+def sample_questions(articles: list[dict], n: int = 1000, seed: int = BENCHMARK_SEED) -> list[dict]:
     """``n`` questions drawn with a fixed seed, each with its article title and gold answers."""
     qas = [
         {

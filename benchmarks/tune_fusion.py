@@ -2,7 +2,7 @@
 
 Scores every question once with each retriever (full score lists), then replays the fusion
 variants offline, so the grid costs seconds. Prints hit@1 / hit@5 / MRR@10 per variant for
-KorQuAD (sampled questions) and the sample eval set.
+KorQuAD tuning questions (none of the benchmark's) and the sample eval set.
 
     python benchmarks/tune_fusion.py --korquad-index DIR --sample-index DIR
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from korquad_data import DEFAULT_PATH, load_articles, sample_questions
+from korquad_data import DEFAULT_PATH, eval_items, load_articles, tuning_questions
 
 from answer.fusion import confidence_fusion, score_fusion, weighted_rrf
 from answer.retrieval import QueryEncoder
@@ -93,12 +93,8 @@ def main() -> int:
     sets = {}
     if DEFAULT_PATH.exists():
         kq = open_index(args.korquad_index)
-        qs = sample_questions(load_articles(), args.questions)
-        items = [
-            EvalItem(q["id"], q["question"], "ko", tuple(q["answers"]), (), True, q["doc_id"])
-            for q in qs
-        ]
-        sets["korquad"] = collect(kq, items)
+        # tuning questions, not the benchmark's (benchmarks/korquad.py stays a held-out test)
+        sets["korquad"] = collect(kq, eval_items(tuning_questions(load_articles(), args.questions)))
     sample = open_index(args.sample_index)
     items = [
         i

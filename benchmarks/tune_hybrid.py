@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from korquad_data import load_articles, sample_questions
+from korquad_data import eval_items, load_articles, tuning_questions
 
 from answer.retrieval import QueryEncoder, load_glossary, make_retriever
 from evaluation.datasets import EvalItem, load_eval_set
@@ -36,11 +36,8 @@ UNSEEN_WEIGHTS = (1.0, 0.5, 0.25, 0.0)
 
 
 def tuning_items(n: int) -> list[EvalItem]:
-    """``n`` KorQuAD dev questions (seed 7) that the benchmark's seed-13 draw does not hold."""
-    articles = load_articles()
-    benchmark = {q["id"] for q in sample_questions(articles, 1000, seed=13)}
-    drawn = [q for q in sample_questions(articles, 2 * n, seed=7) if q["id"] not in benchmark][:n]
-    return [EvalItem(q["id"], q["question"], "ko", tuple(q["answers"]), (), True, q["doc_id"]) for q in drawn]
+    """``n`` KorQuAD dev questions that the benchmark does not hold."""
+    return eval_items(tuning_questions(load_articles(), n))
 
 
 def score(index: ReportIndex, items: list[EvalItem], encode: QueryEncoder, settings: Settings) -> tuple[float, float, float]:
