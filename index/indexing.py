@@ -98,8 +98,8 @@ def ingest_paths(
     if base is not None and base.manifest.get("chunker") != asdict(config):
         raise IndexMismatchError(
             f"The index at {index_dir} was chunked with {base.manifest.get('chunker')}, but the "
-            f"settings now say {asdict(config)}. Rebuild it with `--rebuild`, or leave the chunk "
-            "sizes unset to keep the index's."
+            f"settings now say {asdict(config)}. Rebuild it with `--rebuild` (which chunks at "
+            f"{asdict(chunker_config(settings))}), or leave the chunk sizes unset to keep the index's."
         )
 
     old_hashes = {d.id: d.content_hash for d in base.documents} if base else {}
@@ -255,14 +255,25 @@ def outdated_features(index: ReportIndex, chunker: ChunkerConfig | None = None) 
     return reasons
 
 
+def holds_only(index: ReportIndex, corpus: Path) -> bool:
+    """Whether every document of ``index`` is a file of the folder ``corpus`` (by its id, the
+    path under the folder), i.e. nobody added documents of their own."""
+    names = {p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.is_file()}
+    return all(d.id in names and Path(d.source).name == Path(d.id).name for d in index.documents)
+
+
 def ensure_index(settings: Settings, corpus: Path | None = None) -> IngestSummary | None:
     """Build the index from ``corpus`` (default: the bundled sample) when none exists yet.
 
-    The bundled sample index (no ``index_dir`` set) is also rebuilt when an older reportqa
-    built it (see :func:`outdated_features`; vectors come from the embedding cache)."""
+    The bundled sample index (no ``index_dir`` set, holding only the sample's documents) is
+    also rebuilt when an older reportqa built it or the default chunk sizes changed (see
+    :func:`outdated_features`; vectors come from the embedding cache). The default index with
+    documents of the user's own is never rebuilt from the sample: it is served with a warning."""
     try:
         index = open_index(settings.resolved_index_dir)
-        bundled = settings.index_dir is None and corpus is None
+        bundled = (
+            settings.index_dir is None and corpus is None and holds_only(index, settings.corpus_dir)
+        )
         outdated = outdated_features(index, chunker_config(settings) if bundled else None)
         if outdated and bundled:
             log.warning("rebuilding the sample index: %s", "; ".join(outdated))

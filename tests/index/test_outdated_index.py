@@ -118,3 +118,25 @@ def test_the_sample_index_is_rebuilt_at_the_current_chunk_sizes(corpus: Path, tm
     assert reasons == ["chunked at 200/40 tokens (now 300/60)"]  # ... but the defaults moved on
     assert ensure_index(sample) is not None
     assert open_index(sample.resolved_index_dir).manifest["chunker"] == {"max_tokens": 300, "overlap_tokens": 60}
+
+
+def test_the_default_index_with_the_users_own_documents_is_never_rebuilt_from_the_sample(
+    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from index.indexing import holds_only
+
+    sample = Settings.load({"home": tmp_path / "h", "corpus_dir": corpus / "sample"}, env={})
+    (corpus / "sample").mkdir()
+    (corpus / "a.md").rename(corpus / "sample" / "a.md")
+    # the default index, built at the former 200/40, then the user's own document added to it
+    ingest_paths([corpus / "sample"], sample.replace(chunk_max_tokens=200, chunk_overlap_tokens=40))
+    assert holds_only(open_index(sample.resolved_index_dir), corpus / "sample")
+    ingest_paths([corpus / "b.md"], sample)
+    index = open_index(sample.resolved_index_dir)
+    assert not holds_only(index, corpus / "sample") and len(index.documents) == 2
+    # older BM25 parameters too: still not rebuilt, the user's document stays
+    save_index(_age(index), sample.resolved_index_dir)
+    assert ensure_index(sample) is None
+    kept = open_index(sample.resolved_index_dir)
+    assert sorted(d.id for d in kept.documents) == ["a.md", "b.md"]
+    assert kept.manifest["chunker"] == {"max_tokens": 200, "overlap_tokens": 40}
