@@ -25,8 +25,9 @@ class Glossary:
         self.longest = 0  # words in the longest phrase
         self.english: dict[Phrase, str] = {}  # each phrase as first written
         self._terms: dict[str, tuple[str, ...]] = {}
-        self._reverse: dict[tuple[str, ...], tuple[str, ...]] | None = None
-        self._reverse_longest = 0
+        # Korean index-term runs → English phrases, and the longest run; built on first use and
+        # published as one tuple, so a concurrent reader never sees half of it.
+        self._reverse: tuple[dict[tuple[str, ...], tuple[str, ...]], int] | None = None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -90,12 +91,12 @@ class Glossary:
     def translate_korean(self, question: str) -> list[list[tuple[str, ...]]]:
         """:meth:`translate` the other way: for each Korean term run of ``question`` the glossary
         knows (longest first), the English index terms of each of its English equivalents."""
-        reverse = self._reverse_entries()
+        reverse, longest = self._reverse_entries()
         terms = content_terms(question)
         groups: dict[tuple[str, ...], None] = {}
         i = 0
         while i < len(terms):
-            for n in range(min(self._reverse_longest, len(terms) - i), 0, -1):
+            for n in range(min(longest, len(terms) - i), 0, -1):
                 english = reverse.get(tuple(terms[i : i + n]))
                 if english:
                     groups[english] = None
@@ -108,19 +109,20 @@ class Glossary:
             for english in groups
         ]
 
-    def _reverse_entries(self) -> dict[tuple[str, ...], tuple[str, ...]]:
-        """Korean index-term runs → the English phrases (as written) that stand for them; built
-        on first use (it tokenises every Korean entry)."""
-        if self._reverse is None:
+    def _reverse_entries(self) -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
+        """Korean index-term runs → the English phrases (as written) that stand for them, and the
+        longest run; built on first use (it tokenises every Korean entry)."""
+        built = self._reverse
+        if built is None:
             reverse: dict[tuple[str, ...], dict[str, None]] = {}
             for phrase, koreans in self.entries.items():
                 for korean in koreans:
                     key = self._index_terms(korean)
                     if key:
                         reverse.setdefault(key, {})[self.english[phrase]] = None
-            self._reverse = {k: tuple(v) for k, v in reverse.items()}
-            self._reverse_longest = max((len(k) for k in self._reverse), default=0)
-        return self._reverse
+            table = {k: tuple(v) for k, v in reverse.items()}
+            built = self._reverse = (table, max((len(k) for k in table), default=0))
+        return built
 
     def korean_terms(self, question: str) -> list[str]:
         """Every Korean index term of :meth:`translate`, once each, in order."""
