@@ -22,33 +22,39 @@ from reportqa.types import Chunk, Hit
 COS_FLOOR, COS_SPAN = 0.75, 0.17
 # Tuned on data/eval/sample.jsonl (answer containment 0.75 → 0.82 over the first guess).
 DENSE_WEIGHT, LEXICAL_WEIGHT, RANK_WEIGHT = 0.4, 0.4, 0.2
-# Passages whose retrieval scores are within this share of each other share a rank for the rank
-# prior: a near-tie in retrieval should not decide which sentence answers (measured: sample-set
-# containment 0.667 → 0.693, cross-lingual 0.743 → 0.800, citation precision up on both).
+# Passages whose confidence-fusion scores (0–1) are within this share of each other share a rank
+# for the rank prior: a near-tie in retrieval should not decide which sentence answers (measured
+# at 300/60: sample-set containment 0.667 → 0.693, cross-lingual 0.743 → 0.800, citation
+# precision up on both). Only for that score scale: raw cosines (dense mode) sit within 5% of
+# each other, RRF scores too, and reranker logits can be negative; those keep plain ranks.
 RANK_TIE = 0.05
 
 
-# Questions that ask for a date or a number, and text that holds one. "어떤 몇 가지" (which few)
-# and "얼마나 안정적" (how stable) ask for neither.
+# Questions that ask for a date or a number, and text that holds one. "어떤 몇 가지" (which few),
+# "얼마나 안정적" (how stable) and "what happens when" ask for neither; "세대" (generation), "may"
+# and "one of" are no number or date.
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_COUNTERS = "가지|개|명|곳|대|번|건|배|과제|차례|종류|개국|기관"
 _ASKS_DATE = re.compile(
-    r"언제|몇\s?(?:년|월|일)|며칠|연도|날짜|\bwhen\b|\bwhat (?:year|date|day|month)\b", re.IGNORECASE
+    r"언제|연도(?!별)|날짜|며칠|\b(?:what|which) (?:year|date|day|month)\b|^\s*when\b"
+    r"|\bwhen (?:is|was|were|will|would|did|does|do|has|have|had|can|could)\b|\bsince when\b",
+    re.IGNORECASE,
 )
 _ASKS_NUMBER = re.compile(
-    r"(?<!어떤 )(?<!무슨 )몇\s?(?:개|명|곳|대|가지|번|건|배|퍼센트|%|위|차례|종)"
-    r"|얼마(?:인|예|입|일|나\s?(?:되|돼|들|드|투입|필요|쓰))"
+    r"(?<!어떤 )(?<!무슨 )몇\s?(?:개|명|곳|대|가지|번|건|배|퍼센트|%|위|차례|종|년|월|일|살|시간)"
+    r"|얼마(?:를|의|인|예|입|일|나\s?(?:되|돼|들|드|투입|필요|쓰))"
     r"|\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|number|amount)\b",
     re.IGNORECASE,
 )
 _DATE = re.compile(
-    r"\d{4}|\d{1,2}\s?(?:월|일)|\b(?:january|february|march|april|may|june|july|august|"
-    r"september|october|november|december)\b",
+    rf"\d{{4}}|\d{{1,2}}\s?(?:월|일)|\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,4}}\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
-    r"\d|(?:하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열|스물|서른|한|두|세|네)\s?"
-    r"(?:가지|개|명|곳|대|번|건|배|과제|차례|종류|개국|기관)"
-    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
-    r"thousand|million|billion|dozen|half)\b",
+    rf"\d|(?:하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|스물|서른)\s?(?:{_COUNTERS})"
+    rf"|(?:한|두|세|네|열)\s(?:{_COUNTERS})"  # one syllable: only with a space (세대, 열대 are words)
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
+    r"thousand|million|billion|dozen)\b",
     re.IGNORECASE,
 )
 # A sentence of the asked-for type replaces the chosen ones when it scores at least this share of
@@ -157,16 +163,17 @@ def score_sentences(
     idf: Callable[[str], float],
     terms: Callable[[str], Sequence[str]] = content_terms,
     groups: Sequence[Sequence[Sequence[str]]] = (),
+    rank_tie: float = 0.0,
 ) -> list[SentenceCandidate]:
     """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences.
 
     ``groups``: the question's glossary translation (see :func:`group_coverage`); a sentence's
     lexical part is the better of its own-word and its translated coverage. A sentence's terms
     come from ``chunk.sentence_terms`` (computed at ingest) when the index has them, else from
-    ``terms``."""
+    ``terms``. ``rank_tie``: see :data:`RANK_TIE` (0: plain ranks)."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
-    ranks = tie_aware_ranks([h.score for h in hits])
+    ranks = tie_aware_ranks([h.score for h in hits], rank_tie)
     for i, (hit, vectors) in enumerate(zip(hits, sentence_vectors, strict=True)):
         chunk = hit.chunk
         cosines = vectors @ question_vector if len(vectors) else np.zeros(0)
@@ -236,12 +243,14 @@ class ExtractiveGenerator:
         idf: Callable[[str], float],
         max_sentences: int = 3,
         translate: Callable[[str], Sequence[Sequence[Sequence[str]]]] | None = None,
+        rank_tie: float = 0.0,
     ) -> None:
         self.sentence_vectors = sentence_vectors
         self.encode = encode
         self.idf = idf
         self.max_sentences = max_sentences
         self.translate = translate  # the question's glossary groups (cross-lingual questions)
+        self.rank_tie = rank_tie  # RANK_TIE when the hits carry confidence-fusion scores
 
     def candidates(self, question: str, hits: Sequence[Hit]) -> list[SentenceCandidate]:
         # The translation counts when the best passage is in another language than the question
@@ -254,6 +263,7 @@ class ExtractiveGenerator:
             [self.sentence_vectors(h) for h in hits],
             self.idf,
             groups=self.translate(question) if self.translate and cross else (),
+            rank_tie=self.rank_tie,
         )
 
     def generate(

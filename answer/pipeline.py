@@ -14,7 +14,13 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from answer.citations import MarkerRenumberer, claims_by_marker, renumber_citations, support_spans
-from answer.extractive import ExtractiveGenerator, chunk_terms, group_coverage, term_coverage
+from answer.extractive import (
+    RANK_TIE,
+    ExtractiveGenerator,
+    chunk_terms,
+    group_coverage,
+    term_coverage,
+)
 from answer.generators import make_llm_generator, parse_generator_spec
 from answer.generators.prompting import no_answer_text
 from answer.grounding import check_grounding, repair_citations
@@ -91,6 +97,7 @@ class QAPipeline:
                 index.keyword.idf,
                 self.settings.answer_max_sentences,
                 self.translate,
+                rank_tie_for(self.settings),
             )
         return make_llm_generator(spec, self.settings)
 
@@ -128,7 +135,7 @@ class QAPipeline:
         return judge_relevance(best_cos, coverage, language, self.settings, cross_lingual=cross)
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
-        """The question's glossary groups when it is English (see answer/glossary.py)."""
+        """The question's glossary groups in the other language (see answer/glossary.py)."""
         return glossary_groups(self.glossary, question)
 
     def generator_for(self, spec: str | None = None) -> Generator:
@@ -271,6 +278,12 @@ class QAPipeline:
             None if grounded is None else round(grounded, 3),
             unsupported=grounding.unsupported_spans,
         )
+
+
+def rank_tie_for(settings: Settings) -> float:
+    """:data:`answer.extractive.RANK_TIE` when hits carry confidence-fusion scores, else 0. Pure."""
+    confidence = settings.retrieval_mode == "hybrid" and settings.fusion == "confidence"
+    return RANK_TIE if confidence and not settings.reranker else 0.0
 
 
 def judge_relevance(

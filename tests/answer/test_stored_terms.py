@@ -71,13 +71,30 @@ def test_the_better_sentence_of_a_near_tied_passage_answers() -> None:
     weaker = np.array([[0.80, 0.6]], dtype=np.float32)  # cosine 0.80
     better = np.array([[0.82, 0.57]], dtype=np.float32)  # cosine 0.82
 
-    def best(first_score: float) -> str:
+    from answer.extractive import RANK_TIE
+
+    def best(first_score: float, tie: float = RANK_TIE) -> str:
         hits = [Hit(chunk("a", "전문인력 수급 여건이 좋다."), first_score, {}), Hit(chunk("b", "전문인력 양성 프로그램을 운영한다."), 0.103, {})]
-        found = score_sentences(["인력"], question, hits, [weaker, better], lambda t: 1.0)
+        found = score_sentences(["인력"], question, hits, [weaker, better], lambda t: 1.0, rank_tie=tie)
         return select_sentences(found, max_sentences=1)[0].text
 
     assert best(0.104) == "전문인력 양성 프로그램을 운영한다."  # a near-tie: the better sentence wins
     assert best(0.200) == "전문인력 수급 여건이 좋다."  # a clear first passage keeps its prior
+    assert best(0.104, tie=0.0) == "전문인력 수급 여건이 좋다."  # plain ranks (other score scales)
+
+
+def test_near_ties_count_only_for_confidence_fusion_scores() -> None:
+    from answer.extractive import RANK_TIE
+    from answer.pipeline import rank_tie_for
+    from reportqa.settings import Settings
+
+    def tie(**overrides: object) -> float:
+        return rank_tie_for(Settings.load(overrides, env={}))
+
+    assert tie() == RANK_TIE
+    # cosines (dense), BM25 scores, RRF scores and reranker logits are other scales: plain ranks
+    assert tie(retrieval_mode="dense") == tie(retrieval_mode="bm25") == tie(fusion="rrf") == 0.0
+    assert tie(reranker="some/cross-encoder") == 0.0
 
 
 def test_questions_asking_for_a_date_or_number_are_recognised() -> None:
@@ -88,12 +105,20 @@ def test_questions_asking_for_a_date_or_number_are_recognised() -> None:
     assert answer_type("핵심과제는 전부 몇 개인가요?") is _NUMBER
     assert answer_type("총 예산은 얼마인가요?") is _NUMBER
     assert answer_type("How many core tasks are there?") is _NUMBER
-    # "which few aspects", "how stable", "who": no date or number asked for
+    assert answer_type("얼마를 투입하나요?") is _NUMBER and answer_type("Which year does it start?") is _DATE
+    assert answer_type("몇 년 동안 추진하나요?") is _NUMBER  # a duration: "5년" answers it
+    # "which few aspects", "how stable", "who", "what happens when", "by year": none asked for
     assert answer_type("어떤 몇 가지 관점으로 나눠 봤나요?") is None
     assert answer_type("생태계는 얼마나 안정적인가요?") is None
     assert answer_type("Who heads GBSA?") is None
+    assert answer_type("What happens when demand falls?") is None
+    assert answer_type("연도별 추이는 어떤가요?") is None
     assert _NUMBER.search("발표된 것은 여섯 가지이며") and _NUMBER.search("the six main ones")
-    assert not _NUMBER.search("세계 배터리 시장") and _DATE.search("22 December 2025")
+    assert _NUMBER.search("세 가지 전략") and _NUMBER.search("5년")
+    for words in ("세계 배터리 시장", "미래 세대를 위한 투자", "열대 지역", "one of the tasks"):
+        assert not _NUMBER.search(words), words
+    assert _DATE.search("22 December 2025") and _DATE.search("2025년 12월 22일")
+    assert not _DATE.search("The plan may help") and not _DATE.search("in March the plan")
 
 
 def test_a_date_question_is_answered_by_a_dated_sentence_when_one_is_close() -> None:
@@ -112,3 +137,6 @@ def test_a_date_question_is_answered_by_a_dated_sentence_when_one_is_close() -> 
     weak = cand("2019년에 다른 일이 있었다.", 0.30)
     assert prefer_answer_type(question, [wordy, weak], [wordy]) == [wordy]
     assert prefer_answer_type("보고서를 만든 기관은?", [wordy, dated], chosen) == [wordy]
+    # a chosen sentence that already holds a date stays, even if another scores close
+    also_dated = cand("2026년에 후속 보고서가 나올 예정이다.", 0.75)
+    assert prefer_answer_type(question, [also_dated, dated], [also_dated]) == [also_dated]
