@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 Ranking = Sequence[tuple[int, float]]
 
 
@@ -51,13 +53,13 @@ def score_fusion(
 def passage_cosine(chunk_cosine: float, sentence_cosines: Sequence[float], sentence_share: float) -> float:
     """A passage's dense evidence: its own cosine mixed with its best sentence's.
 
-    One vector for a whole ~200-token passage dilutes the one sentence that answers a question;
+    One vector for a whole passage of a few hundred tokens dilutes the one sentence that answers a question;
     the stored sentence vectors recover it. ``sentence_share`` is the best sentence's part (0 →
     the passage vector alone); a passage without sentence vectors keeps its own cosine. Pure.
     """
     if not len(sentence_cosines) or sentence_share <= 0:
         return chunk_cosine
-    best = float(max(sentence_cosines))
+    best = float(np.max(sentence_cosines))
     return (1.0 - sentence_share) * chunk_cosine + sentence_share * best
 
 

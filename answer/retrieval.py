@@ -84,7 +84,8 @@ def _flatten(groups: list[list[tuple[str, ...]]]) -> list[str]:
 
 
 class Bm25Retriever:
-    """BM25 over Kiwi morphemes; an English question also searches with its glossary terms.
+    """BM25 over Kiwi morphemes; a question also searches with its glossary terms (Korean ones
+    for an English question, English ones for a Korean question).
 
     ``unseen_weight``: the part of a question term no passage contains in BM25's ceiling, which
     measures how sure BM25 is (:meth:`KiwiBm25Index.ceiling_groups`)."""

@@ -94,8 +94,9 @@ class Settings:
     fusion_sentence_share: float = 0.25
     fusion_unseen_weight: float = 0.25
     # Cross-lingual search: an English question also searches Korean passages with the Korean
-    # terms a bilingual glossary gives for its phrases (answer/glossary.py). The bundled one
-    # covers industrial-policy and battery vocabulary; `glossary` adds a file of your own.
+    # terms a bilingual glossary gives for its phrases, and a Korean question English passages
+    # with the English ones (answer/glossary.py). The bundled one covers industrial-policy and
+    # battery vocabulary; `glossary` adds a file of your own.
     bundled_glossary: bool = True
     glossary: Path | None = None
     # Weight of the glossary's BM25 run (against the question's own words' run); _own when the
@@ -188,6 +189,9 @@ class Settings:
                 "chunk_overlap_tokens must be at least 0 and below chunk_max_tokens "
                 f"({self.chunk_max_tokens}); got {self.chunk_overlap_tokens}"
             )
+        for name in ("fusion_sentence_share", "fusion_unseen_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be between 0 and 1; got {getattr(self, name)}")
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be greater than 0; got {self.max_file_mb}")
         for name in ("max_new_tokens", "connect_timeout_s", "generation_timeout_s"):

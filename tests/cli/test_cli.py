@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 
 
 def run(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REPORTQA_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    # the caller's REPORTQA_* settings (an index directory, a generator) must not leak in
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
+    env.update({"REPORTQA_HOME": str(home), "HF_HUB_OFFLINE": "1"})
     proc = subprocess.run(
         [sys.executable, "-m", "reportqa", *args],
         capture_output=True,

@@ -25,6 +25,12 @@ def test_bad_values_name_the_variable() -> None:
         Settings.load(env={"REPORTQA_TOP_K": "0"})
     with pytest.raises(ConfigError, match="retrieval_mode must be one of"):
         Settings.load({"retrieval_mode": "magic"}, env={})
+    with pytest.raises(ConfigError, match="fusion_sentence_share must be between 0 and 1"):
+        Settings.load(env={"REPORTQA_FUSION_SENTENCE_SHARE": "1.5"})
+    with pytest.raises(ConfigError, match="fusion_unseen_weight must be between 0 and 1"):
+        Settings.load({"fusion_unseen_weight": "-0.1"}, env={})
+    with pytest.raises(ConfigError, match="REPORTQA_CHUNK_MAX_TOKENS"):
+        Settings.load(env={"REPORTQA_CHUNK_MAX_TOKENS": "big"})
 
 
 @pytest.mark.parametrize(
