@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -43,10 +44,18 @@ def ensure_korquad_index(settings: Settings, data: Path, rebuild: bool = False) 
     """Build the KorQuAD index unless it exists; returns the seconds spent building (0 if reused)."""
     if not rebuild:
         try:
-            open_index(settings.resolved_index_dir)
-            return 0.0
+            index = open_index(settings.resolved_index_dir)
         except IndexNotFoundError:
             pass
+        else:
+            built, wanted = index.manifest.get("chunker"), asdict(chunker_config(settings))
+            if built != wanted:
+                print(
+                    f"note: reusing {settings.resolved_index_dir}, chunked at {built}; the "
+                    f"settings say {wanted} (--rebuild to build it at those)",
+                    file=sys.stderr,
+                )
+            return 0.0
     docs = article_documents(load_articles(data))
     t0 = time.perf_counter()
 
