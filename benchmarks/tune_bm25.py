@@ -6,6 +6,10 @@ offline. Tuning questions are KorQuAD 1.0 dev questions *disjoint* from the benc
 beside them: a variant that loses to dense alone there is not a candidate.
 
     python benchmarks/tune_bm25.py --korquad-index DIR --sample-index DIR [--top 25]
+
+It replays confidence fusion without the two later refinements (a passage's best-sentence
+evidence and the partial weight of words no passage contains); benchmarks/tune_hybrid.py tunes
+those with the real retriever, so re-tune k1/b here, then those there.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ variants offline, so the grid costs seconds. Prints hit@1 / hit@5 / MRR@10 per v
 KorQuAD tuning questions (none of the benchmark's) and the sample eval set.
 
     python benchmarks/tune_fusion.py --korquad-index DIR --sample-index DIR
+
+This is the grid that chose confidence fusion; it replays fusion without the later refinements
+that benchmarks/tune_hybrid.py tunes with the real retriever.
 """
 
 from __future__ import annotations
