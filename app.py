@@ -399,11 +399,7 @@ def serve(settings: Settings) -> None:
 
     summary = ensure_index(settings)
     if summary is not None:
-        print(
-            f"Built the index at {summary.index_dir}: {summary.documents} documents, "
-            f"{summary.chunks} passages in {summary.seconds.get('total', 0):.1f}s",
-            file=sys.stderr,
-        )
+        print(summary.sample_built_line(), file=sys.stderr)
     server_app = create_server_app(settings)
     threading.Thread(target=server_app.state.backend.warm_up, daemon=True).start()
     base = f"http://{settings.host}:{settings.port}"

@@ -53,8 +53,8 @@ def score_fusion(
 def passage_cosine(chunk_cosine: float, sentence_cosines: Sequence[float], sentence_share: float) -> float:
     """A passage's dense evidence: its own cosine mixed with its best sentence's.
 
-    One vector for a whole passage of a few hundred tokens dilutes the one sentence that answers a question;
-    the stored sentence vectors recover it. ``sentence_share`` is the best sentence's part (0 →
+    One vector for a whole passage of a few hundred tokens dilutes the one sentence that answers
+    a question; the stored sentence vectors recover it. ``sentence_share`` is the best sentence's part (0 →
     the passage vector alone); a passage without sentence vectors keeps its own cosine. Pure.
     """
     if not len(sentence_cosines) or sentence_share <= 0:

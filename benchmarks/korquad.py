@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from korquad_data import (
     DEFAULT_PATH,
     article_documents,
+    eval_items,
     load_articles,
     sample_questions,
     tuning_questions,
 )
 
 from answer.pipeline import QAPipeline
-from evaluation.datasets import EvalItem
 from evaluation.report import markdown_table
 from evaluation.runner import evaluate
 from index.builder import build_index
@@ -115,10 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         questions = [q for q in sample_questions(articles, 10**9, args.seed) if q["id"] not in tuning]
     else:
         questions = sample_questions(articles, args.questions, args.seed)
-    items = [
-        EvalItem(q["id"], q["question"], "ko", tuple(q["answers"]), (), True, q["doc_id"])
-        for q in questions
-    ]
+    items = eval_items(questions)
 
     runs = [
         ("bm25", settings.replace(retrieval_mode="bm25")),

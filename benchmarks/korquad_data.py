@@ -7,6 +7,7 @@ import json
 import random
 from pathlib import Path
 
+from evaluation.datasets import EvalItem
 from reportqa.types import Document
 
 DEFAULT_PATH = (
@@ -51,10 +52,8 @@ def tuning_questions(articles: list[dict], n: int = 1000) -> list[dict]:
     return [q for q in sample_questions(articles, 2 * n, TUNING_SEED) if q["id"] not in benchmark][:n]
 
 
-def eval_items(questions: list[dict]) -> list:
-    """The questions as ``evaluation.datasets.EvalItem`` (answers restricted to their article)."""
-    from evaluation.datasets import EvalItem
-
+def eval_items(questions: list[dict]) -> list[EvalItem]:
+    """The questions as eval items (answers restricted to their article)."""
     return [EvalItem(q["id"], q["question"], "ko", tuple(q["answers"]), (), True, q["doc_id"]) for q in questions]
 
 

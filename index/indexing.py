@@ -44,6 +44,13 @@ class IngestSummary:
     cache_hits: int = 0  # texts whose vectors came from the embedding cache
     cache_misses: int = 0  # texts embedded
 
+    def sample_built_line(self) -> str:
+        """What the entry points print after :func:`ensure_index` built the sample index."""
+        return (
+            f"Built the sample index at {self.index_dir}: {self.documents} documents, "
+            f"{self.chunks} passages in {self.seconds.get('total', 0):.1f}s"
+        )
+
 
 FileProgress = Callable[[Path], None]
 StepProgress = Callable[[str, int, int], None]

