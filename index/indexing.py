@@ -64,10 +64,14 @@ def chunker_config(settings: Settings, existing: Mapping[str, Any] | None = None
     overlap = settings.chunk_overlap_tokens
     if overlap is None:  # the base overlap, unless a smaller chunk size set alone rules it out
         overlap = base.overlap_tokens if base.overlap_tokens < max_tokens else max_tokens // 5
-    try:
-        return ChunkerConfig(max_tokens, overlap)
-    except ValueError as exc:
-        raise ConfigError(f"chunk settings: {exc}") from None
+    if not 0 <= overlap < max_tokens:  # only an overlap set alone can get here
+        source = "the index's" if existing else "the default"
+        raise ConfigError(
+            f"REPORTQA_CHUNK_OVERLAP_TOKENS / --chunk-overlap-tokens is {overlap}, but chunks are "
+            f"{max_tokens} tokens ({source} size): set an overlap below {max_tokens}, or set "
+            "REPORTQA_CHUNK_MAX_TOKENS / --chunk-max-tokens too."
+        )
+    return ChunkerConfig(max_tokens, overlap)
 
 
 def ingest_paths(

@@ -102,6 +102,8 @@ def test_an_index_keeps_its_own_chunk_sizes_unless_others_are_set(corpus: Path, 
     # a size set alone keeps the index's overlap, or a fifth of itself when that no longer fits
     assert chunker_config(defaults.replace(chunk_max_tokens=100), {"max_tokens": 200, "overlap_tokens": 40}) == ChunkerConfig(100, 40)
     assert chunker_config(defaults.replace(chunk_max_tokens=50)) == ChunkerConfig(50, 10)
+    with pytest.raises(ConfigError, match="set an overlap below 200"):  # overlap set alone
+        chunker_config(defaults.replace(chunk_overlap_tokens=250), {"max_tokens": 200, "overlap_tokens": 40})
     with pytest.raises(ConfigError, match="chunk_overlap_tokens"):
         Settings.load({"chunk_max_tokens": "100", "chunk_overlap_tokens": "100"}, env={})
     assert Settings.load(env={"REPORTQA_CHUNK_MAX_TOKENS": "250"}).chunk_max_tokens == 250
