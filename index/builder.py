@@ -32,7 +32,10 @@ def passage_text(chunk: Chunk) -> str:
     for part in (chunk.title, *chunk.heading_path):
         if part and part not in context:
             context.append(part)
-    return (" > ".join(context) + "\n" + chunk.text) if context else chunk.text
+    head = " > ".join(context)
+    if chunk.context:
+        head = f"{head}\n{chunk.context}" if head else chunk.context
+    return (head + "\n" + chunk.text) if head else chunk.text
 
 
 def with_sentence_terms(chunk: Chunk) -> Chunk:

@@ -50,6 +50,8 @@ def chunk_document(
     sections = doc.sections or (Section(0, len(doc.text)),)
     chunks: list[Chunk] = []
     for section in sections:
+        if section.toc:
+            continue
         body = doc.text[section.start : section.end]
         spans: list[Span] = []
         for s, e in split(body):
@@ -78,6 +80,8 @@ def chunk_document(
                     heading_path=section.heading_path,
                     table=section.table,
                     sentences=tuple(group),
+                    context=section.context,
+                    ocr=section.ocr,
                 )
             )
     return chunks

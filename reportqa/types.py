@@ -19,6 +19,14 @@ class Section:
     page: int | None = None
     heading_path: tuple[str, ...] = ()
     table: bool = False
+    # Text that belongs with every passage of the section without being part of its span: a
+    # table's caption and header row(s), repeated on each passage of a table split by rows.
+    context: str = ""
+    # A table-of-contents section: kept in the document text (offsets stay exact) but never
+    # made into passages, so TOC lines cannot answer.
+    toc: bool = False
+    # The section's text came from OCR of a page image (cited as such).
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,9 @@ class Chunk:
     # Each sentence's lexical terms (Kiwi content morphemes, stemmed English words), computed once
     # at ingest so answering does not re-tokenise candidate passages; () in older indexes.
     sentence_terms: tuple[tuple[str, ...], ...] = ()
+    # See Section.context / Section.ocr.
+    context: str = ""
+    ocr: bool = False
 
     def sentence_texts(self) -> list[str]:
         """The chunk's sentences as strings, in order."""
@@ -70,6 +81,8 @@ class Chunk:
             parts.append(" > ".join(self.heading_path))
         if self.table:
             parts.append("표")
+        if self.ocr:
+            parts.append("OCR")
         return " · ".join(parts)
 
 
@@ -104,6 +117,8 @@ class Citation:
             "page": self.chunk.page,
             "heading": " > ".join(self.chunk.heading_path) or None,
             "table": self.chunk.table,
+            "ocr": self.chunk.ocr,
+            "context": self.chunk.context or None,
             "text": self.chunk.text,
             "highlights": [list(s) for s in self.sentence_spans],
             "score": round(float(self.score), 4),

@@ -139,6 +139,9 @@ class Segment:
     heading_path: tuple[str, ...] = ()
     page: int | None = None
     table: bool = False
+    context: str = ""
+    toc: bool = False
+    ocr: bool = False
 
 
 def assemble(segments: Iterable[Segment]) -> tuple[str, tuple[Section, ...]]:
@@ -168,6 +171,9 @@ def assemble(segments: Iterable[Segment]) -> tuple[str, tuple[Section, ...]]:
             page=seg.page,
             heading_path=seg.heading_path,
             table=seg.table,
+            context=seg.context,
+            toc=seg.toc,
+            ocr=seg.ocr,
         )
         for i, (start, end, seg) in enumerate(spans)
     )
