@@ -38,6 +38,13 @@ system-deps:
 	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) || \
 	  echo "note: could not install chromium; browser tests will skip"; \
 	else echo "note: not root; browser tests skip unless /usr/bin/chromium is installed"; fi
+	@# Tesseract with Korean for OCR of image-only PDF pages; poppler-utils for page checks.
+	@if command -v tesseract >/dev/null && [ -n "$$(tesseract --list-langs 2>/dev/null | grep -x kor)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get install -y -q tesseract-ocr tesseract-ocr-kor poppler-utils >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q tesseract-ocr tesseract-ocr-kor poppler-utils >/dev/null)) || \
+	  echo "note: could not install tesseract-ocr; OCR tests will skip"; \
+	else echo "note: not root; OCR tests skip unless tesseract-ocr and tesseract-ocr-kor are installed"; fi
 
 lint: setup
 	$(VENV)/bin/ruff check .
