@@ -15,15 +15,22 @@ from index.builder import build_index, passage_text, with_sentence_terms
 from index.embedders import embedder_from_settings
 from index.embedding_cache import EmbeddingCache
 from index.keyword import BM25_B, BM25_K1, KiwiBm25Index
+from index.lock import index_write_lock
 from index.store import ReportIndex, make_manifest, open_index, save_index
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig
 from ingest.korean import add_user_words, load_user_dictionary
 from ingest.pipeline import load_documents
-from reportqa.errors import ConfigError, IndexMismatchError, IndexNotFoundError, IngestError
+from reportqa.errors import (
+    ConfigError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IngestError,
+    printable,
+)
 from reportqa.protocols import Embedder
 from reportqa.settings import Settings
-from reportqa.types import Document
+from reportqa.types import Document, Section
 
 log = logging.getLogger(__name__)
 
@@ -89,16 +96,54 @@ def ingest_paths(
     embedded again); ``rebuild`` starts from an empty index; ``sync`` also drops documents of
     the index that were not found under ``paths``.
     """
-    index_dir = settings.resolved_index_dir
-    summary = IngestSummary(index_dir)
     t0 = time.perf_counter()
     report = load_documents(list(paths), settings, progress=on_file)
-    summary.skipped = list(report.skipped)
-    summary.seconds["parse"] = time.perf_counter() - t0
+    parse_s = time.perf_counter() - t0
+    summary = ingest_documents(
+        report.documents, settings, rebuild, sync, embedder, on_step, skipped=report.skipped
+    )
+    summary.seconds = {"parse": parse_s, **summary.seconds}
+    summary.seconds["total"] = time.perf_counter() - t0
+    return summary
 
+
+def ingest_documents(
+    documents: Sequence[Document],
+    settings: Settings,
+    rebuild: bool = False,
+    sync: bool = False,
+    embedder: Embedder | None = None,
+    on_step: StepProgress | None = None,
+    skipped: Sequence[IngestError] = (),
+) -> IngestSummary:
+    """:func:`ingest_paths` for documents already loaded (``skipped``: files that were not).
+
+    Holds the index's write lock (:mod:`index.lock`) from reading the index to saving it, so a
+    concurrent ingest into the same index waits for this one instead of overwriting it.
+    """
+    t0 = time.perf_counter()
+    summary = IngestSummary(settings.resolved_index_dir, skipped=list(skipped))
     user_terms = load_user_dictionary(settings.user_dict) if settings.user_dict else []
     add_user_words(user_terms)
     embedder = embedder or embedder_from_settings(settings)
+    with index_write_lock(summary.index_dir, settings.ingest_lock_timeout_s):
+        _update_index(summary, documents, settings, embedder, user_terms, rebuild, sync, on_step)
+    summary.seconds["total"] = time.perf_counter() - t0
+    return summary
+
+
+def _update_index(
+    summary: IngestSummary,
+    loaded: Sequence[Document],
+    settings: Settings,
+    embedder: Embedder,
+    user_terms: list[tuple[str, str]],
+    rebuild: bool,
+    sync: bool,
+    on_step: StepProgress | None,
+) -> None:
+    """The load-modify-save of :func:`ingest_paths`, run under the index's write lock."""
+    index_dir = summary.index_dir
     base: ReportIndex | None = None
     if not rebuild:
         try:
@@ -114,9 +159,9 @@ def ingest_paths(
         )
 
     old_hashes = {d.id: d.content_hash for d in base.documents} if base else {}
-    incoming: dict[str, Document] = {d.id: d for d in report.documents}
+    incoming: dict[str, Document] = {d.id: d for d in loaded}
     to_embed: list[Document] = []
-    for doc in report.documents:
+    for doc in loaded:
         h = str(doc.meta.get("content_hash", ""))
         if doc.id not in old_hashes:
             summary.added.append(doc.id)
@@ -133,8 +178,7 @@ def ingest_paths(
 
     if base is not None and not to_embed and not summary.removed:
         summary.documents, summary.chunks = len(base.documents), len(base.chunks)
-        summary.seconds["total"] = time.perf_counter() - t0
-        return summary
+        return
 
     spec = VectorIndexSpec.from_settings(settings)
     cache = EmbeddingCache.from_settings(settings)
@@ -145,6 +189,18 @@ def ingest_paths(
             summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
             cache.close()
     summary.seconds.update(timings)
+    dropped = drop_passageless(built)
+    for doc_id in dropped:
+        doc = incoming[doc_id]
+        was_indexed = doc_id in summary.changed
+        summary.added = [i for i in summary.added if i != doc_id]
+        summary.changed = [i for i in summary.changed if i != doc_id]
+        summary.skipped.append(IngestError(doc.source, no_passage_reason(doc, was_indexed)))
+    if base is not None and not (summary.added or summary.changed or summary.removed) and not (
+        set(dropped) & set(old_hashes)
+    ):
+        summary.documents, summary.chunks = len(base.documents), len(base.chunks)
+        return
     t1 = time.perf_counter()
     merged = merge_indexes(base, keep_ids, built, spec) if base is not None else built
     summary.seconds["index"] = summary.seconds.get("index", 0.0) + time.perf_counter() - t1
@@ -154,8 +210,41 @@ def ingest_paths(
     save_index(merged, index_dir)
     summary.seconds["save"] = time.perf_counter() - t2
     summary.documents, summary.chunks = len(merged.documents), len(merged.chunks)
-    summary.seconds["total"] = time.perf_counter() - t0
-    return summary
+
+
+def drop_passageless(index: ReportIndex) -> list[str]:
+    """Remove from a freshly built ``index`` the documents that yielded no chunk; their ids.
+
+    Such a document cannot answer anything, so it must never be reported as added (a batch once
+    "added" 506 documents of which none had a passage). It owns no rows, so only its record goes.
+    """
+    dropped = [d.id for d in index.documents if d.chunks == 0]
+    if dropped:
+        index.documents = [d for d in index.documents if d.chunks > 0]
+        index.manifest["documents"] = [asdict(d) for d in index.documents]
+    return dropped
+
+
+def no_passage_reason(doc: Document, was_indexed: bool = False) -> str:
+    """Why chunking left ``doc`` without a passage, and what to do (an IngestError reason)."""
+    sections = doc.sections or (Section(0, len(doc.text)),)
+    body = [s for s in sections if not s.toc and doc.text[s.start : s.end].strip()]
+    if not body:
+        what = "the text is only a table of contents"
+    elif doc.text.strip() == doc.title.strip():
+        what = f"the text is only its title ({printable(doc.title[:80])!r})"
+    elif all(
+        s.heading_path and doc.text[s.start : s.end].strip() == s.heading_path[-1] for s in body
+    ):
+        what = "the text is only headings"
+    else:
+        what = "the chunker kept none of its text"
+    earlier = "; its earlier version was removed from the index" if was_indexed else ""
+    return (
+        f"no passage after chunking: {what}, so nothing could be answered from it{earlier}. "
+        "Check that the file holds its body text (a scanned PDF needs OCR first) and ingest it "
+        "again, or report this with the file"
+    )
 
 
 def merge_indexes(
@@ -209,6 +298,13 @@ def merge_indexes(
 def remove_documents(settings: Settings, doc_ids: Sequence[str]) -> list[str]:
     """Drop documents from the index; returns the ids that were found and removed."""
     index_dir = settings.resolved_index_dir
+    if not index_dir.is_dir():
+        raise IndexNotFoundError(index_dir)
+    with index_write_lock(index_dir, settings.ingest_lock_timeout_s):
+        return _remove_locked(index_dir, settings, doc_ids)
+
+
+def _remove_locked(index_dir: Path, settings: Settings, doc_ids: Sequence[str]) -> list[str]:
     base = open_index(index_dir)
     present = {d.id for d in base.documents}
     removed = [i for i in doc_ids if i in present]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.loaders import HEAD_BYTES, make_loaders, pick_loader
 from ingest.safety import Limits, ParseTimeout, time_limit
-from reportqa.errors import IngestError
+from reportqa.errors import IngestError, printable
 from reportqa.settings import Settings
 from reportqa.types import Document
 
@@ -57,20 +59,79 @@ def _os_reason(exc: OSError) -> str:
     return f"cannot read the file ({exc.strerror or type(exc).__name__})"
 
 
+SYMLINK_LOOP = "a symlink loop (the link leads back to itself); remove or fix the link"
+
+
+def _resolved(path: Path) -> Path | str:
+    """``path`` with every symlink followed, or why that is impossible (a loop, a dangling link)."""
+    try:
+        return path.resolve(strict=True)
+    except RuntimeError:  # Python before 3.13 reports a loop this way
+        return SYMLINK_LOOP
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return SYMLINK_LOOP
+        if isinstance(exc, FileNotFoundError) and path.is_symlink():
+            return "a broken symlink (its target does not exist); fix or remove the link"
+        return _os_reason(exc)
+
+
+def symlink_problem(path: Path, root: Path) -> str | None:
+    """Why the symlink ``path`` found under the folder ``root`` (resolved) is not followed.
+
+    A link that leaves the folder is not followed: ingesting a folder must not read files
+    elsewhere on the machine (``data -> /etc``) without being asked to.
+    """
+    target = _resolved(path)
+    if isinstance(target, str):
+        return target
+    if not target.is_relative_to(root):
+        return (
+            f"a symlink that points outside {printable(root)} (to {printable(target)}); it is not "
+            "followed — ingest its target directly if you mean it"
+        )
+    return None
+
+
 def _walk(root: Path, skipped: list[IngestError]) -> Iterator[tuple[Path, str]]:
-    """(path, id) of every non-hidden file under ``root``, sorted by relative path."""
+    """(path, id) of every non-hidden file under ``root``, sorted by relative path (links last).
+
+    Symlinks are followed only to files inside ``root`` (a linked folder inside it is read
+    under its own path anyway); loops, broken links and links leaving ``root`` become skips.
+    """
 
     def on_error(exc: OSError) -> None:
         skipped.append(IngestError(exc.filename or root, _os_reason(exc)))
 
-    found: list[tuple[str, Path]] = []
+    real_root = _resolved(root)
+    if isinstance(real_root, str):
+        skipped.append(IngestError(root, real_root))
+        return
+    found: list[tuple[bool, str, Path]] = []  # (is a link, relative path, path)
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        visible = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = []
+        for name in visible:
+            sub = Path(dirpath) / name
+            if not sub.is_symlink():
+                dirnames.append(name)
+                continue
+            problem = symlink_problem(sub, real_root)  # os.walk never descends into a link
+            if problem is not None:
+                skipped.append(IngestError(sub, problem))
+            else:
+                logger.info("%s: a symlink inside the folder; its files are read there", sub)
         for name in filenames:
             if not name.startswith("."):
                 path = Path(dirpath) / name
-                found.append((path.relative_to(root).as_posix(), path))
-    for rel, path in sorted(found):
+                link = path.is_symlink()
+                problem = symlink_problem(path, real_root) if link else None
+                if problem is not None:
+                    skipped.append(IngestError(path, problem))
+                    continue
+                found.append((link, path.relative_to(root).as_posix(), path))
+    # Real files first: a file reached both directly and through a link keeps its own name.
+    for _, rel, path in sorted(found):
         yield path, rel
 
 
@@ -124,8 +185,24 @@ def load_file(path: Path, settings: Settings) -> Document:
         raise
     except OSError as exc:
         raise IngestError(path, _os_reason(exc)) from exc
+    except RecursionError as exc:
+        logger.debug("%s: recursion limit in the %s loader", path, loader.name, exc_info=True)
+        raise IngestError(
+            path,
+            f"its structure is nested too deeply to read as {loader.name} (past Python's "
+            f"recursion limit of {sys.getrecursionlimit()}: a malformed or hostile file); "
+            "skipped. Save it again from its editor with a flatter structure",
+        ) from exc
     except Exception as exc:  # a loader bug or a file no parser expected: skip, never abort
-        logger.warning("%s: unexpected error in the %s loader", path, loader.name, exc_info=True)
+        # One line at the default level; the traceback (thousands of lines for some files)
+        # only with --log-level DEBUG.
+        logger.warning(
+            "%s: unexpected %s in the %s loader (details with --log-level DEBUG)",
+            path,
+            type(exc).__name__,
+            loader.name,
+        )
+        logger.debug("%s: traceback of the %s loader", path, loader.name, exc_info=True)
         raise IngestError(
             path,
             f"unexpected error while reading it as {loader.name} "
@@ -154,7 +231,11 @@ def load_documents(
     seen_sources: set[str] = set()
     used_ids: set[str] = set()
     for path, doc_id in _candidates(paths, skipped):
-        source = str(path.resolve())
+        resolved = _resolved(path)
+        if isinstance(resolved, str):
+            skipped.append(IngestError(path, resolved))
+            continue
+        source = str(resolved)
         if source in seen_sources:
             logger.info("%s: already loaded, skipping the duplicate", path)
             continue

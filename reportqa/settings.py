@@ -75,6 +75,9 @@ class Settings:
     max_unpacked_mb: float = 200.0
     max_compression_ratio: float = 200.0
     parse_timeout_s: float = 120.0
+    # A second ingest into an index another one is writing waits this long for it (0: fails at
+    # once with who holds it); see index/lock.py.
+    ingest_lock_timeout_s: float = 600.0
 
     retrieval_mode: str = "hybrid"
     top_k: int = 5
@@ -152,6 +155,10 @@ class Settings:
     api_generators: str = ""  # generators an API caller may pick besides `generator` (comma-sep.)
     cors_origins: str = ""  # origins allowed to call the API from a browser, e.g. https://portal.example
     frame_ancestors: str = ""  # origins allowed to embed the UI/widget in a frame ("" → same origin)
+    # Origins the chat page and the widget are served from (e.g. https://qa.example.org; "" →
+    # the server's own host as the request names it). Their keyless requests are answered only
+    # from these, and with api_key set only when a browser sends one of them as Origin.
+    public_origins: str = ""
     rate_limit_per_minute: int = 30  # requests per client per minute on the API and chat (0 → off)
     trust_proxy_headers: bool = False  # rate-limit by X-Forwarded-For (only behind your own proxy)
     max_request_bytes: int = 65536  # larger request bodies are refused with 413
@@ -207,6 +214,10 @@ class Settings:
         for name in ("max_unpacked_mb", "max_compression_ratio", "parse_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0; got {getattr(self, name)}")
+        if self.ingest_lock_timeout_s < 0:
+            raise ConfigError(
+                f"ingest_lock_timeout_s must be 0 or more; got {self.ingest_lock_timeout_s}"
+            )
         if self.rate_limit_per_minute < 0:
             raise ConfigError(
                 f"rate_limit_per_minute must be 0 (off) or more; got {self.rate_limit_per_minute}"
