@@ -396,6 +396,7 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from index.indexing import ensure_index
+    from server.background import uvicorn_options
 
     summary = ensure_index(settings)
     if summary is not None:
@@ -414,6 +415,7 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         log_level=str(settings.log_level).lower(),
         timeout_graceful_shutdown=5,
+        **uvicorn_options(settings.trust_proxy_headers),
     )
 
 

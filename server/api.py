@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,13 +41,12 @@ from server.feedback import (
 )
 from server.security import (
     ApiCorsMiddleware,
-    ApiKeyError,
+    AuthorizationMiddleware,
     BodyLimitMiddleware,
     ClosedFilesMiddleware,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
     error_body,
-    require_api_key,
     split_list,
 )
 from server.streaming import answer_events, sse
@@ -430,26 +429,23 @@ def create_api(
     _install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX, tags=["reportqa"], responses=ERRORS)
-    keyed = [Depends(require_api_key(settings))]
-
     @api.get("/health", response_model=Health, summary="index, model and counts (no key needed)")
     def health() -> JSONResponse:
         status, body = backend.health()
         return JSONResponse(body, status_code=status)
 
-    @api.get("/documents", response_model=DocumentList, dependencies=keyed)
+    @api.get("/documents", response_model=DocumentList)
     def documents() -> dict[str, Any]:
         """The indexed documents."""
         return backend.documents()
 
-    @api.post("/ask", response_model=AskResponse, dependencies=keyed)
+    @api.post("/ask", response_model=AskResponse)
     def ask(req: AskRequest) -> dict[str, Any]:
         """Answer a question with ``[n]`` markers and the passages they cite."""
         return backend.ask(req, "api")
 
     @api.post(
         "/ask/stream",
-        dependencies=keyed,
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}, "description": "SSE"}},
     )
@@ -458,7 +454,7 @@ def create_api(
         ``answer`` frame with the body /ask returns (or an ``error`` frame)."""
         return event_stream(backend.stream(req, "api"))
 
-    @api.post("/feedback", response_model=FeedbackResponse, status_code=201, dependencies=keyed)
+    @api.post("/feedback", response_model=FeedbackResponse, status_code=201)
     def feedback(req: FeedbackRequest) -> dict[str, Any]:
         """Thumbs up/down and an optional comment on an answer."""
         return backend.feedback(req, "api")
@@ -475,7 +471,9 @@ def create_api(
     app.include_router(openai_router(backend, settings))
     app.include_router(widget_router(backend, settings))
 
-    # Outermost last: headers on everything, CORS before the refusals (so browsers can read them).
+    # Outermost last: headers on everything, CORS before the refusals (so browsers can read them);
+    # the rate limit before the key check, so guessing keys costs tokens too.
+    app.add_middleware(AuthorizationMiddleware, settings=settings)
     app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(ClosedFilesMiddleware, settings=settings)
@@ -493,14 +491,6 @@ def event_stream(frames: Iterator[str]) -> StreamingResponse:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiKeyError)
-    async def _key(request: Request, exc: ApiKeyError) -> JSONResponse:
-        return JSONResponse(
-            error_body(401, "invalid_api_key", exc.message),
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.status, exc.code, exc.message), status_code=exc.status)

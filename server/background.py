@@ -11,6 +11,14 @@ from typing import Any
 import uvicorn
 
 
+def uvicorn_options(trust_proxy_headers: bool) -> dict[str, Any]:
+    """The uvicorn options every reportqa server runs with. Uvicorn trusts ``X-Forwarded-For``
+    from 127.0.0.1 by default and rewrites the client address from it, which would let any
+    local caller (or one behind a local proxy that passes the header on) pick its own
+    rate-limit bucket: proxy headers are read only when ``trust_proxy_headers`` is set."""
+    return {"proxy_headers": trust_proxy_headers}
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -23,7 +31,16 @@ class BackgroundServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.host = host
         self.port = port or free_port(host)
-        config = uvicorn.Config(app, host=host, port=self.port, log_level="warning", lifespan="on")
+        settings = getattr(getattr(app, "state", None), "settings", None)
+        trust = bool(getattr(settings, "trust_proxy_headers", False))
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            **uvicorn_options(trust),
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="reportqa-server", daemon=True)
 

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from answer.pipeline import MAX_QUESTION_CHARS
@@ -23,7 +23,7 @@ from reportqa.errors import ReportQAError
 from reportqa.settings import Settings
 from reportqa.types import Answer
 from server.api import ApiError, AskRequest, ChatBackend, error_status, event_stream
-from server.security import error_body, require_api_key
+from server.security import error_body
 from server.streaming import answer_events
 
 log = logging.getLogger(__name__)
@@ -101,18 +101,18 @@ def _split(req: ChatCompletionRequest) -> tuple[str, list[tuple[str, str]]]:
 
 
 def openai_router(backend: ChatBackend, settings: Settings) -> APIRouter:
-    """``/v1/models`` and ``/v1/chat/completions``, behind the API key when one is set."""
+    """``/v1/models`` and ``/v1/chat/completions`` (behind the API key when one is set:
+    ``server.security.AuthorizationMiddleware``)."""
     router = APIRouter(prefix="/v1", tags=["openai-compatible"])
-    keyed = [Depends(require_api_key(settings))]
 
-    @router.get("/models", dependencies=keyed)
+    @router.get("/models")
     def models() -> dict[str, Any]:
         return {
             "object": "list",
             "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "reportqa"}],
         }
 
-    @router.post("/chat/completions", dependencies=keyed)
+    @router.post("/chat/completions")
     def chat_completions(req: ChatCompletionRequest) -> Any:
         """Answer the last user message; ``stream: true`` sends ``chat.completion.chunk`` events."""
         question, history = _split(req)

@@ -15,11 +15,10 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import Request
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,8 +30,10 @@ API_KEY_HEADER = "X-API-Key"
 # Paths the API protection applies to (the JSON API, the OpenAI-compatible API, the widget's API).
 API_PREFIXES = ("/api/", "/v1/")
 WIDGET_API_PREFIX = "/widget/api/"
-# Gradio endpoints that run the chat: rate-limited like the API.
-GRADIO_RUN_PREFIXES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/")
+# Gradio's own API. Every request to it that is not a read (GET/HEAD) can run the chat
+# (queue/join, call/, call/v2/, run/, api/, …): all of them pass the page rule and the rate limit.
+GRADIO_API_PREFIX = "/gradio_api/"
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # Gradio endpoints that read or write files; closed unless ``allow_uploads``.
 GRADIO_FILE_PREFIXES = (
     "/gradio_api/upload",
@@ -45,7 +46,7 @@ GRADIO_FILE_PREFIXES = (
     "/gradio_api/undo-vibe",
     "/file=",
 )
-# Exempt from the rate limit: cheap, read-only, and what load balancers poll.
+# Exempt from the key and the rate limit: cheap, read-only, and what load balancers poll.
 RATE_EXEMPT = ("/api/v1/health", "/api/v1/openapi.json")
 
 _ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
@@ -133,31 +134,114 @@ def key_matches(key: str | None, keys: Iterable[str]) -> int | None:
     return found
 
 
-class ApiKeyError(Exception):
-    """Raised by the API-key dependency; turned into a 401 JSON body."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+RouteKind = Literal["open", "api", "page"]
 
 
-def require_api_key(settings: Settings) -> Any:
-    """A FastAPI dependency: passes when no key is configured or the request carries one."""
-    keys = api_keys(settings)
+def normalized_path(path: str) -> str:
+    """``path`` with runs of slashes collapsed (``//gradio_api//call/chat`` is classified as the
+    route it may still reach)."""
+    return re.sub(r"/{2,}", "/", path)
 
-    def check(request: Request) -> None:
-        if not keys:
+
+def route_kind(method: str, path: str) -> RouteKind:
+    """Which rule a request falls under. Pure.
+
+    ``api``: the JSON API and the OpenAI-compatible API (key only, when one is set). ``page``:
+    what the chat page and the widget call (the widget API, Gradio's non-read endpoints): a key,
+    or a browser on one of the public origins. ``open``: everything else (pages, assets, health).
+    """
+    path = normalized_path(path)
+    if method == "OPTIONS" or path.startswith(RATE_EXEMPT):
+        return "open"
+    if path.startswith(API_PREFIXES):
+        return "api"
+    if path.startswith(WIDGET_API_PREFIX):
+        return "page"
+    if path.startswith(GRADIO_API_PREFIX) and method not in READ_METHODS:
+        return "page"
+    return "open"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    code: str
+    message: str
+
+
+def origin_allowed(origin: str, host: str, public_origins: Sequence[str]) -> bool:
+    """Whether a browser's ``Origin`` is one of the public origins (none configured: the
+    server's own host, as the request's ``Host`` names it). Pure."""
+    origin = origin.rstrip("/")
+    if public_origins:
+        return origin in public_origins
+    return bool(host) and origin.split("://", 1)[-1] == host
+
+
+def authorize(
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    keys: Sequence[str],
+    public_origins: Sequence[str] = (),
+) -> Refusal | None:
+    """The one authorization rule of every route that answers; None lets the request pass. Pure.
+
+    With keys configured, an ``api`` route needs a valid key; a ``page`` route needs a valid key
+    or an ``Origin`` among the public origins (a request without one is not the widget). Without
+    keys, a ``page`` route still refuses a browser from another origin. ``headers`` has lower-case
+    names.
+    """
+    kind = route_kind(method, path)
+    if kind == "open":
+        return None
+    origin = headers.get("origin")
+    if keys and key_matches(presented_key(headers), keys) is not None:
+        return None
+    if kind == "page" and origin is not None:
+        if origin_allowed(origin, headers.get("host", ""), public_origins):
+            return None
+        return Refusal(
+            403,
+            "cross_origin",
+            "The chat page and the widget answer their own pages only "
+            "(REPORTQA_PUBLIC_ORIGINS lists the origins they are served from).",
+        )
+    if not keys:
+        return None
+    if presented_key(headers) is None:
+        where = "" if kind == "api" else " (or open it from this server's chat page or widget)"
+        return Refusal(
+            401,
+            "invalid_api_key",
+            f"This endpoint needs a key: send it in the {API_KEY_HEADER} header "
+            f"(or as Authorization: Bearer KEY){where}.",
+        )
+    return Refusal(401, "invalid_api_key", "The API key is not valid.")
+
+
+class AuthorizationMiddleware:
+    """Applies :func:`authorize` to every request before any route (FastAPI, widget or Gradio)
+    sees it; refusals are JSON errors (401 with ``WWW-Authenticate: Bearer``, or 403)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.keys = api_keys(settings)
+        self.public_origins = parse_origins(settings.public_origins, "public_origins")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        key = presented_key(request.headers)
-        if key is None:
-            raise ApiKeyError(
-                f"This API needs a key: send it in the {API_KEY_HEADER} header "
-                "(or as Authorization: Bearer KEY)."
-            )
-        if key_matches(key, keys) is None:
-            raise ApiKeyError("The API key is not valid.")
-
-    return check
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refusal = authorize(scope["method"], scope["path"], headers, self.keys, self.public_origins)
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        extra = [("WWW-Authenticate", "Bearer")] if refusal.status == 401 else []
+        await send_json(
+            send, refusal.status, error_body(refusal.status, refusal.code, refusal.message), extra
+        )
 
 
 # --- rate limit --------------------------------------------------------------------------------
@@ -224,15 +308,21 @@ def client_id(scope: Scope, keys: Sequence[str], trust_proxy: bool) -> str:
     if idx is not None:
         return f"key:{hashlib.sha256(keys[idx].encode()).hexdigest()[:16]}"
     if trust_proxy:
-        forwarded = headers.get("x-forwarded-for", "")
-        if forwarded.strip():
-            return "ip:" + forwarded.split(",")[0].strip()
+        # The rightmost entry is the one our own proxy appended; those left of it are whatever
+        # the client sent, so counting by them would let every request pick a fresh bucket.
+        forwarded = [part.strip() for part in headers.get("x-forwarded-for", "").split(",")]
+        if forwarded[-1]:
+            return "ip:" + forwarded[-1]
     client = scope.get("client")
     return "ip:" + (str(client[0]) if client else "unknown")
 
 
 class RateLimitMiddleware:
-    """429 with ``Retry-After`` once a client spends its per-minute budget on the API or chat."""
+    """429 with ``Retry-After`` once a client spends its per-minute budget on the API or chat.
+
+    The client is the TCP peer (``scope["client"]``): run uvicorn with ``proxy_headers`` off unless
+    ``trust_proxy_headers`` is set (see :func:`server.background.uvicorn_options`), or it would
+    take the peer from a forged ``X-Forwarded-For``."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -242,11 +332,8 @@ class RateLimitMiddleware:
 
     @staticmethod
     def applies(method: str, path: str) -> bool:
-        if method == "OPTIONS" or path.startswith(RATE_EXEMPT):
-            return False
-        if path.startswith(API_PREFIXES):
-            return True
-        return method == "POST" and path.startswith((WIDGET_API_PREFIX, *GRADIO_RUN_PREFIXES))
+        """Every route the authorization rule covers (all that answer) is rate limited."""
+        return route_kind(method, path) != "open"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.applies(scope["method"], scope["path"]):
@@ -301,7 +388,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        if self.skip_uploads and scope["path"].startswith("/gradio_api/upload"):
+        if self.skip_uploads and normalized_path(scope["path"]).startswith("/gradio_api/upload"):
             await self.app(scope, receive, send)
             return
         limit = self.api_limit
@@ -388,7 +475,11 @@ class ClosedFilesMiddleware:
         self.closed = not settings.allow_uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.closed and scope["type"] == "http" and scope["path"].startswith(GRADIO_FILE_PREFIXES):
+        if (
+            self.closed
+            and scope["type"] == "http"
+            and normalized_path(scope["path"]).startswith(GRADIO_FILE_PREFIXES)
+        ):
             await send_json(
                 send,
                 404,
@@ -421,30 +512,49 @@ def widget_csp(settings: Settings) -> str:
     )
 
 
+def page_csp(settings: Settings) -> str:
+    """The chat page's policy (Gradio's pages and everything else without a policy of its own):
+    nothing from another host, no plugins, frameable by the configured origins. Gradio's page
+    needs inline scripts and styles and ``new Function`` (its ``js=`` hook), measured in
+    chromium: without them it does not start."""
+    return (
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+        "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+        f"base-uri 'self'; form-action 'self'; frame-ancestors {frame_ancestors_value(settings)}"
+    )
+
+
 class SecurityHeadersMiddleware:
-    """Headers on every response: nosniff, a referrer policy, and for pages ``frame-ancestors``
-    (the widget gets its full strict CSP from its route; Gradio's UI gets frame-ancestors only,
-    since Gradio needs inline scripts)."""
+    """Headers on every response: nosniff, a referrer policy, a CSP (the widget sets its own
+    stricter one; everything else gets :func:`page_csp`), and no CORS outside the API.
+
+    Gradio answers any ``http://localhost:*`` origin with credentialed CORS headers; they are
+    removed here from everything but the API paths, whose CORS ``ApiCorsMiddleware`` decides."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        ancestors = frame_ancestors_value(settings)
-        self.frame_csp = f"frame-ancestors {ancestors}".encode()
-        self.same_origin_only = ancestors == "'self'"
+        self.csp = page_csp(settings).encode()
+        self.same_origin_only = frame_ancestors_value(settings) == "'self'"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        api_path = normalized_path(scope["path"]).startswith(API_PREFIXES)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if api_path or not k.lower().startswith(b"access-control-")
+                ]
                 names = {k.lower() for k, _ in headers}
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
                 if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", self.frame_csp))
+                    headers.append((b"content-security-policy", self.csp))
                 if self.same_origin_only and b"x-frame-options" not in names:
                     headers.append((b"x-frame-options", b"SAMEORIGIN"))
                 message = {**message, "headers": headers}
@@ -473,17 +583,11 @@ class ApiCorsMiddleware:
             )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.cors is not None and scope["type"] == "http" and scope["path"].startswith(API_PREFIXES):
+        if (
+            self.cors is not None
+            and scope["type"] == "http"
+            and normalized_path(scope["path"]).startswith(API_PREFIXES)
+        ):
             await self.cors(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-def same_origin(request: Request) -> bool:
-    """Whether a browser request comes from this server's own pages (no Origin: not a browser
-    cross-site request, allowed)."""
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return origin is None
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1].rstrip("/") == host

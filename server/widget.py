@@ -4,8 +4,9 @@ the one-line snippet a portal adds to its page (it creates the iframe).
 The page is static HTML, CSS and JavaScript from ``server/static/``, served with a strict
 Content-Security-Policy (no inline script; frameable only by ``frame_ancestors``). The widget's
 script renders every answer and passage with ``textContent``, never as HTML. It talks to its
-own small API under ``/widget/api/`` (same origin only; no API key, since the page is public, but
-rate-limited like the API).
+own small API under ``/widget/api/``: answered for the widget's own origin (``public_origins``)
+without a key, since the page is public, and rate-limited like the API (the rule is
+``server.security.authorize``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from reportqa.settings import Settings
-from server.api import ApiError, AskRequest, ChatBackend, FeedbackRequest, event_stream
+from server.api import AskRequest, ChatBackend, FeedbackRequest, event_stream
 from server.security import widget_csp
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -32,12 +33,6 @@ def widget_router(backend: ChatBackend, settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     csp = widget_csp(settings)
     page = (STATIC_DIR / "widget.html").read_text(encoding="utf-8")
-
-    def check_origin(request: Request) -> None:
-        from server.security import same_origin
-
-        if not same_origin(request):
-            raise ApiError(403, "cross_origin", "The widget API answers the widget's own page only.")
 
     @router.get("/widget")
     def widget() -> Response:
@@ -62,18 +57,15 @@ def widget_router(backend: ChatBackend, settings: Settings) -> APIRouter:
         return FileResponse(STATIC_DIR / name, media_type=ASSETS[name], headers=headers)
 
     @router.post("/widget/api/ask/stream")
-    def ask_stream(req: AskRequest, request: Request) -> StreamingResponse:
-        check_origin(request)
+    def ask_stream(req: AskRequest) -> StreamingResponse:
         return event_stream(backend.stream(req, "widget"))
 
     @router.post("/widget/api/ask")
-    def ask(req: AskRequest, request: Request) -> dict[str, Any]:
-        check_origin(request)
+    def ask(req: AskRequest) -> dict[str, Any]:
         return backend.ask(req, "widget")
 
     @router.post("/widget/api/feedback", status_code=201)
-    def feedback(req: FeedbackRequest, request: Request) -> dict[str, Any]:
-        check_origin(request)
+    def feedback(req: FeedbackRequest) -> dict[str, Any]:
         return backend.feedback(req, "widget")
 
     return router

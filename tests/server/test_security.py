@@ -12,10 +12,12 @@ from reportqa.settings import Settings
 from reportqa.types import Answer
 from server.security import (
     RateLimiter,
+    authorize,
     client_id,
     frame_ancestors_value,
     parse_origins,
     presented_key,
+    route_kind,
 )
 from server.streaming import answer_events
 
@@ -45,7 +47,8 @@ def test_client_identity_uses_valid_keys_only() -> None:
     assert client_id(scope, ["real"], trust_proxy=False) == "ip:10.0.0.1"
     scope = {"client": ("10.0.0.1", 5), "headers": [(b"authorization", b"Bearer real")]}
     assert client_id(scope, ["real"], trust_proxy=False).startswith("key:")
-    scope = {"client": ("10.0.0.1", 5), "headers": [(b"x-forwarded-for", b"1.2.3.4, 10.0.0.1")]}
+    # The client wrote 6.6.6.6; our proxy (the peer, 10.0.0.1) appended what it saw: 1.2.3.4.
+    scope = {"client": ("10.0.0.1", 5), "headers": [(b"x-forwarded-for", b"6.6.6.6, 1.2.3.4")]}
     assert client_id(scope, [], trust_proxy=True) == "ip:1.2.3.4"
     assert client_id(scope, [], trust_proxy=False) == "ip:10.0.0.1"
     assert presented_key({"x-api-key": " k "}) == "k"
@@ -108,3 +111,49 @@ def test_titles_in_the_ui_corpus_note_are_plain_text() -> None:
 
     shown = app.markdown_text('# T <img src=x onerror="a()"> [x](javascript:alert(1))')
     assert "<img" not in shown and "\\#" in shown and "\\[x\\]\\(javascript" in shown
+
+
+def test_every_route_that_answers_falls_under_the_rule() -> None:
+    answering = [
+        ("POST", "/api/v1/ask"),
+        ("GET", "/api/v1/documents"),
+        ("POST", "/v1/chat/completions"),
+        ("POST", "/widget/api/ask"),
+        ("POST", "/gradio_api/queue/join"),
+        ("POST", "/gradio_api/call/chat"),
+        ("POST", "/gradio_api/call/v2/chat"),
+        ("POST", "/gradio_api/api/chat"),
+        ("POST", "/gradio_api/run/chat"),
+        ("POST", "//gradio_api//api/chat"),
+    ]
+    assert {route_kind(m, p) for m, p in answering} <= {"api", "page"}
+    for method, path in [("GET", "/"), ("GET", "/api/v1/health"), ("OPTIONS", "/api/v1/ask"),
+                         ("GET", "/gradio_api/info"), ("GET", "/widget")]:
+        assert route_kind(method, path) == "open", path
+
+
+def test_authorize_keys_pages_and_origins() -> None:
+    keys = ["k1"]
+    own = {"host": "qa.example:7860", "origin": "http://qa.example:7860"}
+    # keyed: the API needs the key, whatever the Origin
+    assert authorize("POST", "/api/v1/ask", {}, keys).status == 401  # type: ignore[union-attr]
+    assert authorize("POST", "/api/v1/ask", own, keys) is not None
+    assert authorize("POST", "/api/v1/ask", {"x-api-key": "k1"}, keys) is None
+    # keyed: the pages' routes answer the key, or a browser on the page's own origin only
+    no_origin = authorize("POST", "/widget/api/ask", {"host": "qa.example:7860"}, keys)
+    assert no_origin is not None and no_origin.status == 401
+    assert authorize("POST", "/widget/api/ask", own, keys) is None
+    assert authorize("POST", "/gradio_api/call/chat", own, keys) is None
+    assert authorize("POST", "/gradio_api/call/chat", {"authorization": "Bearer k1"}, keys) is None
+    evil = {"host": "qa.example:7860", "origin": "https://evil.example"}
+    assert authorize("POST", "/gradio_api/call/chat", evil, keys).status == 403  # type: ignore[union-attr]
+    # configured public origins replace the Host comparison
+    public = ["https://qa.example.org"]
+    assert authorize("POST", "/widget/api/ask", own, keys, public) is not None
+    assert authorize(
+        "POST", "/widget/api/ask", {"origin": "https://qa.example.org"}, keys, public
+    ) is None
+    # no keys: open, except a browser on another origin calling the pages' routes
+    assert authorize("POST", "/api/v1/ask", {}, []) is None
+    assert authorize("POST", "/widget/api/ask", {"host": "h"}, []) is None
+    assert authorize("POST", "/widget/api/ask", evil, []).status == 403  # type: ignore[union-attr]
