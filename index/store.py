@@ -40,6 +40,7 @@ MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 CHUNK_OFFSETS = "chunks.offsets.npy"  # byte offset of each line of chunks.jsonl (optional)
 SENTENCES = "sentences.npy"
+MILVUS_POINTER = "milvus.json"  # an index directory holding this opens from Milvus instead
 # Indexes with at least this many chunks keep them on disk (LazyChunks) instead of as Python
 # objects: ~3.2 KiB each in memory, 3 GiB at a million chunks, more than everything else.
 LAZY_CHUNKS_FROM = 200_000
@@ -236,6 +237,8 @@ def open_index(
     worker processes opening the same index share one copy in the page cache).
     ``lazy_chunks_from``: from this many chunks on, ``chunks`` reads them from disk on access.
     """
+    if (directory / MILVUS_POINTER).is_file():
+        return _open_milvus(directory, embedder_name)
     manifest = read_manifest(directory)
     check_compatible(manifest, directory, embedder_name)
     version = current_version(directory)
@@ -270,6 +273,16 @@ def open_index(
         sentence_offsets=sentence_offsets,
         path=directory,
     )
+
+
+def _open_milvus(directory: Path, embedder_name: str | None) -> ReportIndex:
+    """The index that ``directory/milvus.json`` points at (REPORTQA_STORE=milvus)."""
+    from index.milvus_store import open_milvus_index
+    from index.vector_store import VectorIndexSpec
+    from reportqa.settings import Settings
+
+    settings = Settings.load()  # the token and search breadth are settings, not in milvus.json
+    return open_milvus_index(directory, embedder_name, settings.milvus_token, VectorIndexSpec.from_settings(settings))
 
 
 def load_sentence_vectors(path: Path, mmap: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -66,6 +66,14 @@ class Settings:
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 0  # 0: by size (96 up to 100k passages, 2,048 at 1M)
+    # Where the index lives (index/milvus_store.py, docs/milvus.md): faiss (files in index_dir)
+    # or milvus. Milvus URI: a file for Milvus Lite ("" → <index_dir>/milvus.db) or
+    # http://host:19530 for Milvus standalone or a cluster; token "user:password" or an API key.
+    store: str = "faiss"  # faiss | milvus
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    milvus_db: str = ""  # a Milvus database ("" → default); Milvus Lite has only the default
+    milvus_collection: str = "reportqa"  # prefix of the index's two collections
 
     max_file_mb: float = 50.0
     # Extra Korean terms for Kiwi (BM25 and answer scoring): one a line, optionally "term<TAB>NNG".
@@ -180,6 +188,8 @@ class Settings:
             )
         if self.vector_index not in ("auto", "flat", "hnsw"):
             raise ConfigError(f"vector_index must be auto, flat or hnsw; got {self.vector_index!r}")
+        if self.store not in ("faiss", "milvus"):
+            raise ConfigError(f"store must be faiss or milvus; got {self.store!r}")
         if self.hnsw_m < 4:
             raise ConfigError(f"hnsw_m must be at least 4; got {self.hnsw_m}")
         if self.hnsw_ef_search < 0:
