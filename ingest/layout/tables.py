@@ -4,13 +4,61 @@ API used by the PDF loader (ingest/loaders/pdf.py):
 - ``find_tables(page) -> list[Table]``: the tables of a page, each with its bounding box and cells;
 - ``render_table(table) -> RenderedTable``: the header as context and one self-describing line per
   row (row label, column label and value together), so a row read alone says what its values mean.
+
+Two detectors:
+- **ruled**: horizontal and vertical rules that touch form a component; its rule coordinates,
+  clustered, give the grid lines, and a grid boundary with no rule drawn along it joins the cells
+  on either side (a merged cell). A component whose cells hold text in fewer than two rows of two
+  cells (a framed note, a heading bar, a title block) is not a table.
+- **aligned**: outside ruled tables, runs of at least three lines whose words leave the same
+  vertical gaps (at least two columns, gaps wider than any word space of justified prose) are a
+  table when some column holds short cells (numbers, labels); dot-leader lines (a table of
+  contents) never are.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ingest.layout.page import PageLayout
+import numpy as np
+
+from ingest.layout.page import PageLayout, Rule, Word
+
+# -- tuned numbers (measured on ../shared/realdocs; see tests/ingest/layout/test_tables_realdocs.py) --
+SNAP = 2.5  # points: rule ends this close touch; rule coordinates this close are one grid line
+MIN_RULE = 4.0  # points: shorter rules (dashes of a dashed frame, glyph strokes) are ignored
+MIN_CELL = 4.0  # points: grid lines closer than this (double rules) are one line
+# Aligned tables: a column gap is at least this many line heights wide. Justified prose on the
+# shared guides spreads words by at most ~0.6 line heights; their unruled table columns sit
+# 1.5+ apart.
+COL_GAP = 1.2
+MIN_ALIGNED_ROWS = 3  # lines with cells in two or more columns, one after another
+ROW_GAP = 1.6  # line heights: a larger vertical gap between lines ends an aligned block
+NUMBER_COLUMN_SHARE = 0.6  # an unruled table needs a column (after the first) this full of numbers
+# Tables ruled by horizontal lines only (row separators, no verticals): rules whose heights are
+# this close are one row separator even where each column draws its own piece (the vacuum
+# guide's warranty tables put col 3's rules 3.6 pt lower), and pieces this far apart still join.
+BAND_SNAP = 4.5
+BAND_JOIN = 8.0
+BAND_EDGE = 6.0  # points: separators of one table start this close to one left edge
+MAX_BAND = 90.0  # points: a taller gap between two separators is no table row
+MIN_BAND_RULE = 30.0  # points: shorter horizontal rules (underlines) separate no rows
+# Distinct filled cells per grid position: the shared guides' tables hold >= 0.5, their boxed
+# diagrams (which rules alone make look like grids) <= 0.10.
+MIN_CELL_DENSITY = 0.25
+MAX_SECTION_LABEL = 40
+MAX_PROSE_CELL = 150  # characters: a longer cell across a whole table is running text  # characters: a longer full-width row is a note, not a section label
+
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}|(?:·\s?){3,}|…{2,}|(?:ㆍ\s?){3,}|(?:‥\s?){2,}")
+_NUMBER = re.compile(r"^[(△▲▽△-]?[\d,.]+%?\)?$|^[\d,.]+\s*(?:원|건|개|명|%|년|월|일)$")
+_CAPTION = re.compile(
+    r"^\s*(?:[<〈《\[［【]\s*(?:표|table)\b|(?:표|table)\s*[\dⅠ-Ⅹ]+[.:)\s])", re.I
+)
+_BRACKETED = re.compile(r"^\s*[\[［【〈<][^\]］】〉>]{1,40}[\]］】〉>]\s*$")
+_HANGUL_SYLLABLE = re.compile(r"^[\uac00-\ud7a3]$")
 
 
 @dataclass(frozen=True)
@@ -22,18 +70,21 @@ class Cell:
     text: str
     rowspan: int = 1
     colspan: int = 1
+    bold: bool = False  # most of its words are bold
 
 
 @dataclass(frozen=True)
 class Table:
     """A table: its area on the page (x0, y0, x1, y1) and its cells; ``header_rows`` leading rows
-    are column labels."""
+    are column labels (0: none, e.g. a key-value box whose first column holds the labels)."""
 
     bbox: tuple[float, float, float, float]
     cells: tuple[Cell, ...]
     n_rows: int
     n_cols: int
     header_rows: int = 1
+    caption: str = ""  # a caption line found right above or below the table
+    source: str = "rules"  # "rules" (a drawn grid) or "alignment" (column gaps)
 
 
 @dataclass(frozen=True)
@@ -44,16 +95,787 @@ class RenderedTable:
     lines: tuple[str, ...]
 
 
+# -- shared helpers ----------------------------------------------------------------------------
+
+
+def _cluster(values: Iterable[float], tol: float) -> list[float]:
+    """Sorted values grouped where neighbours are within ``tol``; each group's mean."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def _lines(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into text lines (by vertical centre), each sorted left to right."""
+    lines: list[list[Word]] = []
+    top = bottom = 0.0
+    for w in sorted(words, key=lambda w: (w.cy, w.x0)):
+        # A word belongs to the line its centre falls in (a full stop's tiny box included).
+        if lines and top <= w.cy <= bottom:
+            lines[-1].append(w)
+            if w.y1 - w.y0 > bottom - top:
+                top, bottom = min(top, w.y0), max(bottom, w.y1)
+        else:
+            lines.append([w])
+            top, bottom = w.y0, w.y1
+    return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def _is_hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3"
+
+
+def _line_text(line: Sequence[Word]) -> str:
+    """A line's words joined by spaces; letter-spaced Hangul ("자 산 총 계") closed up."""
+    parts: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= 2 and sum(bool(_HANGUL_SYLLABLE.match(t)) for t in run) >= 2:
+            parts.append("".join(run))
+        else:
+            parts.extend(run)
+        run.clear()
+
+    for w in line:
+        if len(w.text) == 1:
+            run.append(w.text)
+        else:
+            flush()
+            parts.append(w.text)
+    flush()
+    return " ".join(parts)
+
+
+def _cell_text(words: Sequence[Word]) -> str:
+    """A cell's words in reading order; its lines joined by a space."""
+    return " ".join(_line_text(line) for line in _lines(words)).strip()
+
+
+def _bold(words: Sequence[Word]) -> bool:
+    return bool(words) and sum(w.bold for w in words) * 2 > len(words)
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text.replace(" ", "")))
+
+
+def _inside(w: Word, box: tuple[float, float, float, float]) -> bool:
+    return box[0] <= w.cx <= box[2] and box[1] <= w.cy <= box[3]
+
+
+# -- ruled tables ------------------------------------------------------------------------------
+
+
+class _Union:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _merge_segments(
+    segments: Iterable[tuple[float, float, float]],
+) -> list[tuple[float, float, float]]:
+    """(position, from, to) segments with collinear overlapping or touching ones joined; cell
+    borders drawn once per cell become one rule per grid line, so later steps see few rules."""
+    out: list[tuple[float, float, float]] = []
+    rows: list[list[tuple[float, float, float]]] = []
+    for seg in sorted(segments):
+        if rows and seg[0] - rows[-1][-1][0] <= SNAP / 2:
+            rows[-1].append(seg)
+        else:
+            rows.append([seg])
+    for row in rows:
+        pos = sum(s[0] for s in row) / len(row)
+        spans = sorted((s[1], s[2]) for s in row)
+        lo, hi = spans[0]
+        for a, b in spans[1:]:
+            if a <= hi + SNAP:
+                hi = max(hi, b)
+            else:
+                out.append((pos, lo, hi))
+                lo, hi = a, b
+        out.append((pos, lo, hi))
+    return out
+
+
+_Seg = tuple[float, float, float]  # (position across, from, to along) of a rule
+
+
+def _rule_components(rules: Sequence[Rule]) -> list[tuple[list[_Seg], list[_Seg]]]:
+    """Groups of touching rules: (horizontal, vertical) of each group with both kinds."""
+    hs = _merge_segments(
+        ((r.y0 + r.y1) / 2, r.x0, r.x1) for r in rules if r.horizontal and r.x1 - r.x0 >= MIN_RULE
+    )
+    vs = _merge_segments(
+        ((r.x0 + r.x1) / 2, r.y0, r.y1)
+        for r in rules
+        if not r.horizontal and r.y1 - r.y0 >= MIN_RULE
+    )
+    if len(hs) < 2 or len(vs) < 2:
+        return []
+    h = np.array(hs)
+    v = np.array(vs)
+    union = _Union(len(hs) + len(vs))
+    # A horizontal and a vertical rule touch where they cross or one ends on the other.
+    cross = (
+        (v[None, :, 0] >= h[:, None, 1] - SNAP)
+        & (v[None, :, 0] <= h[:, None, 2] + SNAP)
+        & (h[:, None, 0] >= v[None, :, 1] - SNAP)
+        & (h[:, None, 0] <= v[None, :, 2] + SNAP)
+    )
+    for i, j in zip(*np.nonzero(cross), strict=True):
+        union.join(int(i), len(hs) + int(j))
+    groups: dict[int, tuple[list[_Seg], list[_Seg]]] = {}
+    for i, seg in enumerate(hs):
+        groups.setdefault(union.find(i), ([], []))[0].append(seg)
+    for j, seg in enumerate(vs):
+        groups.setdefault(union.find(len(hs) + j), ([], []))[1].append(seg)
+    return [g for g in groups.values() if len(g[0]) >= 2 and len(g[1]) >= 2]
+
+
+def _covers(lo: float, hi: float, at: float) -> bool:
+    return lo - SNAP <= at <= hi + SNAP
+
+
+def _grid_table(hs: list[_Seg], vs: list[_Seg], words: Sequence[Word]) -> Table | None:
+    """The table a group of touching rules draws, or None where it is no table."""
+    # Outer borders are sometimes not drawn (a form whose label column has no left rule): the
+    # rules' own extents close the grid.
+    ys = _cluster([seg[0] for seg in hs] + [min(s[1] for s in vs), max(s[2] for s in vs)], MIN_CELL)
+    xs = _cluster([seg[0] for seg in vs] + [min(s[1] for s in hs), max(s[2] for s in hs)], MIN_CELL)
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    # Rules along each grid line, as (position, from, to), for the boundary tests below.
+    h_at: list[list[tuple[float, float]]] = [[] for _ in ys]
+    for pos, lo, hi in hs:
+        h_at[min(range(len(ys)), key=lambda k: abs(ys[k] - pos))].append((lo, hi))
+    v_at: list[list[tuple[float, float]]] = [[] for _ in xs]
+    for pos, lo, hi in vs:
+        v_at[min(range(len(xs)), key=lambda k: abs(xs[k] - pos))].append((lo, hi))
+    union = _Union(n_rows * n_cols)
+    for r in range(n_rows):
+        mid = (ys[r] + ys[r + 1]) / 2
+        for j in range(1, n_cols):
+            if not any(_covers(a, b, mid) for a, b in v_at[j]):
+                union.join(r * n_cols + j - 1, r * n_cols + j)
+    for i in range(1, n_rows):
+        for c in range(n_cols):
+            mid = (xs[c] + xs[c + 1]) / 2
+            if not any(_covers(a, b, mid) for a, b in h_at[i]):
+                union.join((i - 1) * n_cols + c, i * n_cols + c)
+    spans: dict[int, list[int]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            s = spans.setdefault(union.find(r * n_cols + c), [r, c, r, c])
+            s[0], s[1] = min(s[0], r), min(s[1], c)
+            s[2], s[3] = max(s[2], r), max(s[3], c)
+    bbox = (xs[0], ys[0], xs[-1], ys[-1])
+    by_region: dict[int, list[Word]] = {}
+    for w in words:
+        if not _inside(w, bbox):
+            continue
+        r = _index(ys, w.cy)
+        c = _index(xs, w.cx)
+        by_region.setdefault(union.find(r * n_cols + c), []).append(w)
+    cells = []
+    for root, (r0, c0, r1, c1) in spans.items():
+        region_words = by_region.get(root, [])
+        cells.append(
+            Cell(r0, c0, _cell_text(region_words), r1 - r0 + 1, c1 - c0 + 1, _bold(region_words))
+        )
+    cut = _prose_cut(cells, n_rows, n_cols)
+    if cut < n_rows:
+        cells = [
+            Cell(c.row, c.col, c.text, min(c.rowspan, cut - c.row), c.colspan, c.bold)
+            for c in cells
+            if c.row < cut
+        ]
+        bbox = (bbox[0], bbox[1], bbox[2], ys[cut])
+        n_rows = cut
+    return _finish(bbox, cells, n_rows, n_cols, "rules")
+
+
+def _prose_cut(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
+    """Where a frame's table part ends: before the first row that is one cell of running text
+    across the table (a worked example boxed with its spec table), and before the short bars
+    ("작성 예시") right above it."""
+    full = {c.row: c for c in cells if c.col == 0 and c.colspan == n_cols and c.rowspan == 1}
+    for r in range(1, n_rows):
+        if r in full and len(full[r].text) > MAX_PROSE_CELL:
+            while r - 1 in full and len(full[r - 1].text) <= MAX_SECTION_LABEL and r > 1:
+                r -= 1
+            return r
+    return n_rows
+
+
+def _index(edges: Sequence[float], at: float) -> int:
+    """The interval of sorted ``edges`` holding ``at`` (clamped to the first and last)."""
+    for k in range(1, len(edges) - 1):
+        if at < edges[k]:
+            return k - 1
+    return len(edges) - 2
+
+
+def _finish(
+    bbox: tuple[float, float, float, float],
+    cells: list[Cell],
+    n_rows: int,
+    n_cols: int,
+    source: str,
+) -> Table | None:
+    """Drop empty grid rows and columns; None unless two rows hold two or more filled cells."""
+    filled = [c for c in cells if c.text]
+    rows_used = sorted({r for c in filled for r in range(c.row, c.row + c.rowspan)})
+    cols_used = sorted({k for c in filled for k in range(c.col, c.col + c.colspan)})
+    if len(rows_used) < 2 or len(cols_used) < 2:
+        return None
+    per_row: dict[int, int] = {}
+    for c in filled:
+        per_row[c.row] = per_row.get(c.row, 0) + 1
+    if sum(1 for n in per_row.values() if n >= 2) < 2:
+        return None
+    row_map = {r: k for k, r in enumerate(rows_used)}
+    col_map = {c: k for k, c in enumerate(cols_used)}
+    kept: list[Cell] = []
+    for c in filled:
+        rows = [row_map[r] for r in range(c.row, c.row + c.rowspan) if r in row_map]
+        cols = [col_map[k] for k in range(c.col, c.col + c.colspan) if k in col_map]
+        kept.append(
+            Cell(rows[0], cols[0], c.text, rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1, c.bold)
+        )
+    kept.sort(key=lambda c: (c.row, c.col))
+    n_rows, n_cols = len(rows_used), len(cols_used)
+    if len(kept) < MIN_CELL_DENSITY * n_rows * n_cols:
+        return None  # boxes and arrows of a diagram: a sparse grid of a few merged regions
+    return Table(bbox, tuple(kept), n_rows, n_cols, _header_rows(kept, n_rows, n_cols), "", source)
+
+
+def _labels_down(first: Sequence[Cell], body: Sequence[Cell], n_cols: int) -> bool:
+    """A key-value box: bold labels down the first column, plain values beside them, and a first
+    row that is one more such pair (its value plain, or a code like "AS02.07" in a 2-column box)."""
+    label_col = [c for c in [*first, *body] if c.col == 0]
+    if not label_col or not all(c.bold for c in label_col):
+        return False
+    if any(c.bold for c in body if c.col > 0):
+        return False
+    values = [c for c in first if c.col > 0]
+    return bool(values) and (
+        not any(c.bold for c in values)
+        or (n_cols == 2 and all(any(ch.isdigit() for ch in c.text) for c in values))
+    )
+
+
+def _header_rows(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
+    """How many leading rows are column labels.
+
+    A first row whose cells span several rows (or a merged cell over sub-columns) is a two-level
+    header; a first row that holds numbers, or whose first cell alone is bold (a key-value box),
+    is no header.
+    """
+    first = [c for c in cells if c.row == 0]
+    body = [c for c in cells if c.row > 0]
+    if not first or not body:
+        return 0
+    values = [c for c in first if c.col > 0]
+    if any(_is_number(c.text) for c in values) and not all(_is_number(c.text) for c in body):
+        return 0
+    if _labels_down(first, body, n_cols):
+        return 0
+    values = [c for c in first if c.col > 0]
+    lead = [c for c in first if c.col == 0]
+    if (
+        lead
+        and lead[0].bold
+        and values
+        and not any(c.bold for c in values)
+        and any(c.bold for c in body if c.col == 0)
+    ):
+        return 0  # labels down the first column (and beside values), not across the first row
+    deep = max(c.rowspan for c in first)
+    if 1 < deep < n_rows:
+        return deep
+    if n_rows > 2 and any(1 < c.colspan < n_cols for c in first):
+        second = [c for c in cells if c.row == 1 and c.col > 0]
+        if second and not any(_is_number(c.text) for c in second):
+            return 2
+    return 1
+
+
+def _ruled_tables(page: PageLayout) -> list[Table]:
+    tables = []
+    for hs, vs in _rule_components(page.rules):
+        table = _grid_table(hs, vs, page.words)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def _horizontal_rules(page: PageLayout) -> list[_Seg]:
+    return _merge_segments(
+        ((r.y0 + r.y1) / 2, r.x0, r.x1)
+        for r in page.rules
+        if r.horizontal and r.x1 - r.x0 >= MIN_RULE
+    )
+
+
+# -- tables ruled by horizontal lines only -------------------------------------------------------
+
+
+def _row_separators(segments: Sequence[_Seg]) -> list[_Seg]:
+    """Horizontal rules at (nearly) one height joined across the small breaks between columns."""
+    out: list[_Seg] = []
+    rows: list[list[_Seg]] = []
+    for seg in sorted(segments):
+        if rows and seg[0] - rows[-1][-1][0] <= BAND_SNAP:
+            rows[-1].append(seg)
+        else:
+            rows.append([seg])
+    for row in rows:
+        pos = sum(s[0] for s in row) / len(row)
+        spans = sorted((s[1], s[2]) for s in row)
+        lo, hi = spans[0]
+        for a, b in spans[1:]:
+            if a <= hi + BAND_JOIN:
+                hi = max(hi, b)
+            else:
+                out.append((pos, lo, hi))
+                lo, hi = a, b
+        out.append((pos, lo, hi))
+    return out
+
+
+def _stacks(separators: Sequence[_Seg]) -> list[list[_Seg]]:
+    """Separators starting at one left edge, each at most MAX_BAND below the one before (a
+    column may draw its own separators a little lower or not at all: the left edge holds)."""
+    stacks: list[list[_Seg]] = []
+    for sep in sorted(separators):
+        for stack in stacks:
+            last = stack[-1]
+            if sep[0] - last[0] <= MAX_BAND and abs(sep[1] - last[1]) <= BAND_EDGE:
+                stack.append(sep)
+                break
+        else:
+            stacks.append([sep])
+    return [s for s in stacks if len(s) >= 3]
+
+
+def _free(
+    lines: Sequence[Sequence[Word]], lo: float, hi: float, width: float
+) -> list[tuple[float, float]]:
+    """Interior intervals of [lo, hi] that no word of any of ``lines`` covers."""
+    free = [(lo, hi)]
+    for line in lines:
+        free = _intersect(free, _gaps([[w] for w in line], lo, hi), width)
+        if not free:
+            break
+    return [(a, b) for a, b in free if a > lo and b < hi]
+
+
+def _band_cells(
+    lines: Sequence[Sequence[Word]], free: Sequence[tuple[float, float]], edges: Sequence[float]
+) -> list[Cell]:
+    """One band's cells (row 0): its words by column, or one cell across all where it has no gap."""
+    words = [w for line in lines for w in line]
+    if not free:
+        return [Cell(0, 0, _cell_text(words), 1, len(edges) - 1, _bold(words))]
+    by_col: dict[int, list[Word]] = {}
+    for w in words:
+        by_col.setdefault(_index(edges, w.cx), []).append(w)
+    return [Cell(0, c, _cell_text(ws), 1, 1, _bold(ws)) for c, ws in sorted(by_col.items())]
+
+
+def _texts(row: Sequence[Cell]) -> list[str]:
+    return [c.text for c in row]
+
+
+def _banded_tables(
+    page: PageLayout, hrules: Sequence[_Seg], taken: Sequence[tuple[float, float, float, float]]
+) -> list[Table]:
+    seps = [
+        s
+        for s in hrules
+        if s[2] - s[1] >= MIN_BAND_RULE
+        and not any(
+            s[1] < box[2] and box[0] < s[2] and box[1] - SNAP <= s[0] <= box[3] + SNAP
+            for box in taken
+        )
+    ]
+    tables: list[Table] = []
+    prev_caption = ""
+    for stack in _stacks(_row_separators(seps)):
+        x0 = min(s[1] for s in stack)
+        x1 = max(s[2] for s in stack)
+        words = [
+            w
+            for w in page.words
+            if x0 <= w.cx <= x1
+            and stack[0][0] < w.cy < stack[-1][0]
+            and not any(_inside(w, box) for box in taken)
+        ]
+        if not words:
+            continue
+        bands: list[list[list[Word]]] = []
+        for top, bottom in itertools.pairwise(stack):
+            band_words = [w for w in words if top[0] < w.cy < bottom[0]]
+            if band_words:
+                bands.append(_lines(band_words))
+        if len(bands) < MIN_ALIGNED_ROWS:
+            continue
+        height = sorted(w.y1 - w.y0 for w in words)[len(words) // 2]
+        frees = [_free(lines, x0, x1, height * COL_GAP * 0.5) for lines in bands]
+        # Text above the first row or below the last (a heading, a note) crosses the columns.
+        while frees and not frees[0]:
+            frees, bands = frees[1:], bands[1:]
+        while frees and not frees[-1]:
+            frees, bands = frees[:-1], bands[:-1]
+        gutters: list[tuple[float, float]] | None = None
+        for free in frees:
+            if free:
+                gutters = free if gutters is None else _intersect(gutters, free, height * 0.5)
+        if not gutters or sum(1 for f in frees if f) < MIN_ALIGNED_ROWS:
+            continue
+        edges = [x0] + [(a + b) / 2 for a, b in gutters] + [x1]
+        rows = [_band_cells(lines, free, edges) for lines, free in zip(bands, frees, strict=True)]
+        tops = [stack[0][0]] + [min(w.y0 for line in lines for w in line) for lines in bands[1:]]
+        # A row repeating the header starts the next table; the full-width row before it (if any)
+        # is that table's caption.
+        starts = [0] + [r for r in range(2, len(rows)) if _texts(rows[r]) == _texts(rows[0])]
+        for k, start in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else len(rows)
+            caption = ""
+            if k + 1 < len(starts) and len(rows[end - 1]) == 1 and rows[end - 1][0].colspan > 1:
+                caption = rows[end - 1][0].text
+                end -= 1
+            part = rows[start:end]
+            cells = [
+                Cell(r, c.col, c.text, 1, c.colspan, c.bold)
+                for r, row in enumerate(part)
+                for c in row
+            ]
+            lower = tops[end] if end < len(rows) else stack[-1][0]
+            table = _finish((x0, tops[start], x1, lower), cells, len(part), len(edges) - 1, "rows")
+            if table is not None:
+                if k > 0 and not table.caption:
+                    table = _with_caption(table, prev_caption)
+                tables.append(table)
+            prev_caption = caption
+    return tables
+
+
+# -- aligned tables ----------------------------------------------------------------------------
+
+
+def _segments(line: Sequence[Word], gap: float) -> list[list[Word]]:
+    """A line cut where the space between two words is at least ``gap``."""
+    out: list[list[Word]] = [[line[0]]]
+    for w in line[1:]:
+        if w.x0 - out[-1][-1].x1 >= gap:
+            out.append([w])
+        else:
+            out[-1].append(w)
+    return out
+
+
+def _gaps(segments: Sequence[Sequence[Word]], lo: float, hi: float) -> list[tuple[float, float]]:
+    """The free horizontal intervals between ``lo`` and ``hi`` that no segment covers."""
+    out = []
+    edge = lo
+    for seg in segments:
+        if seg[0].x0 > edge:
+            out.append((edge, seg[0].x0))
+        edge = max(edge, seg[-1].x1)
+    if hi > edge:
+        out.append((edge, hi))
+    return out
+
+
+def _intersect(
+    a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]], min_width: float
+) -> list[tuple[float, float]]:
+    out = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if hi - lo >= min_width:
+                out.append((lo, hi))
+    return out
+
+
+@dataclass
+class _Block:
+    lines: list[list[list[Word]]]  # each line as its segments
+    gaps: list[tuple[float, float]]  # inner column gaps shared by every line
+    x0: float
+    x1: float
+    bottom: float
+    height: float
+
+
+def _aligned_tables(
+    page: PageLayout, taken: Sequence[tuple[float, float, float, float]]
+) -> list[Table]:
+    words = [w for w in page.words if not any(_inside(w, box) for box in taken)]
+    tables: list[Table] = []
+    block: _Block | None = None
+    for line in _lines(words):
+        heights = sorted(w.y1 - w.y0 for w in line)
+        height = heights[len(heights) // 2]
+        text = " ".join(w.text for w in line)
+        segments = _segments(line, height * COL_GAP)
+        joined = False
+        if block is not None and line[0].y0 - block.bottom <= block.height * ROW_GAP:
+            x0, x1 = min(block.x0, line[0].x0), max(block.x1, line[-1].x1)
+            inner = [(a, b) for a, b in _gaps(segments, x0, x1) if a > x0 and b < x1]
+            gaps = _intersect(
+                block.gaps,
+                inner if len(segments) > 1 else _gaps(segments, x0, x1),
+                block.height * COL_GAP * 0.5,
+            )
+            if gaps and not _DOT_LEADER.search(text):
+                block.lines.append(segments)
+                block.gaps, block.x0, block.x1 = gaps, x0, x1
+                block.bottom = max(w.y1 for w in line)
+                joined = True
+        if joined:
+            continue
+        if block is not None:
+            table = _block_table(block)
+            if table is not None:
+                tables.append(table)
+            block = None
+        if len(segments) >= 2 and not _DOT_LEADER.search(text):
+            x0, x1 = line[0].x0, line[-1].x1
+            inner = [(a, b) for a, b in _gaps(segments, x0, x1) if a > x0 and b < x1]
+            block = _Block([segments], inner, x0, x1, max(w.y1 for w in line), height)
+    if block is not None:
+        table = _block_table(block)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def _block_table(block: _Block) -> Table | None:
+    """The table a run of aligned lines forms, or None where it is not one."""
+    lines = block.lines
+    while lines and len(lines[-1]) < 2:
+        lines = lines[:-1]  # a trailing one-cell line is the prose after the table
+    if sum(1 for segs in lines if len(segs) >= 2) < MIN_ALIGNED_ROWS:
+        return None
+    edges = [block.x0] + [(a + b) / 2 for a, b in block.gaps] + [block.x1]
+    n_cols = len(edges) - 1
+    cells: list[Cell] = []
+    column_cells: list[list[str]] = [[] for _ in range(n_cols)]
+    for r, segs in enumerate(lines):
+        by_col: dict[int, list[Word]] = {}
+        for seg in segs:
+            for w in seg:
+                by_col.setdefault(_index(edges, w.cx), []).append(w)
+        if len(by_col) == 1 and len(segs) == 1:
+            seg_words = segs[0]
+            c0 = _index(edges, seg_words[0].cx)
+            c1 = _index(edges, seg_words[-1].cx)
+            text = _cell_text(seg_words)
+            cells.append(Cell(r, c0, text, 1, c1 - c0 + 1, _bold(seg_words)))
+            continue
+        for c, ws in sorted(by_col.items()):
+            text = _cell_text(ws)
+            cells.append(Cell(r, c, text, 1, 1, _bold(ws)))
+            column_cells[c].append(text)
+    # Prose set in columns (a brochure's panels) leaves gaps as straight as a table's; without
+    # rules, only a column of numbers tells a table.
+    if not any(
+        len(texts) >= MIN_ALIGNED_ROWS
+        and sum(_is_number(t) for t in texts) >= NUMBER_COLUMN_SHARE * len(texts)
+        for texts in column_cells[1:]
+    ):
+        return None
+    if n_cols == 2 and _page_numbers(column_cells[1]):
+        return None  # a table of contents: entries and their page numbers
+    top = min(w.y0 for segs in lines for seg in segs for w in seg)
+    bottom = max(w.y1 for segs in lines for seg in segs for w in seg)
+    return _finish((block.x0, top, block.x1, bottom), cells, len(lines), n_cols, "alignment")
+
+
+def _page_numbers(texts: Sequence[str]) -> bool:
+    """Whether ``texts`` are (nearly all) small whole numbers that never go down."""
+    numbers = [int(t) for t in texts if t.isdigit() and len(t) <= 4]
+    return len(numbers) >= 0.8 * len(texts) and numbers == sorted(numbers)
+
+
+# -- captions ----------------------------------------------------------------------------------
+
+
+def _caption(table: Table, page: PageLayout) -> str:
+    """A caption line right above the table ("<표 3> …", "[표 …]") or a bracketed one below."""
+    x0, y0, x1, y1 = table.bbox
+    outside = [w for w in page.words if not _inside(w, table.bbox) and x0 - 20 <= w.cx <= x1 + 20]
+    above = [ln for ln in _lines([w for w in outside if y0 - 40 <= w.cy < y0])]
+    below = [ln for ln in _lines([w for w in outside if y1 < w.cy <= y1 + 30])]
+    if above:
+        text = _line_text(above[-1])
+        if _CAPTION.match(text) or _BRACKETED.match(text):
+            return text
+    if below:
+        text = _line_text(below[0])
+        if _CAPTION.match(text) or _BRACKETED.match(text):
+            return text
+    return ""
+
+
 def find_tables(page: PageLayout) -> list[Table]:
-    """The tables of ``page`` (none yet: the detector lands with the tables work)."""
-    return []
+    """The tables of ``page``: drawn grids first, then column-aligned runs outside them."""
+    ruled = _ruled_tables(page)
+    # A ruled table nested in another's cell (a frame around a table) keeps the inner one.
+    ruled = [
+        t
+        for t in ruled
+        if not any(o is not t and _contains(t.bbox, o.bbox) and o.n_rows >= 2 for o in ruled)
+    ]
+    banded = _banded_tables(page, _horizontal_rules(page), [t.bbox for t in ruled])
+    aligned = _aligned_tables(page, [t.bbox for t in ruled + banded])
+    tables = sorted(ruled + banded + aligned, key=lambda t: (t.bbox[1], t.bbox[0]))
+    return [_with_caption(t, _caption(t, page)) for t in tables]
+
+
+def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
+    return (
+        outer[0] - SNAP <= inner[0]
+        and inner[2] <= outer[2] + SNAP
+        and outer[1] - SNAP <= inner[1]
+        and inner[3] <= outer[3] + SNAP
+        and outer != inner
+    )
+
+
+def _with_caption(table: Table, caption: str) -> Table:
+    if not caption:
+        return table
+    return Table(
+        table.bbox,
+        table.cells,
+        table.n_rows,
+        table.n_cols,
+        table.header_rows,
+        caption,
+        table.source,
+    )
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _grid(table: Table) -> list[list[Cell | None]]:
+    """Every grid position with the cell covering it (merged cells repeated over their span)."""
+    grid: list[list[Cell | None]] = [[None] * table.n_cols for _ in range(table.n_rows)]
+    for cell in table.cells:
+        for r in range(cell.row, min(cell.row + cell.rowspan, table.n_rows)):
+            for c in range(cell.col, min(cell.col + cell.colspan, table.n_cols)):
+                grid[r][c] = cell
+    return grid
+
+
+def _distinct(texts: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for t in texts:
+        if t and (not out or out[-1] != t):
+            out.append(t)
+    return out
+
+
+def column_labels(table: Table) -> list[str]:
+    """Each column's label: its header cells top-down, a merged top cell over a sub-column's
+    own label as "2022년 > 금액"."""
+    grid = _grid(table)
+    labels = []
+    for c in range(table.n_cols):
+        cells = [grid[r][c] for r in range(table.header_rows)]
+        labels.append(" > ".join(_distinct(cell.text if cell else "" for cell in cells)))
+    return labels
+
+
+def _label_columns(table: Table, grid: list[list[Cell | None]]) -> int:
+    """How many leading columns name the row: the header's first cell's span, else one."""
+    if table.header_rows and grid[0][0] is not None:
+        return max(1, min(grid[0][0].colspan, table.n_cols - 1))
+    return 1
 
 
 def render_table(table: Table) -> RenderedTable:
-    """``table`` as a header context and one line per row (placeholder rendering)."""
-    grid: dict[int, dict[int, str]] = {}
-    for cell in table.cells:
-        grid.setdefault(cell.row, {})[cell.col] = cell.text
-    rows = [" | ".join(t for _, t in sorted(grid[r].items()) if t) for r in sorted(grid)]
-    header = rows[: table.header_rows]
-    return RenderedTable(context="\n".join(header), lines=tuple(rows[table.header_rows :]))
+    """``table`` as a header context and one self-describing line per body row.
+
+    A row reads "row label — column label: value; column label: value"; a row that is one merged
+    cell across the table is a section label, written on its own line and put in front of the
+    labels of the rows below it ("유동자산 > 현금및현금성자산 — …"). A table without a header row
+    (labels down its first column) reads "label: value; label: value".
+    """
+    grid = _grid(table)
+    labels = column_labels(table)
+    lead = _label_columns(table, grid)
+    context_lines = [table.caption] if table.caption else []
+    if table.header_rows:
+        corner = " ".join(_distinct(labels[:lead]))
+        context_lines.append(" | ".join(_distinct([corner, *labels[lead:]])).strip(" |"))
+    lines: list[str] = []
+    section = ""
+    for r in range(table.header_rows, table.n_rows):
+        row = grid[r]
+        filled = [cell for cell in row if cell is not None and cell.text]
+        if not filled:
+            continue
+        unique = {id(cell) for cell in filled}
+        if (
+            len(unique) == 1
+            and table.n_cols > 1
+            and (filled[0].colspan == table.n_cols or (len(filled) == 1 and filled[0].col == 0))
+        ):
+            text = filled[0].text
+            if len(text) <= MAX_SECTION_LABEL:
+                section = text
+            lines.append(text)
+            continue
+        if not table.header_rows:
+            lines.append(_pairs(row))
+            continue
+        row_label = " ".join(_distinct(cell.text if cell else "" for cell in row[:lead]))
+        parts = []
+        for c in range(lead, table.n_cols):
+            cell = row[c]
+            if cell is None or not cell.text or (lead and cell is row[lead - 1]):
+                continue
+            parts.append(f"{labels[c]}: {cell.text}" if labels[c] else cell.text)
+        name = " > ".join(t for t in (section, row_label) if t)
+        if parts:
+            lines.append(f"{name} — {'; '.join(parts)}" if name else "; ".join(parts))
+        elif name:
+            lines.append(name)
+    return RenderedTable(context="\n".join(context_lines), lines=tuple(lines))
+
+
+def _pairs(row: Sequence[Cell | None]) -> str:
+    """A row of a table without a header: "label: value; label: value" (labels in even columns)."""
+    # Identity-distinct cells, so a merged value is not repeated within its own row.
+    cells: list[Cell] = []
+    for cell in row:
+        if cell is not None and cell.text and (not cells or cells[-1] is not cell):
+            cells.append(cell)
+    texts = [c.text for c in cells]
+    if len(texts) == 2 or len(texts) % 2 == 0:
+        return "; ".join(f"{texts[i]}: {texts[i + 1]}" for i in range(0, len(texts), 2))
+    return f"{texts[0]} — {'; '.join(texts[1:])}"
+
