@@ -16,7 +16,7 @@ from index.embedders import embedder_from_settings
 from index.embedding_cache import EmbeddingCache
 from index.keyword import BM25_B, BM25_K1, KiwiBm25Index
 from index.lock import index_write_lock
-from index.store import ReportIndex, make_manifest, open_index, save_index
+from index.store import MILVUS_POINTER, ReportIndex, make_manifest, open_index, save_index
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig
 from ingest.korean import add_user_words, load_user_dictionary
@@ -143,6 +143,11 @@ def _update_index(
     on_step: StepProgress | None,
 ) -> None:
     """The load-modify-save of :func:`ingest_paths`, run under the index's write lock."""
+    if uses_milvus(settings):
+        from index.milvus_ingest import update_milvus_index
+
+        update_milvus_index(summary, loaded, settings, embedder, user_terms, rebuild, sync, on_step)
+        return
     index_dir = summary.index_dir
     base: ReportIndex | None = None
     if not rebuild:
@@ -295,8 +300,18 @@ def merge_indexes(
     )
 
 
+def uses_milvus(settings: Settings) -> bool:
+    """Whether the index of ``settings`` lives in Milvus: REPORTQA_STORE=milvus, or its
+    directory already points at a Milvus collection (index/milvus_store.py)."""
+    return settings.store == "milvus" or (settings.resolved_index_dir / MILVUS_POINTER).is_file()
+
+
 def remove_documents(settings: Settings, doc_ids: Sequence[str]) -> list[str]:
     """Drop documents from the index; returns the ids that were found and removed."""
+    if uses_milvus(settings):
+        from index.milvus_ingest import remove_documents_milvus
+
+        return remove_documents_milvus(settings, doc_ids)
     index_dir = settings.resolved_index_dir
     if not index_dir.is_dir():
         raise IndexNotFoundError(index_dir)
