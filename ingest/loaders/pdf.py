@@ -1,26 +1,33 @@
-"""PDF loader on ``pypdf``: one section per page (1-based ``page``), text layer only (no OCR).
+"""PDF loader on PDFium (``pypdfium2``), layout-aware: reads a page the way a reader does.
 
-Wrapped lines are joined back into paragraphs (see :func:`ingest.cleaning.unwrap_lines`), never
-across a page boundary. Pages without extractable text are listed in ``meta["empty_pages"]``.
+Each page becomes a :class:`~ingest.layout.page.PageLayout` (words with boxes, sizes and weight;
+ruling lines; image cover) and the pure analysis in :mod:`ingest.layout.document` turns the
+pages into segments: reading order across columns and boxes, running headers / footers / page
+numbers kept as ``meta["page_furniture"]`` instead of text, TOC pages flagged ``toc``, headings
+from size, weight and outline numbering (a heading path on every section), glossary pairs as
+"term: definition" lines, and tables from :mod:`ingest.layout.tables`. Sections never cross a
+page (1-based ``page``). Pages with no text but an image covering them are OCRed with tesseract
+(:mod:`ingest.ocr`) and marked ``ocr``; without tesseract they are listed in
+``meta["empty_pages"]`` with a warning saying why. The library was chosen by
+``benchmarks/pdf_readers.py`` (fastest of pypdfium2, pdfplumber, pdfminer.six, docling-parse).
 
-Tables: a run of two or more lines that pypdf's layout mode shows as cells apart (three or
-more spaces between them) becomes a ``table`` section of that page, one row per line with cells
-joined by " | ", so numbers stay next to their labels.
-
-Safety: every stream pypdf decodes is capped at the ``max_unpacked_mb`` limit (declared lengths
-and decoded output), and pages are read against the per-document time budget.
+Safety: the raw bytes are checked before PDFium sees them (a stream declared, or a Flate stream
+inflating, past ``max_unpacked_mb``; a missing end marker), and pages are read against the
+per-document time budget.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import re
+import tempfile
+import zlib
 from pathlib import Path
+from typing import Any
 
-from ingest.cleaning import clean_line, clean_lines, line_width, unwrap_lines
-from ingest.loaders.text import Segment, assemble, base_meta, choose_title, make_document
-from ingest.safety import DEFAULT_LIMITS, Deadline, Limits, ParseTimeout
+from ingest.cleaning import clean_line
+from ingest.loaders.text import assemble, base_meta, choose_title, make_document
+from ingest.safety import DEFAULT_LIMITS, Deadline, Limits
 from reportqa.errors import IngestError
 from reportqa.types import Document
 
@@ -31,13 +38,22 @@ NO_TEXT = (
     "no extractable text (scanned PDF?) — run OCR first (e.g. `ocrmypdf in.pdf out.pdf`) "
     "and ingest the result"
 )
-_CELL_GAP = re.compile(r"\s{3,}")
 _DECLARED_LENGTH = re.compile(rb"/Length\s+(\d{1,20})(?!\s+\d+\s+R)")
 _JUNK_TITLE = re.compile(
-    r"^(?:untitled|제목\s*없음|title|document|microsoft word\b.*)$"
-    r"|\.(?:pdf|docx?|hwpx?|pptx?|xlsx?|txt|indd|ai|qxd|rtf)$",
+    r"^(?:untitled|제목\s*없음|title|document|microsoft word\b.*|about:blank|(?:슬라이드|slide)\s*\d*"
+    r"|[\d\s.\-/]+|\S+_\S+)$"
+    r"|\.[a-z]{2,4}$",
     re.IGNORECASE,
 )
+# Mojibake (UTF-8 read as Latin-1/CP1252) in a metadata title: Ã, ì‡ ...
+_MOJIBAKE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]")
+_STREAM = re.compile(rb"stream\r?\n")
+_EOF_TAIL = 4096
+# A page is scanned when it has fewer words than this and images cover this share of it.
+OCR_MAX_WORDS = 3
+OCR_MIN_IMAGE_COVER = 0.5
+# Render scale for OCR: 300 dpi, tesseract's sweet spot for body text.
+OCR_SCALE = 300 / 72
 
 
 def _summary(exc: BaseException) -> str:
@@ -53,71 +69,66 @@ def _corrupt(exc: BaseException) -> str:
     )
 
 
-def _too_big(exc: BaseException, limits: Limits) -> str:
-    return limits.unpacked_reason(f"a PDF stream ({_summary(exc)})")
-
-
 def _usable_title(title: object) -> str | None:
-    """The metadata title unless it is empty or a placeholder/file name ("Microsoft Word - x")."""
+    """The metadata title unless it is a placeholder ("Microsoft Word - x", "about:blank",
+    "슬라이드 1"), a page number, a file name, mojibake or a single word."""
     if not isinstance(title, str):
         return None
     cleaned = clean_line(title)
-    if not cleaned or _JUNK_TITLE.search(cleaned):
+    if not cleaned or _JUNK_TITLE.search(cleaned) or _MOJIBAKE.search(cleaned):
         return None
+    if len(cleaned.split()) < 2 and len(cleaned) < 8:
+        return None  # one word ("RULE", "암호모듈"): the first word of a heading, not a title
     return cleaned
 
 
-def _limit_overrides(limits: Limits) -> dict[str, int]:
-    """pypdf resource limits (``pypdf.Configuration``) derived from ours."""
+def check_streams(raw: bytes, limits: Limits) -> str | None:
+    """Why the raw PDF is refused before parsing (a stream declared or inflating past the
+    unpacked limit), or None. Flate streams are inflated in pieces and thrown away."""
+    declared = max((int(m.group(1)) for m in _DECLARED_LENGTH.finditer(raw)), default=0)
+    if declared > limits.max_unpacked_bytes:
+        return limits.unpacked_reason(f"a PDF stream (declared as {declared:,} bytes)")
     cap = limits.max_unpacked_bytes
-    return {
-        "maximum_declared_stream_length": cap,
-        "array_based_stream_maximum_output_length": cap,
-        "zlib_maximum_output_length": cap,
-        "lzw_maximum_output_length": cap,
-        "run_length_maximum_output_length": cap,
-        "jbig2_maximum_output_length": cap,
-        "brotli_maximum_output_length": cap,
-        "image_maximum_buffer_size": cap,
-        "stream_decoding_work_maximum_length": 4 * cap,
-    }
+    for match in _STREAM.finditer(raw):
+        start = match.end()
+        if raw[start : start + 1] != b"\x78":  # not a zlib stream
+            continue
+        end = raw.find(b"endstream", start)
+        data = raw[start : end if end >= 0 else len(raw)]
+        inflater = zlib.decompressobj()
+        produced = 0
+        try:
+            chunk = inflater.decompress(data, 1 << 22)
+            while chunk:
+                produced += len(chunk)
+                if produced > cap:
+                    return limits.unpacked_reason("a PDF stream (a decompression bomb?)")
+                chunk = inflater.decompress(inflater.unconsumed_tail, 1 << 22)
+        except zlib.error:
+            continue  # PDFium reports the broken stream (or recovers) itself
+    return None
 
 
-def table_cells(layout_lines: list[str]) -> dict[str, list[str]]:
-    """Layout-mode lines split into cells: {the line's words joined by single spaces: cells}."""
-    rows: dict[str, list[str]] = {}
-    for line in layout_lines:
-        cells = [clean_line(c) for c in _CELL_GAP.split(line.strip())]
-        cells = [c for c in cells if c]
-        if len(cells) >= 2:
-            rows.setdefault(" ".join(" ".join(cells).split()), cells)
-    return rows
+def _open(raw: bytes, path: Path) -> Any:
+    """The PDFium document; IngestError for password-protected or unreadable files."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    if b"%%EOF" not in raw[-_EOF_TAIL:]:
+        raise IngestError(path, _corrupt(ValueError("no %%EOF end marker")))
+    try:
+        # An empty user password (only an owner password restricting printing or copying)
+        # opens without one.
+        return pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise IngestError(path, PASSWORD_PROTECTED) from None
+        raise IngestError(path, _corrupt(exc)) from exc
 
 
-def page_segments(
-    lines: list[str], rows: dict[str, list[str]], page: int, width: int
-) -> list[Segment]:
-    """A page's lines as segments: runs of 2+ lines that are table rows become table segments."""
-    segments: list[Segment] = []
-    body: list[str] = []
-    i = 0
-    while i < len(lines):
-        j = i
-        while j < len(lines) and " ".join(lines[j].split()) in rows:
-            j += 1
-        if j - i >= 2:
-            if body:
-                segments.append(Segment(unwrap_lines(body, width), page=page))
-                body = []
-            table = [" | ".join(rows[" ".join(line.split())]) for line in lines[i:j]]
-            segments.append(Segment(table, page=page, table=True))
-            i = j
-        else:
-            body.append(lines[i])
-            i += 1
-    if body or not segments:
-        segments.append(Segment(unwrap_lines(body, width), page=page))
-    return segments
+def needs_ocr(words: int, image_cover: float) -> bool:
+    """Whether a page is an image to OCR: (almost) no words and mostly covered by images."""
+    return words < OCR_MAX_WORDS and image_cover >= OCR_MIN_IMAGE_COVER
 
 
 class PdfLoader:
@@ -125,125 +136,120 @@ class PdfLoader:
 
     name: str = "pdf"
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, ocr: bool = True) -> None:
         self.limits = limits
+        self.ocr = ocr
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """True when the first kilobyte holds the ``%PDF-`` magic."""
         return b"%PDF-" in head[:1024]
 
     def load(self, path: Path) -> Document:
-        """Extract each page's text; raise IngestError for encrypted, corrupt or image-only PDFs."""
-        from pypdf import apply_configuration
-
-        with apply_configuration(None, **_limit_overrides(self.limits)):
-            return self._load(path)
-
-    def _load(self, path: Path) -> Document:
-        from pypdf import PasswordType, PdfReader
-        from pypdf.errors import DependencyError, LimitReachedError
+        """Read the pages' layout into a Document; IngestError for encrypted, corrupt, too
+        large or image-only (without OCR) PDFs."""
+        from ingest.layout.document import analyse
+        from ingest.layout.pdfium import page_layout
 
         raw = path.read_bytes()
         deadline = Deadline(self.limits.time_budget_s)
-        # pypdf recovers from a lying /Length by scanning for "endstream"; a stream declared far
-        # larger than anything we would unpack is refused outright instead.
-        declared = max((int(m.group(1)) for m in _DECLARED_LENGTH.finditer(raw)), default=0)
-        if declared > self.limits.max_unpacked_bytes:
-            raise IngestError(
-                path, self.limits.unpacked_reason(f"a PDF stream (declared as {declared:,} bytes)")
-            )
+        refused = check_streams(raw, self.limits)
+        if refused:
+            raise IngestError(path, refused)
+        doc = _open(raw, path)
         try:
-            reader = PdfReader(io.BytesIO(raw))
-            if reader.is_encrypted:
-                try:
-                    # Many PDFs are encrypted with an empty user password (only an owner
-                    # password restricting printing or copying): those open fine.
-                    opened = reader.decrypt("")
-                except DependencyError:
-                    raise IngestError(
-                        path,
-                        "the PDF is encrypted with AES and reading it needs the `cryptography` "
-                        "package; install it (pip install cryptography) or save an unencrypted "
-                        "copy",
-                    ) from None
-                if opened == PasswordType.NOT_DECRYPTED:
-                    raise IngestError(path, PASSWORD_PROTECTED)
-            pages = list(reader.pages)
-        except IngestError:
-            raise
-        except LimitReachedError as exc:
-            raise IngestError(path, _too_big(exc, self.limits)) from exc
-        except Exception as exc:  # pypdf raises many types (PdfReadError, ValueError, KeyError...)
-            raise IngestError(path, _corrupt(exc)) from exc
-        if not pages:
-            raise IngestError(path, "the PDF has no pages (truncated or corrupt?); export it again")
-
-        page_lines: list[list[str]] = []
-        page_rows: list[dict[str, list[str]]] = []
-        for number, page in enumerate(pages, start=1):
-            deadline.check()
-            try:
-                # Decode the content stream first: extract_text swallows pypdf's limit errors
-                # and would report a decompression bomb as an empty page.
-                contents = page.get_contents()
-                if contents is not None:
-                    contents.get_data()
-                extracted = page.extract_text() or ""
-            except LimitReachedError as exc:  # a decompression bomb in this page: refuse the file
-                raise IngestError(path, _too_big(exc, self.limits)) from exc
-            except Exception as exc:  # one broken page must not lose the others
-                logger.warning(
-                    "%s: page %d: text extraction failed (%s)", path, number, _summary(exc)
+            n_pages = len(doc)
+            if not n_pages:
+                raise IngestError(
+                    path, "the PDF has no pages (truncated or corrupt?); export it again"
                 )
-                extracted = ""
-            lines = clean_lines(extracted.splitlines())
-            page_lines.append(lines)
-            page_rows.append(self._layout_rows(page, lines, deadline))
+            layouts = []
+            ocr_pages: set[int] = set()
+            ocr_failed: dict[int, str] = {}
+            for index in range(n_pages):
+                deadline.check()
+                number = index + 1
+                page = doc[index]
+                try:
+                    layout = page_layout(page, number)
+                except Exception as exc:  # one broken page must not lose the others
+                    logger.warning(
+                        "%s: page %d: text extraction failed (%s)", path, number, _summary(exc)
+                    )
+                    from ingest.layout.page import PageLayout
 
-        width = line_width([line for lines in page_lines for line in lines])
-        segments = [
-            segment
-            for number, (lines, rows) in enumerate(zip(page_lines, page_rows, strict=True), start=1)
-            for segment in page_segments(lines, rows, number, width)
-        ]
-        empty_pages = [number for number, lines in enumerate(page_lines, start=1) if not lines]
-        text, sections = assemble(segments)
+                    layout = PageLayout(number, 1.0, 1.0, ())
+                if needs_ocr(len(layout.words), layout.image_cover):
+                    if not self.ocr:
+                        ocr_failed[number] = "OCR is off"
+                    else:
+                        deadline.check()
+                        try:
+                            layout = self._ocr(page, layout)
+                            ocr_pages.add(number)
+                        except RuntimeError as exc:
+                            ocr_failed[number] = str(exc)
+                layouts.append(layout)
+                page.close()
+            metadata_title = self._metadata_title(doc)
+        finally:
+            doc.close()
+
+        analysis = analyse(layouts, frozenset(ocr_pages))
+        text, sections = assemble(analysis.segments)
+        with_text = {s.page for s in sections}
+        empty_pages = [p for p in range(1, n_pages + 1) if p not in with_text]
         if not text:
-            raise IngestError(path, NO_TEXT)
+            reason = NO_TEXT
+            if ocr_failed:
+                reason += f" (OCR could not run: {next(iter(ocr_failed.values()))})"
+            raise IngestError(path, reason)
         if empty_pages:
             shown = ", ".join(map(str, empty_pages[:20])) + (" …" if len(empty_pages) > 20 else "")
+            why = next(iter(ocr_failed.values()), None)
             logger.warning(
                 "%s: %d of %d pages have no extractable text (scanned?): %s — their content is "
-                "not searchable; OCR the file (e.g. `ocrmypdf`) to include it",
+                "not searchable; %s",
                 path,
                 len(empty_pages),
-                len(pages),
+                n_pages,
                 shown,
+                f"OCR did not run ({why})" if why else "OCR the file (e.g. `ocrmypdf`)",
             )
-
-        try:
-            metadata_title = reader.metadata.title if reader.metadata else None
-        except Exception:  # broken Info dictionary: fall back to the first line
-            metadata_title = None
-        title = choose_title((_usable_title(metadata_title),), text, path)
-        tables = sum(1 for seg in segments if seg.table)
+        title = choose_title((analysis.title, metadata_title), text, path)
         meta = base_meta(raw, "pdf") | {
-            "pages": len(pages),
+            "pages": n_pages,
             "empty_pages": empty_pages,
-            "tables": tables,
+            "tables": analysis.tables,
+            "toc_pages": analysis.toc_pages,
+            "ocr_pages": sorted(ocr_pages),
+            "page_furniture": analysis.furniture,
         }
         return make_document(path, title, text, sections, meta)
 
     @staticmethod
-    def _layout_rows(page: object, lines: list[str], deadline: Deadline) -> dict[str, list[str]]:
-        """Table rows of a page (see :func:`table_cells`); only tried when a line could be one."""
-        if sum(1 for line in lines if " " in line) < 2:
-            return {}
-        deadline.check()
+    def _metadata_title(doc: Any) -> str | None:
         try:
-            layout = page.extract_text(extraction_mode="layout") or ""  # type: ignore[attr-defined]
-        except ParseTimeout:
-            raise
-        except Exception:  # layout mode is best effort: fall back to plain lines
-            return {}
-        return table_cells(layout.splitlines())
+            return _usable_title(doc.get_metadata_value("Title"))
+        except Exception:  # a broken Info dictionary: fall back to the page text
+            return None
+
+    @staticmethod
+    def _ocr(page: Any, layout: Any) -> Any:
+        """The page rendered at 300 dpi and OCRed: its layout with tesseract's words."""
+        from dataclasses import replace
+
+        from ingest.ocr import ocr_words, unavailable_reason
+
+        reason = unavailable_reason()
+        if reason is not None:
+            raise RuntimeError(reason)
+        bitmap = page.render(scale=OCR_SCALE)
+        try:
+            image = bitmap.to_pil()
+            with tempfile.TemporaryDirectory(prefix="reportqa-ocr-") as tmp:
+                png = Path(tmp) / "page.png"
+                image.save(png)
+                words = ocr_words(png, OCR_SCALE)
+        finally:
+            bitmap.close()
+        return replace(layout, words=words)

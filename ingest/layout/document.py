@@ -1,0 +1,213 @@
+"""A whole PDF's pages, analysed: segments in reading order, page furniture, TOC pages, title.
+
+Pure: takes :class:`~ingest.layout.page.PageLayout` pages (from PDFium or OCR) and returns the
+loader's :class:`~ingest.loaders.text.Segment` list. Steps per page: tables are found and their
+words left out of the prose; words become lines; furniture (found across all pages) is dropped;
+lines become blocks in reading order; a TOC page becomes one ``toc`` segment; headings open new
+segments (a stack by level across pages); glossary pairs become one "term: definition" line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ingest.layout.furniture import find_furniture
+from ingest.layout.headings import (
+    Heading,
+    HeadingLevels,
+    first_page_title,
+    glossary_pairs,
+    heading_of,
+)
+from ingest.layout.page import PageLayout, Word
+from ingest.layout.reading import (
+    Block,
+    Line,
+    body_size,
+    group_lines,
+    paragraphs,
+    reading_order,
+    row_texts,
+)
+from ingest.layout.tables import Table, find_tables, render_table
+from ingest.layout.toc import is_toc_page, toc_lines
+from ingest.loaders.text import HeadingPath, Segment
+
+# Two-column glossary rows: a short term on the left, its definition on the right, on at least
+# this many rows of a page with the same left edges.
+MIN_TERM_ROWS = 3
+TERM_COLUMN_MAX_CHARS = 30
+
+
+@dataclass
+class Analysis:
+    """What the loader needs from the pages."""
+
+    segments: list[Segment]
+    furniture: dict[int, list[str]] = field(default_factory=dict)
+    toc_pages: list[int] = field(default_factory=list)
+    title: str | None = None
+    tables: int = 0
+
+
+def _inside(word: Word, box: tuple[float, float, float, float]) -> bool:
+    return box[0] - 1 <= word.cx <= box[2] + 1 and box[1] - 1 <= word.cy <= box[3] + 1
+
+
+def prose_words(page: PageLayout, tables: Sequence[Table]) -> list[Word]:
+    """The page's words outside its tables."""
+    return [w for w in page.words if not any(_inside(w, t.bbox) for t in tables)]
+
+
+def column_right(block: Block, blocks: Sequence[Block], width: float) -> float | None:
+    """The right edge of a short block's column: the page's mirrored margin when nothing stands
+    beside the block (one column), else None (the block's own edge)."""
+    if block.item is not None or len(block.lines) >= 3:
+        return None
+    x0, y0, x1, y1 = block.bbox
+    for other in blocks:
+        ox0, oy0, ox1, oy1 = other.bbox
+        if other is not block and min(y1, oy1) > max(y0, oy0) and (ox0 >= x1 or ox1 <= x0):
+            return None
+    return width - x0
+
+
+def merge_term_columns(lines: Sequence[Line]) -> list[Line]:
+    """Rows of a two-column glossary (short term left, definition right) as one line each, the
+    term followed by ":" so the definition stays with its term."""
+    by_row: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_row.setdefault(round(line.y0 / 3), []).append(i)
+    pairs: list[tuple[int, int]] = []
+    for members in by_row.values():
+        if len(members) != 2:
+            continue
+        a, b = sorted(members, key=lambda i: lines[i].x0)
+        term, definition = lines[a].text, lines[b].text
+        if (
+            len(term) <= TERM_COLUMN_MAX_CHARS
+            and sum(1 for ch in term if ch.isalpha()) >= 2
+            and sum(1 for ch in definition if ch.isalpha()) >= 2
+            and lines[a].x1 < lines[b].x0
+        ):
+            pairs.append((a, b))
+    lefts = {round(lines[a].x0 / 6) for a, _ in pairs}
+    rights = {round(lines[b].x0 / 6) for _, b in pairs}
+    if len(pairs) < MIN_TERM_ROWS or len(lefts) > 2 or len(rights) > 2:
+        return list(lines)
+    merged = dict(pairs)
+    dropped = set(merged.values())
+    out: list[Line] = []
+    for i, line in enumerate(lines):
+        if i in dropped:
+            continue
+        if i in merged:
+            words = list(line.words)
+            last = words[-1]
+            if not last.text.endswith((":", "：")):
+                words[-1] = Word(
+                    last.text + ":", last.x0, last.y0, last.x1, last.y1, last.size, last.bold
+                )
+            out.append(Line((*words, *lines[merged[i]].words)))
+        else:
+            out.append(line)
+    return out
+
+
+def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()) -> Analysis:
+    """Segments (one or more per page, never across pages) and the page metadata."""
+    n_pages = len(pages)
+    all_lines = [group_lines(page.words) for page in pages]
+    # A TOC page is judged on all its lines (its entries align like a table's rows).
+    toc = [is_toc_page(row_texts(lines), n_pages) for lines in all_lines]
+    page_tables = [
+        [] if is_toc else find_tables(page) for page, is_toc in zip(pages, toc, strict=True)
+    ]
+    page_lines = [
+        group_lines(prose_words(page, tables)) if tables else lines
+        for page, tables, lines in zip(pages, page_tables, all_lines, strict=True)
+    ]
+    body = body_size([line for lines in page_lines for line in lines])
+    furniture_idx = find_furniture(page_lines, [p.height for p in pages], body)
+    furniture: dict[int, list[str]] = {}
+    page_blocks: list[list[Block]] = []
+    for page, lines, tables, drop in zip(
+        pages, page_lines, page_tables, furniture_idx, strict=True
+    ):
+        if drop:
+            furniture[page.number] = [lines[i].text for i in sorted(drop)]
+        kept = merge_term_columns([line for i, line in enumerate(lines) if i not in drop])
+        items = [Block((), item=k, box=t.bbox) for k, t in enumerate(tables)]
+        page_blocks.append(reading_order(kept, items))
+
+    headings: list[dict[int, Heading]] = []
+    for blocks, is_toc in zip(page_blocks, toc, strict=True):
+        found = {}
+        for i, block in enumerate(blocks):
+            heading = None if is_toc else heading_of(block, body)
+            if heading is not None:
+                found[i] = heading
+        headings.append(found)
+    title = None
+    if page_blocks:
+        first_lines = [line for block in page_blocks[0] for line in block.lines]
+        title = first_page_title(first_lines, body)
+        if title is not None:
+            headings[0] = {}  # a title page's display text heads nothing after it
+
+    levels = HeadingLevels([h for found in headings for h in found.values()])
+    segments: list[Segment] = []
+    toc_pages: list[int] = []
+    path = HeadingPath()
+    for page, blocks, found, tables, is_toc in zip(
+        pages, page_blocks, headings, page_tables, toc, strict=True
+    ):
+        number = page.number
+        ocr = number in ocr_pages
+        texts = row_texts([line for block in blocks for line in block.lines])
+        if is_toc:
+            toc_pages.append(number)
+            segments.append(Segment(toc_lines(texts, n_pages), page=number, toc=True, ocr=ocr))
+            continue
+        current = Segment(heading_path=path.path, page=number, ocr=ocr)
+        segments.append(current)
+        pairs = glossary_pairs(blocks)
+        definitions = set(pairs.values())
+        for i, block in enumerate(blocks):
+            if i in definitions:
+                continue
+            if block.item is not None:
+                rendered = render_table(tables[block.item])
+                segments.append(
+                    Segment(
+                        list(rendered.lines),
+                        path.path,
+                        number,
+                        table=True,
+                        context=rendered.context,
+                        ocr=ocr,
+                    )
+                )
+                current = Segment(heading_path=path.path, page=number, ocr=ocr)
+                segments.append(current)
+            elif i in pairs:
+                term = block.lines[0].text.rstrip(":： ")
+                definition = " ".join(paragraphs(blocks[pairs[i]]))
+                current.lines.append(f"{term}: {definition}")
+            elif i in found:
+                heading = found[i]
+                if path.path and path.path[-1] == heading.text:
+                    continue  # a section title repeated at the top of each of its pages
+                current = Segment([heading.text], path.push(levels.level(heading), heading.text))
+                current.page, current.ocr = number, ocr
+                segments.append(current)
+            else:
+                current.lines.extend(paragraphs(block, column_right(block, blocks, page.width)))
+    return Analysis(
+        segments=segments,
+        furniture=furniture,
+        toc_pages=toc_pages,
+        title=title,
+        tables=sum(len(t) for t in page_tables),
+    )

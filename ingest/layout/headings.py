@@ -1,0 +1,177 @@
+"""Headings from font size, weight and Korean outline numbering; the title; glossary pairs.
+
+Size and weight decide whether a block is a heading; numbering only hints at its level. Body
+text that starts with "1." stays body text when it is body-sized, regular and long.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.layout.reading import SAME_SIZE, Block, Line, paragraphs
+
+# A heading's size is at least this multiple of the body size ...
+HEADING_RATIO = 1.12
+# Text over this multiple is display type (covers, decorative part pages): body text, so a cover
+# does not head the whole document (the shared guides' chapter dividers are 2.6x, covers 4-6x).
+DISPLAY_RATIO = 3.0
+# ... or it is bold (or a 제N장/제N절 line) and this short with outline numbering.
+NUMBERED_MAX_CHARS = 60
+# Never a heading: longer text, or more lines in the block.
+HEADING_MAX_CHARS = 100
+HEADING_MAX_LINES = 3
+# Sizes within this many points share a level.
+SIZE_BUCKET = 0.75
+# The first page's largest text is the title when at least this multiple of the page's body
+# size; otherwise the metadata title (when meaningful) or the first line.
+TITLE_RATIO = 1.15
+TITLE_MAX_LINES = 3
+TITLE_MAX_CHARS = 120
+# Glossary: a page with at least this many term/definition pairs in a row.
+MIN_GLOSSARY_PAIRS = 3
+TERM_MAX_CHARS = 80
+
+# Outline numbering, highest first: the index is the level hint within one size.
+_OUTLINE: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"^(?:part\s*\d+|제\s?\d+\s?[편부]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]+\.?\s|[IVX]{1,5}\.\s)",
+        r"^(?:제\s?\d+\s?장|\d+\s?장\s|chapter\s+\d+|[A-Z]\.\s)",
+        r"^(?:제\s?\d+\s?절|\d{1,2}\.\s|[A-Z]\.\d+\s)",
+        r"^(?:\d{1,2}\.\d{1,2}\.?\s)",
+        r"^(?:\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s|[가-하]\.\s|제\s?\d+\s?조)",
+        r"^(?:\(\d{1,2}\)|\d{1,2}\)\s|\([가-하]\))",
+        r"^(?:[①-⑳]|[가-하]\)\s)",
+        r"^(?:[□■])",
+        r"^(?:[○●◦])",
+        r"^(?:[-–]\s)",
+    )
+)
+_SENTENCE_END = re.compile(r"(?:다|요|음|함|됨|임)\s*[.。]\s*$|[.。]\s*$")
+
+
+def outline_level(text: str) -> int | None:
+    """The outline numbering level of ``text`` (0 = Ⅰ./Part, 1 = 제N장, …), None if unnumbered."""
+    for level, pattern in enumerate(_OUTLINE):
+        if pattern.match(text.strip()):
+            return level
+    return None
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading block's text and its sort key (smaller = higher level)."""
+
+    text: str
+    size: float
+    bold: bool
+    outline: int | None
+
+
+def heading_of(block: Block, body: float) -> Heading | None:
+    """The block as a heading, or None when it is body text."""
+    if block.item is not None or not block.lines or len(block.lines) > HEADING_MAX_LINES:
+        return None
+    parts = paragraphs(block)
+    if len(parts) != 1:
+        return None  # a heading is one paragraph (a divider page's list is not one heading)
+    text = parts[0]
+    if len(text) > HEADING_MAX_CHARS or not any(ch.isalpha() for ch in text):
+        return None
+    first = block.lines[0]
+    size, bold = first.size, first.bold
+    outline = outline_level(text)
+    large = size >= HEADING_RATIO * body
+    if size > DISPLAY_RATIO * body:
+        return None
+    if outline is not None and outline >= 5 and not large:
+        return None  # (1), ①, □, ○, - items of body size are list items
+    if _SENTENCE_END.search(text) and not (large and len(text) < 40):
+        return None
+    if large:
+        return Heading(text, size, bold, outline)
+    if len(text) <= NUMBERED_MAX_CHARS and outline is not None:
+        chapter = bool(re.match(r"^제\s?\d+\s?[장절편]", text))
+        if bold or chapter:
+            return Heading(text, size, bold, outline)
+    return None
+
+
+class HeadingLevels:
+    """Levels for a document's headings: size rank first (larger is higher), then boldness,
+    then outline numbering."""
+
+    def __init__(self, headings: Sequence[Heading]) -> None:
+        sizes = sorted({self._bucket(h.size) for h in headings}, reverse=True)
+        self._rank = {s: i for i, s in enumerate(sizes)}
+
+    @staticmethod
+    def _bucket(size: float) -> float:
+        return round(size / SIZE_BUCKET) * SIZE_BUCKET
+
+    def level(self, heading: Heading) -> int:
+        rank = self._rank.get(self._bucket(heading.size), len(self._rank))
+        outline = heading.outline if heading.outline is not None else len(_OUTLINE)
+        return rank * 100 + (0 if heading.bold else 50) + outline
+
+
+def first_page_title(lines: Sequence[Line], body: float) -> str | None:
+    """The first page's largest text (up to three consecutive lines), when it stands out."""
+    if not lines:
+        return None
+    largest = max(line.size for line in lines)
+    if largest < TITLE_RATIO * body:
+        return None
+    picked: list[str] = []
+    started = False
+    for line in lines:
+        if line.size >= 0.85 * largest and any(ch.isalpha() for ch in line.text):
+            picked.append(line.text)
+            started = True
+            if len(picked) >= TITLE_MAX_LINES:
+                break
+        elif started:
+            break
+    title = " ".join(picked).strip()
+    if not title or len(title) > TITLE_MAX_CHARS:
+        return None
+    return title
+
+
+def glossary_pairs(blocks: Sequence[Block]) -> dict[int, int]:
+    """Term blocks followed by their definition: {term block index: definition block index}.
+
+    A term is one short bold line that does not end a sentence; its definition is the next
+    regular block. Only runs of at least three pairs count (a glossary page, not a bold label).
+    """
+    pairs: dict[int, int] = {}
+    run: list[tuple[int, int]] = []
+
+    def close() -> None:
+        if len(run) >= MIN_GLOSSARY_PAIRS:
+            pairs.update(run)
+        run.clear()
+
+    i = 0
+    while i < len(blocks) - 1:
+        term, definition = blocks[i], blocks[i + 1]
+        if (
+            term.item is None
+            and definition.item is None
+            and len(term.lines) == 1
+            and term.lines[0].bold
+            and len(term.lines[0].text) <= TERM_MAX_CHARS
+            and not _SENTENCE_END.search(term.lines[0].text)
+            and not definition.lines[0].bold
+            and term.lines[0].size <= SAME_SIZE * definition.lines[0].size
+            and abs(definition.lines[0].x0 - term.lines[0].x0) < 3 * term.lines[0].size
+        ):
+            run.append((i, i + 1))
+            i += 2
+        else:
+            close()
+            i += 1
+    close()
+    return pairs

@@ -1,0 +1,289 @@
+"""Words → lines → blocks in reading order → paragraphs. Pure functions over the page model.
+
+- :func:`group_lines`: words on the same baseline become a line; a wide horizontal gap splits it
+  (two columns, a label and a far-away value), so every :class:`Line` lies in one column.
+- :func:`reading_order`: lines grouped into blocks (stacked, overlapping, close lines of one
+  size), blocks ordered by a recursive XY-cut that takes the widest whitespace gap first, so a
+  two-column page is read column by column and a boxed example as one piece.
+- :func:`paragraphs`: a block's wrapped lines joined into one line per paragraph, list items and
+  headings kept as their own lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import median
+
+from ingest.layout.page import Word
+
+# Horizontal gap (in font sizes) that splits a visual line into two lines: wider than any word
+# space of justified text on the shared PDFs (<= 1 em), narrower than their column gutters and
+# label/value gaps (>= 2 em).
+LINE_SPLIT_EM = 1.8
+# Lines join a block when the vertical gap between them is under this many line heights
+# (line spacing on the shared PDFs is 0.2-1.0 line heights; paragraphs split by their own rules).
+BLOCK_GAP_LINES = 1.3
+# Sizes within this ratio count as one size (the loose glyph boxes of a font vary a little).
+SAME_SIZE = 1.15
+# A whitespace gap must be at least this many points to cut the page in the XY-cut.
+MIN_CUT_GAP = 3.0
+# A wrapped line reaches to within this many font sizes of its block's right edge.
+FULL_LINE_EM = 2.0
+
+# A line starting like this opens a list item, never continues the previous line.
+LIST_START = re.compile(
+    r"""^(?:
+        [•·∙◦○●◎□■◇◆▪▫▶▷►▸‣⁃※★☆✓✔❍❏∎◼◻➢➤\-–—*+>]
+      | \(?\d{1,3}(?:\.\d{1,3})*[.)](?:\s|$)
+      | \d{1,3}(?:\.\d{1,3})+\.?\s
+      | \(\d{1,3}\)
+      | [①-⑳㉠-㉻㈀-㈜]
+      | \(?[가-하A-Za-z][.)](?:\s|$)
+      | [ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]+[.)]?(?:\s|$)
+      | 제\s?\d+\s?[장절조관항편부]
+      | [A-Z]\.\d
+      | \d+장\s
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """Words of one baseline within one column, left to right."""
+
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def y0(self) -> float:
+        return min(w.y0 for w in self.words)
+
+    @property
+    def y1(self) -> float:
+        return max(w.y1 for w in self.words)
+
+    @property
+    def size(self) -> float:
+        """The size of most of the line's characters."""
+        sizes: dict[float, int] = {}
+        for w in self.words:
+            key = round(w.size, 1)
+            sizes[key] = sizes.get(key, 0) + len(w.text)
+        return max(sizes.items(), key=lambda kv: kv[1])[0]
+
+    @property
+    def bold(self) -> bool:
+        """True when most characters are bold."""
+        bold = sum(len(w.text) for w in self.words if w.bold)
+        return bold * 2 > sum(len(w.text) for w in self.words)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Lines stacked closely in one column (a paragraph group, a heading, a table)."""
+
+    lines: tuple[Line, ...]
+    # A non-prose item placed in the reading order (a table's index), with its own box.
+    item: int | None = None
+    box: tuple[float, float, float, float] | None = None
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        if self.box is not None:
+            return self.box
+        return (
+            min(line.x0 for line in self.lines),
+            min(line.y0 for line in self.lines),
+            max(line.x1 for line in self.lines),
+            max(line.y1 for line in self.lines),
+        )
+
+
+def _wordy(word: Word) -> bool:
+    return sum(1 for ch in word.text if ch.isalnum()) >= 2
+
+
+def row_texts(lines: Sequence[Line]) -> list[str]:
+    """The texts of visual rows: lines overlapping vertically joined left to right (a TOC
+    entry and its far-right page number, which :func:`group_lines` keeps apart)."""
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: (ln.y0, ln.x0)):
+        if rows:
+            last = rows[-1][0]
+            overlap = min(last.y1, line.y1) - max(last.y0, line.y0)
+            if overlap > 0.5 * min(last.y1 - last.y0, line.y1 - line.y0):
+                rows[-1].append(line)
+                continue
+        rows.append([line])
+    return [" ".join(ln.text for ln in sorted(row, key=lambda ln: ln.x0)) for row in rows]
+
+
+def _split_line(words: list[Word]) -> list[Line]:
+    words.sort(key=lambda w: w.x0)
+    out: list[list[Word]] = [[words[0]]]
+    for word in words[1:]:
+        prev = out[-1][-1]
+        em = max(1.0, min(prev.size, word.size))
+        # A size change splits only between words (a bullet glyph is often set smaller).
+        resized = not _same_size(prev.size, word.size) and _wordy(prev) and _wordy(word)
+        if word.x0 - prev.x1 > LINE_SPLIT_EM * em or resized:
+            out.append([word])
+        else:
+            out[-1].append(word)
+    return [Line(tuple(ws)) for ws in out]
+
+
+def group_lines(words: Sequence[Word]) -> list[Line]:
+    """Words grouped into lines by vertical overlap, split at wide gaps; top to bottom."""
+    rows: list[tuple[float, float, list[Word]]] = []  # (y0, y1, words), current rows
+    for word in sorted(words, key=lambda w: (w.cy, w.x0)):
+        placed = False
+        for i in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
+            y0, y1, members = rows[i]
+            overlap = min(y1, word.y1) - max(y0, word.y0)
+            if overlap > 0.5 * min(y1 - y0, word.y1 - word.y0):
+                members.append(word)
+                rows[i] = (min(y0, word.y0), max(y1, word.y1), members)
+                placed = True
+                break
+        if not placed:
+            rows.append((word.y0, word.y1, [word]))
+    lines = [line for _, _, members in rows for line in _split_line(members)]
+    lines.sort(key=lambda ln: (ln.y0, ln.x0))
+    return lines
+
+
+def _same_size(a: float, b: float) -> bool:
+    return max(a, b) <= SAME_SIZE * min(a, b)
+
+
+def group_blocks(lines: Sequence[Line]) -> list[Block]:
+    """Lines stacked closely, overlapping horizontally and of one size, as blocks."""
+    open_blocks: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: (ln.y0, ln.x0)):
+        target = None
+        for members in reversed(open_blocks):
+            last = members[-1]
+            height = max(1.0, last.y1 - last.y0)
+            gap = line.y0 - last.y1
+            x_overlap = min(last.x1, line.x1) - max(last.x0, line.x0)
+            if (
+                -0.5 * height < gap < BLOCK_GAP_LINES * height
+                and x_overlap > 0
+                and _same_size(last.size, line.size)
+                and last.bold == line.bold
+            ):
+                target = members
+                break
+        if target is None:
+            open_blocks.append([line])
+        else:
+            target.append(line)
+    return [Block(tuple(members)) for members in open_blocks]
+
+
+def _gaps(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Whitespace intervals between the union of ``spans`` (sorted by start)."""
+    spans.sort()
+    gaps: list[tuple[float, float]] = []
+    end = spans[0][1]
+    for start, stop in spans[1:]:
+        if start > end:
+            gaps.append((end, start))
+        end = max(end, stop)
+    return gaps
+
+
+def xy_cut(blocks: Sequence[Block]) -> list[Block]:
+    """Blocks in reading order: cut at the widest whitespace gap (across or down), recursively."""
+    if len(blocks) <= 1:
+        return list(blocks)
+    boxes = [b.bbox for b in blocks]
+    x_gaps = _gaps([(b[0], b[2]) for b in boxes])
+    y_gaps = _gaps([(b[1], b[3]) for b in boxes])
+    best_x = max(x_gaps, key=lambda g: g[1] - g[0], default=None)
+    best_y = max(y_gaps, key=lambda g: g[1] - g[0], default=None)
+    wx = best_x[1] - best_x[0] if best_x else 0.0
+    wy = best_y[1] - best_y[0] if best_y else 0.0
+    if max(wx, wy) < MIN_CUT_GAP and not y_gaps:
+        return sorted(blocks, key=lambda b: (b.bbox[1], b.bbox[0]))
+    if best_x is not None and wx >= MIN_CUT_GAP and wx >= wy:
+        cut = (best_x[0] + best_x[1]) / 2
+        first = [b for b in blocks if b.bbox[2] <= cut]
+        second = [b for b in blocks if b.bbox[2] > cut]
+    elif best_y is not None:
+        cut = (best_y[0] + best_y[1]) / 2
+        first = [b for b in blocks if b.bbox[3] <= cut]
+        second = [b for b in blocks if b.bbox[3] > cut]
+    else:
+        return sorted(blocks, key=lambda b: (b.bbox[1], b.bbox[0]))
+    if not first or not second:
+        return sorted(blocks, key=lambda b: (b.bbox[1], b.bbox[0]))
+    return xy_cut(first) + xy_cut(second)
+
+
+def reading_order(lines: Sequence[Line], items: Sequence[Block] = ()) -> list[Block]:
+    """The page's lines as blocks in reading order; ``items`` (tables) take their place in it."""
+    return xy_cut([*group_blocks(lines), *items])
+
+
+_TERMINAL = re.compile(r"[.!?。:;][\"'”’)\]」』]*$")
+
+
+def joins(prev: Line, line: Line, right_edge: float) -> bool:
+    """Whether ``line`` continues the paragraph ``prev`` ends (a visual wrap)."""
+    em = max(1.0, prev.size)
+    if LIST_START.match(line.text):
+        return False
+    if prev.x1 < right_edge - FULL_LINE_EM * em:
+        return False  # a short line ends its paragraph
+    return not _TERMINAL.search(prev.text)  # a full line ending a sentence ends a paragraph
+
+
+def paragraphs(block: Block, right_edge: float | None = None) -> list[str]:
+    """The block's lines, wrapped ones joined: one paragraph or list item per string.
+
+    A line is full when it reaches ``right_edge`` (default: the block's right edge; a block
+    of a line or two cannot tell its own width, so the caller passes the column's)."""
+    if not block.lines:
+        return []
+    right = max(line.x1 for line in block.lines)
+    if right_edge is not None:
+        right = max(right, right_edge)
+    out: list[str] = [block.lines[0].text]
+    for prev, line in zip(block.lines, block.lines[1:], strict=False):
+        if joins(prev, line, right):
+            if prev.text.endswith("-") and prev.text[-2:-1].isalpha():
+                out[-1] = out[-1][:-1] + line.text
+            else:
+                out[-1] = out[-1] + " " + line.text
+        else:
+            out.append(line.text)
+    return out
+
+
+def body_size(lines: Sequence[Line]) -> float:
+    """The size most characters are set in (the body text), 10 when there is no text."""
+    weights: dict[float, int] = {}
+    for line in lines:
+        key = round(line.size, 0)
+        weights[key] = weights.get(key, 0) + len(line.text)
+    if not weights:
+        return 10.0
+    top = max(weights.items(), key=lambda kv: kv[1])[0]
+    near = [line.size for line in lines if round(line.size, 0) == top]
+    return float(median(near))
