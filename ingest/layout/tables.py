@@ -18,6 +18,7 @@ Two detectors:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -168,6 +169,20 @@ def _inside(w: Word, box: tuple[float, float, float, float]) -> bool:
     return box[0] <= w.cx <= box[2] and box[1] <= w.cy <= box[3]
 
 
+def _outside(
+    words: Sequence[Word], boxes: Sequence[tuple[float, float, float, float]]
+) -> list[Word]:
+    """The words whose centre lies in none of ``boxes``."""
+    if not boxes:
+        return list(words)
+    out = []
+    for w in words:
+        cx, cy = (w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2
+        if not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes):
+            out.append(w)
+    return out
+
+
 # -- ruled tables ------------------------------------------------------------------------------
 
 
@@ -288,10 +303,11 @@ def _grid_table(hs: list[_Seg], vs: list[_Seg], words: Sequence[Word]) -> Table 
     bbox = (xs[0], ys[0], xs[-1], ys[-1])
     by_region: dict[int, list[Word]] = {}
     for w in words:
-        if not _inside(w, bbox):
+        cx, cy = w.cx, w.cy
+        if not (bbox[0] <= cx <= bbox[2] and bbox[1] <= cy <= bbox[3]):
             continue
-        r = _index(ys, w.cy)
-        c = _index(xs, w.cx)
+        r = _index(ys, cy)
+        c = _index(xs, cx)
         by_region.setdefault(union.find(r * n_cols + c), []).append(w)
     cells = []
     for root, (r0, c0, r1, c1) in spans.items():
@@ -326,10 +342,7 @@ def _prose_cut(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
 
 def _index(edges: Sequence[float], at: float) -> int:
     """The interval of sorted ``edges`` holding ``at`` (clamped to the first and last)."""
-    for k in range(1, len(edges) - 1):
-        if at < edges[k]:
-            return k - 1
-    return len(edges) - 2
+    return min(max(bisect.bisect_right(edges, at) - 1, 0), len(edges) - 2)
 
 
 def _finish(
@@ -630,7 +643,9 @@ class _Block:
 def _aligned_tables(
     page: PageLayout, taken: Sequence[tuple[float, float, float, float]]
 ) -> list[Table]:
-    words = [w for w in page.words if not any(_inside(w, box) for box in taken)]
+    words = _outside(page.words, taken)
+    if sum(1 for w in words if _NUMBER.match(w.text)) < MIN_ALIGNED_ROWS:
+        return []  # no column of numbers possible
     tables: list[Table] = []
     block: _Block | None = None
     for line in _lines(words):
@@ -679,34 +694,37 @@ def _block_table(block: _Block) -> Table | None:
         return None
     edges = [block.x0] + [(a + b) / 2 for a, b in block.gaps] + [block.x1]
     n_cols = len(edges) - 1
-    cells: list[Cell] = []
-    column_cells: list[list[str]] = [[] for _ in range(n_cols)]
-    for r, segs in enumerate(lines):
+    rows: list[dict[int, list[Word]]] = []
+    column_texts: list[list[str]] = [[] for _ in range(n_cols)]
+    for segs in lines:
         by_col: dict[int, list[Word]] = {}
         for seg in segs:
             for w in seg:
                 by_col.setdefault(_index(edges, w.cx), []).append(w)
-        if len(by_col) == 1 and len(segs) == 1:
-            seg_words = segs[0]
-            c0 = _index(edges, seg_words[0].cx)
-            c1 = _index(edges, seg_words[-1].cx)
-            text = _cell_text(seg_words)
-            cells.append(Cell(r, c0, text, 1, c1 - c0 + 1, _bold(seg_words)))
-            continue
-        for c, ws in sorted(by_col.items()):
-            text = _cell_text(ws)
-            cells.append(Cell(r, c, text, 1, 1, _bold(ws)))
-            column_cells[c].append(text)
+        rows.append(by_col)
+        if len(segs) > 1:
+            for c, ws in by_col.items():
+                column_texts[c].append(" ".join(w.text for w in ws))
     # Prose set in columns (a brochure's panels) leaves gaps as straight as a table's; without
     # rules, only a column of numbers tells a table.
     if not any(
         len(texts) >= MIN_ALIGNED_ROWS
         and sum(_is_number(t) for t in texts) >= NUMBER_COLUMN_SHARE * len(texts)
-        for texts in column_cells[1:]
+        for texts in column_texts[1:]
     ):
         return None
-    if n_cols == 2 and _page_numbers(column_cells[1]):
+    if n_cols == 2 and _page_numbers(column_texts[1]):
         return None  # a table of contents: entries and their page numbers
+    cells: list[Cell] = []
+    for r, (segs, by_col) in enumerate(zip(lines, rows, strict=True)):
+        if len(segs) == 1:
+            seg_words = segs[0]
+            c0 = _index(edges, seg_words[0].cx)
+            c1 = _index(edges, seg_words[-1].cx)
+            cells.append(Cell(r, c0, _cell_text(seg_words), 1, c1 - c0 + 1, _bold(seg_words)))
+            continue
+        for c, ws in sorted(by_col.items()):
+            cells.append(Cell(r, c, _cell_text(ws), 1, 1, _bold(ws)))
     top = min(w.y0 for segs in lines for seg in segs for w in seg)
     bottom = max(w.y1 for segs in lines for seg in segs for w in seg)
     return _finish((block.x0, top, block.x1, bottom), cells, len(lines), n_cols, "alignment")
@@ -724,7 +742,12 @@ def _page_numbers(texts: Sequence[str]) -> bool:
 def _caption(table: Table, page: PageLayout) -> str:
     """A caption line right above the table ("<표 3> …", "[표 …]") or a bracketed one below."""
     x0, y0, x1, y1 = table.bbox
-    outside = [w for w in page.words if not _inside(w, table.bbox) and x0 - 20 <= w.cx <= x1 + 20]
+    near = [
+        w
+        for w in page.words
+        if y0 - 40 <= w.y1 and w.y0 <= y1 + 30 and x0 - 20 <= w.x1 and w.x0 <= x1 + 20
+    ]
+    outside = [w for w in _outside(near, [table.bbox]) if x0 - 20 <= w.cx <= x1 + 20]
     above = [ln for ln in _lines([w for w in outside if y0 - 40 <= w.cy < y0])]
     below = [ln for ln in _lines([w for w in outside if y1 < w.cy <= y1 + 30])]
     if above:
@@ -878,4 +901,3 @@ def _pairs(row: Sequence[Cell | None]) -> str:
     if len(texts) == 2 or len(texts) % 2 == 0:
         return "; ".join(f"{texts[i]}: {texts[i + 1]}" for i in range(0, len(texts), 2))
     return f"{texts[0]} — {'; '.join(texts[1:])}"
-
