@@ -213,6 +213,12 @@ def load_file(path: Path, settings: Settings) -> Document:
     return doc
 
 
+def _utf8_safe(name: str) -> str:
+    """A file name's undecodable bytes (kept by Python as lone surrogates, which no UTF-8 file
+    of the index can hold) written as ``\\xNN``; other names unchanged."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def load_documents(
     paths: Sequence[Path],
     settings: Settings,
@@ -248,11 +254,16 @@ def load_documents(
             logger.info("skipped %s", exc)
             skipped.append(exc)
             continue
+        doc_id = _utf8_safe(doc_id)
         unique = doc_id
         n = 1
         while unique in used_ids:
             n += 1
             unique = f"{doc_id}~{n}"
         used_ids.add(unique)
-        documents.append(dataclasses.replace(doc, id=unique, source=source))
+        documents.append(
+            dataclasses.replace(
+                doc, id=unique, source=_utf8_safe(source), title=_utf8_safe(doc.title)
+            )
+        )
     return LoadReport(documents=tuple(documents), skipped=tuple(skipped))

@@ -7,6 +7,7 @@ and turns library errors into one-line messages (exit code 2) instead of traceba
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -14,10 +15,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reportqa.errors import ReportQAError
+from reportqa.errors import ReportQAError, printable
 from reportqa.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log lines with control characters of their message escaped (:func:`printable`): a file
+    name with a newline or an ANSI escape code cannot forge or recolour log lines. Tracebacks
+    (``--log-level DEBUG``) keep their lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
 
 def configure_logging(level: str) -> None:
@@ -27,6 +38,7 @@ def configure_logging(level: str) -> None:
     # Some libraries (bm25s) set their own loggers to DEBUG on import; filter at the handler.
     for handler in logging.getLogger().handlers:
         handler.setLevel(numeric)
+        handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -192,11 +204,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return handler(args, settings)
     except ReportQAError as exc:
-        print(f"reportqa: error: {exc}", file=sys.stderr)
+        print(f"reportqa: error: {printable(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an index or output folder that cannot be written, a full disk...
+        print(f"reportqa: error: {os_error_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("reportqa: interrupted", file=sys.stderr)
         return 130
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an OSError that reached the CLI: what failed, on which path, what to do."""
+    where = " → ".join(printable(f) for f in (exc.filename, exc.filename2) if f is not None)
+    what = exc.strerror or type(exc).__name__
+    hint = {
+        errno.EACCES: "check its permissions",
+        errno.EPERM: "check its permissions",
+        errno.ENOSPC: "free some disk space",
+        errno.EROFS: "choose a writable location (--index, REPORTQA_HOME)",
+        errno.ENOENT: "check the path",
+    }.get(exc.errno or 0, "check the path and try again")
+    return f"{where + ': ' if where else ''}{printable(what)}; {hint}"
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -210,7 +239,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     def on_file(path: Path) -> None:
         file_bar.update(1)
-        file_bar.set_postfix_str(path.name[-40:])
+        file_bar.set_postfix_str(printable(path.name)[-40:])
 
     def on_step(label: str, done: int, total: int) -> None:
         bar = bars.get(label)
@@ -234,7 +263,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         file_bar.close()
         for bar in bars.values():
             bar.close()
-    print(f"Index: {summary.index_dir}")
+    print(f"Index: {printable(summary.index_dir)}")
     print(
         f"Documents: {summary.documents} in the index ({len(summary.added)} added, {len(summary.changed)} changed, "
         f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed) · passages: {summary.chunks}"
@@ -244,7 +273,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if summary.skipped:
         print(f"Skipped {len(summary.skipped)} file(s):")
         for err in summary.skipped:
-            print(f"  - {err.path}: {err.reason}")
+            print(f"  - {printable(err.path)}: {printable(err.reason)}")
     secs = summary.seconds
     parts = " · ".join(f"{k} {v:.2f}s" for k, v in secs.items() if k != "total")
     print(f"Time: {secs.get('total', 0):.2f}s ({parts})")
@@ -266,6 +295,7 @@ def ingest_table(summary: Any, max_unchanged: int = 20) -> list[str]:
     else:
         rows.append(("unchanged", f"({len(unchanged)} documents)"))
     rows += [("skipped", Path(err.path).name) for err in summary.skipped]
+    rows = [(status, printable(name)) for status, name in rows]
     if not rows:
         return []
     width = max(len("status"), *(len(status) for status, _ in rows))
@@ -302,30 +332,33 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     for event in pipeline.ask_stream(args.question):
         if isinstance(event, str):
             streamed.append(event)
-            print(event, end="", flush=True)
+            print(printable(event, keep="\n"), end="", flush=True)
         else:
             answer = event
     assert answer is not None
     shown = "".join(streamed).strip()
     if not shown:
-        print(answer.text)
+        print(printable(answer.text, keep="\n"))
     elif shown != answer.text:
-        print(f"\n\n── checked ──\n{answer.text}")
+        print("\n\n── checked ──\n" + printable(answer.text, keep="\n"))
     else:
         print()
     if answer.grounded is not None and settings.generator != "extractive":
         print(f"\ngrounded: {answer.grounded:.0%}")
         for s, e in answer.unsupported:
-            print(f"  ⚠ not supported by its sources: {answer.text[s:e]}")
+            print(f"  ⚠ not supported by its sources: {printable(answer.text[s:e])}")
     if answer.citations:
         print()
         for c in answer.citations:
             where = c.chunk.location
             print(
-                f"[{c.n}] {c.chunk.title} ({c.chunk.doc_id}{', ' + where if where else ''}) score {c.score:.3f}"
+                printable(
+                    f"[{c.n}] {c.chunk.title} ({c.chunk.doc_id}{', ' + where if where else ''}) "
+                    f"score {c.score:.3f}"
+                )
             )
             for s, e in c.sentence_spans:
-                print(f"    “{c.chunk.text[s:e]}”")
+                print(f"    “{printable(c.chunk.text[s:e])}”")
     return 0
 
 
@@ -433,10 +466,11 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         removed = remove_documents(settings, args.ids)
         missing = [i for i in args.ids if i not in removed]
         for i in removed:
-            print(f"removed {i}")
+            print(f"removed {printable(i)}")
         for i in missing:
             print(
-                f"reportqa: no document {i!r} in {settings.resolved_index_dir} (see `reportqa docs list`)",
+                f"reportqa: no document {printable(repr(i))} in "
+                f"{printable(settings.resolved_index_dir)} (see `reportqa docs list`)",
                 file=sys.stderr,
             )
         return 0 if not missing else 1
@@ -444,9 +478,9 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps([d.__dict__ for d in index.documents], ensure_ascii=False, indent=2))
         return 0
-    print(f"{index.describe()}")
+    print(printable(index.describe()))
     for d in index.documents:
-        print(f"  {d.id}\t{d.chunks} passages\t{d.title}")
+        print(f"  {printable(d.id)}\t{d.chunks} passages\t{printable(d.title)}")
     return 0
 
 

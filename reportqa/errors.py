@@ -85,13 +85,17 @@ class IndexLockedError(ReportQAError):
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
-def printable(text: object) -> str:
+def printable(text: object, keep: str = "") -> str:
     """``text`` safe to print on one terminal line: control characters (newlines, ANSI escape
-    codes, bidi overrides) escaped as ``\\n``, ``\\x1b``, ``\\u202e``; all else unchanged."""
+    codes, bidi overrides) escaped as ``\\n``, ``\\x1b``, ``\\u202e``; all else unchanged.
+
+    ``keep``: control characters left as they are (``"\\n"`` for multi-line text)."""
     out: list[str] = []
     for ch in str(text):
         code = ord(ch)
-        if code < 0x20 or 0x7F <= code < 0xA0 or ch in _BIDI:
+        if ch in keep:
+            out.append(ch)
+        elif code < 0x20 or 0x7F <= code < 0xA0 or ch in _BIDI:
             out.append(ch.encode("unicode_escape").decode("ascii"))
         elif 0xD800 <= code < 0xE000:  # a lone surrogate (undecodable byte of a file name)
             out.append(f"\\x{code - 0xDC00:02x}" if code >= 0xDC80 else f"\\u{code:04x}")

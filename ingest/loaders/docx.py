@@ -36,6 +36,9 @@ DOCX_SUFFIXES = frozenset({".docx", ".docm", ".dotx"})
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_NAME = re.compile(r"^(?:heading|제목)\s*([1-9])$", re.IGNORECASE)
 _HEADING_MAX_CHARS = 120
+# Tables inside tables: real documents nest a few levels (a form in a layout table); hostile
+# ones thousands, past Python's recursion limit. Far below that limit, far above real use.
+MAX_TABLE_NESTING = 64
 _TEXT = {
     f"{W}tab": "\t",
     f"{W}br": " ",
@@ -126,11 +129,17 @@ def notes_text(root: Element | None, tag: str) -> dict[str, str]:
 
 class _Reader:
     def __init__(
-        self, levels: dict[str, int], notes: dict[tuple[str, str], str], deadline: Deadline
+        self,
+        path: Path,
+        levels: dict[str, int],
+        notes: dict[tuple[str, str], str],
+        deadline: Deadline,
     ) -> None:
+        self.path = path
         self.levels = levels
         self.notes = notes
         self.deadline = deadline
+        self.depth = 0  # tables entered and not yet left
         self.out = OutlineBuilder()
         self.notes_used = 0
 
@@ -169,16 +178,35 @@ class _Reader:
                 self.notes_used += 1
                 self.out.line(note)
 
+    def enter(self) -> None:
+        """Count one more level of table nesting; refuse past :data:`MAX_TABLE_NESTING`."""
+        self.depth += 1
+        if self.depth > MAX_TABLE_NESTING:
+            raise IngestError(
+                self.path,
+                f"tables are nested more than {MAX_TABLE_NESTING} deep (a malformed or hostile "
+                "file); refused. Save it again from Word with the nested tables flattened",
+            )
+
     def cell_text(self, tc: Element) -> str:
         parts: list[str] = []
         for el in tc:
+            self.deadline.check()
             if el.tag == f"{W}p":
                 parts.append(paragraph_text(el))
-            elif el.tag == f"{W}tbl":  # a nested table: its cells' text, in order
-                parts.extend(self.cell_text(c) for c in el.iter(f"{W}tc"))
+            elif el.tag == f"{W}tbl":  # a nested table: its own cells' text, in order
+                self.enter()
+                for tr in el.findall(f"{W}tr"):
+                    parts.extend(self.cell_text(c) for c in tr.findall(f"{W}tc"))
+                self.depth -= 1
         return clean_line(" ".join(parts))
 
     def read_table(self, tbl: Element) -> None:
+        self.enter()
+        self._read_table(tbl)
+        self.depth -= 1
+
+    def _read_table(self, tbl: Element) -> None:
         rows = tbl.findall(f"{W}tr")
         cells_per_row = [r.findall(f"{W}tc") for r in rows]
         if sum(len(c) for c in cells_per_row) <= 1:  # a text box: read its blocks as body
@@ -247,7 +275,7 @@ class DocxLoader:
             core = part("docProps/core.xml")
         assert document is not None
         body = document.find(f"{W}body")
-        reader = _Reader(levels, notes, deadline)
+        reader = _Reader(path, levels, notes, deadline)
         if body is not None:
             reader.read_blocks(body)
         text, sections = assemble(reader.out.segments)
