@@ -44,13 +44,15 @@ def test_english_abbreviations_and_decimals_do_not_end_sentences() -> None:
 
 def test_chunks_respect_token_limit_offsets_and_overlap() -> None:
     doc = Document("d", "T", "/x", KO)
+    # 24 words in sentences of 6, 5, 4, 5, 4: two chunks of 11 and 13 (balanced) and an
+    # overlap of the first chunk's last sentence.
     chunks = chunk_document(
-        doc, split_sentences, words, ChunkerConfig(max_tokens=12, overlap_tokens=5)
+        doc, split_sentences, words, ChunkerConfig(max_tokens=20, overlap_tokens=6)
     )
-    assert len(chunks) >= 2
+    assert len(chunks) == 2
     for c in chunks:
         assert doc.text[c.start : c.end] == c.text
-        assert words(c.text) <= 12
+        assert words(c.text) <= 20
         assert c.sentences[0][0] == c.start and c.sentences[-1][1] == c.end
     # each chunk after the first starts with the previous chunk's last sentence (overlap)
     for prev, nxt in itertools.pairwise(chunks):
@@ -98,7 +100,7 @@ def test_a_sentence_longer_than_the_limit_is_cut_into_fitting_pieces() -> None:
     )
     assert all(words(c.text) <= 8 for c in chunks)
     assert " ".join(c.text for c in chunks) == long_sentence
-    assert len(chunks) == 7
+    assert len(chunks) <= 8 and all(words(c.text) >= 4 for c in chunks)
 
 
 def test_empty_document_gives_no_chunks() -> None:
