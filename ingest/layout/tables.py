@@ -37,6 +37,10 @@ MIN_CELL = 4.0  # points: grid lines closer than this (double rules) are one lin
 # 1.5+ apart.
 COL_GAP = 1.2
 MIN_ALIGNED_ROWS = 3  # lines with cells in two or more columns, one after another
+# A line with this many word spaces or more needs a column gap this many times its usual space
+# (justified prose: equal spaces; the guides' table rows: gutters 3x+ their in-cell spaces).
+MIN_SPACES_FOR_MEDIAN = 4
+SPREAD_FACTOR = 1.8
 ROW_GAP = 1.6  # line heights: a larger vertical gap between lines ends an aligned block
 NUMBER_COLUMN_SHARE = 0.6  # an unruled table needs a column (after the first) this full of numbers
 # Tables ruled by horizontal lines only (row separators, no verticals): rules whose heights are
@@ -59,6 +63,7 @@ _CAPTION = re.compile(
     r"^\s*(?:[<〈《\[［【]\s*(?:표|table)\b|(?:표|table)\s*[\dⅠ-Ⅹ]+[.:)\s])", re.I
 )
 _BRACKETED = re.compile(r"^\s*[\[［【〈<][^\]］】〉>]{1,40}[\]］】〉>]\s*$")
+_YEAR = re.compile(r"^(?:19|20)\d\d(?:년|년도)?$")
 _HANGUL_SYLLABLE = re.compile(r"^[\uac00-\ud7a3]$")
 
 
@@ -159,6 +164,12 @@ def _cell_text(words: Sequence[Word]) -> str:
 
 def _bold(words: Sequence[Word]) -> bool:
     return bool(words) and sum(w.bold for w in words) * 2 > len(words)
+
+
+def _is_amount(text: str) -> bool:
+    """A number that is a value, not a label: a year ("2022", "2022년") is a column label."""
+    plain = text.replace(" ", "")
+    return _is_number(plain) and not _YEAR.match(plain)
 
 
 def _is_number(text: str) -> bool:
@@ -405,9 +416,6 @@ def _header_rows(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
     body = [c for c in cells if c.row > 0]
     if not first or not body:
         return 0
-    values = [c for c in first if c.col > 0]
-    if any(_is_number(c.text) for c in values) and not all(_is_number(c.text) for c in body):
-        return 0
     if _labels_down(first, body, n_cols):
         return 0
     values = [c for c in first if c.col > 0]
@@ -420,6 +428,9 @@ def _header_rows(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
         and any(c.bold for c in body if c.col == 0)
     ):
         return 0  # labels down the first column (and beside values), not across the first row
+    styled = all(c.bold for c in first) and not all(c.bold for c in body)
+    if not styled and any(_is_amount(c.text) for c in values):
+        return 0  # the first row already holds values
     deep = max(c.rowspan for c in first)
     if 1 < deep < n_rows:
         return deep
@@ -494,7 +505,8 @@ def _free(
     """Interior intervals of [lo, hi] that no word of any of ``lines`` covers."""
     free = [(lo, hi)]
     for line in lines:
-        free = _intersect(free, _gaps([[w] for w in line], lo, hi), width)
+        segments = _segments(line, width)
+        free = _intersect(free, _gaps(segments, lo, hi), width)
         if not free:
             break
     return [(a, b) for a, b in free if a > lo and b < hi]
@@ -594,8 +606,20 @@ def _banded_tables(
 # -- aligned tables ----------------------------------------------------------------------------
 
 
+def _column_gap(line: Sequence[Word], gap: float) -> float:
+    """The least space between two words of ``line`` that separates columns: ``gap``, or more
+    where the line's own word spaces are wide (justified prose spreads all of them evenly; a
+    table row keeps narrow spaces inside its cells)."""
+    spaces = sorted(b.x0 - a.x1 for a, b in itertools.pairwise(line))
+    if len(spaces) < MIN_SPACES_FOR_MEDIAN:
+        return gap
+    # The lower quartile: a row of two-word cells has as many gutters as in-cell spaces.
+    return max(gap, spaces[(len(spaces) - 1) // 4] * SPREAD_FACTOR)
+
+
 def _segments(line: Sequence[Word], gap: float) -> list[list[Word]]:
-    """A line cut where the space between two words is at least ``gap``."""
+    """A line cut where the space between two words is a column gap (see _column_gap)."""
+    gap = _column_gap(line, gap)
     out: list[list[Word]] = [[line[0]]]
     for w in line[1:]:
         if w.x0 - out[-1][-1].x1 >= gap:
