@@ -19,6 +19,8 @@ from ingest.layout.headings import (
     first_page_title,
     glossary_pairs,
     heading_of,
+    leads_text,
+    text_left,
 )
 from ingest.layout.page import PageLayout, Word
 from ingest.layout.reading import (
@@ -29,6 +31,7 @@ from ingest.layout.reading import (
     paragraphs,
     reading_order,
     row_texts,
+    same_size,
 )
 from ingest.layout.tables import Table, find_tables, render_table
 from ingest.layout.toc import is_toc_page, toc_lines
@@ -115,6 +118,32 @@ def merge_term_columns(lines: Sequence[Line]) -> list[Line]:
     return out
 
 
+def merge_heading_lines(
+    blocks: Sequence[Block], found: dict[int, Heading]
+) -> tuple[dict[int, Heading], set[int]]:
+    """A heading set over two blocks (a title in two weights, "기본 및 상세설계서" / "작성
+    안내서") as one: consecutive heading blocks of one size, stacked closely, unnumbered after
+    the first. Returns the headings and the indexes of the blocks merged into the one above."""
+    out = dict(found)
+    merged: set[int] = set()
+    for i in sorted(found):
+        j = i + 1
+        if i not in out or j not in out:
+            continue
+        a, b = out[i], out[j]
+        top, below = blocks[i].bbox, blocks[j].bbox
+        height = top[3] - top[1]
+        if (
+            same_size(a.size, b.size)
+            and b.outline is None
+            and -0.5 * height <= below[1] - top[3] < height
+        ):
+            out[i] = Heading(f"{a.text} {b.text}", a.size, a.bold or b.bold, a.outline)
+            del out[j]
+            merged.add(j)
+    return out, merged
+
+
 def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()) -> Analysis:
     """Segments (one or more per page, never across pages) and the page metadata."""
     n_pages = len(pages)
@@ -142,13 +171,17 @@ def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()
         page_blocks.append(reading_order(kept, items))
 
     headings: list[dict[int, Heading]] = []
+    continued: list[set[int]] = []
     for blocks, is_toc in zip(page_blocks, toc, strict=True):
         found = {}
+        left = text_left([line for block in blocks for line in block.lines], body)
         for i, block in enumerate(blocks):
-            heading = None if is_toc else heading_of(block, body)
+            heading = None if is_toc else heading_of(block, body, left)
             if heading is not None:
                 found[i] = heading
-        headings.append(found)
+        accepted, merged = merge_heading_lines(blocks, leads_text(blocks, found, body))
+        headings.append(accepted)
+        continued.append(merged)
     title = None
     if page_blocks:
         first_lines = [line for block in page_blocks[0] for line in block.lines]
@@ -160,8 +193,8 @@ def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()
     segments: list[Segment] = []
     toc_pages: list[int] = []
     path = HeadingPath()
-    for page, blocks, found, tables, is_toc in zip(
-        pages, page_blocks, headings, page_tables, toc, strict=True
+    for page, blocks, found, second_lines, tables, is_toc in zip(
+        pages, page_blocks, headings, continued, page_tables, toc, strict=True
     ):
         number = page.number
         ocr = number in ocr_pages
@@ -195,6 +228,8 @@ def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()
                 term = block.lines[0].text.rstrip(":： ")
                 definition = " ".join(paragraphs(blocks[pairs[i]]))
                 current.lines.append(f"{term}: {definition}")
+            elif i in second_lines:
+                continue  # the second line of a heading already emitted
             elif i in found:
                 heading = found[i]
                 if path.path and path.path[-1] == heading.text:

@@ -23,6 +23,9 @@ MIN_REPEATS = 3
 BODY_REPEAT_SHARE = 0.3
 # Positions count as the same within this many points (rounded to a grid).
 POSITION_GRID = 12.0
+# Glyphs set this small and alone (letters of a vertical side tab) are furniture.
+TINY_RATIO = 0.6
+TINY_MAX_CHARS = 3
 # A repeated margin line at least this many times the body size is a heading, kept.
 HEADING_RATIO = 1.2
 
@@ -76,7 +79,10 @@ def find_furniture(
             page_number = margin and bool(_PAGE_NUMBER.match(line.text.strip()))
             running = margin and not large and max(same_place, len(margin_text[key])) >= MIN_REPEATS
             everywhere = not large and same_place >= max(MIN_REPEATS, BODY_REPEAT_SHARE * n_pages)
-            if page_number or running or everywhere:
+            tiny = (
+                line.size < TINY_RATIO * body and len(line.text.replace(" ", "")) <= TINY_MAX_CHARS
+            )
+            if page_number or running or everywhere or tiny:
                 found.add(i)
         out.append(found)
     return out

@@ -22,6 +22,12 @@ NUMBERED_MAX_CHARS = 60
 # Never a heading: longer text, or more lines in the block.
 HEADING_MAX_CHARS = 100
 HEADING_MAX_LINES = 3
+# A heading starts within this many body sizes of the text column's left edge.
+LEFT_SLACK_EM = 3.0
+# Pages with fewer lines than this are sparse (dividers, covers): headings anywhere.
+SPARSE_LINES = 12
+# A heading leads a paragraph at least this long (diagram labels lead only more labels).
+LEAD_MIN_CHARS = 20
 # Sizes within this many points share a level.
 SIZE_BUCKET = 0.75
 # The first page's largest text is the title when at least this multiple of the page's body
@@ -39,7 +45,7 @@ _OUTLINE: tuple[re.Pattern[str], ...] = tuple(
     for p in (
         r"^(?:part\s*\d+|제\s?\d+\s?[편부]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]+\.?\s|[IVX]{1,5}\.\s)",
         r"^(?:제\s?\d+\s?장|\d+\s?장\s|chapter\s+\d+|[A-Z]\.\s)",
-        r"^(?:제\s?\d+\s?절|\d{1,2}\.\s|[A-Z]\.\d+\s)",
+        r"^(?:제\s?\d+\s?절|\d{1,2}\.?\s(?=\D)|[A-Z]\.\d+\s)",
         r"^(?:\d{1,2}\.\d{1,2}\.?\s)",
         r"^(?:\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s|[가-하]\.\s|제\s?\d+\s?조)",
         r"^(?:\(\d{1,2}\)|\d{1,2}\)\s|\([가-하]\))",
@@ -70,8 +76,11 @@ class Heading:
     outline: int | None
 
 
-def heading_of(block: Block, body: float) -> Heading | None:
-    """The block as a heading, or None when it is body text."""
+def heading_of(block: Block, body: float, left: float | None = None) -> Heading | None:
+    """The block as a heading, or None when it is body text.
+
+    ``left`` is the page's text column edge: a heading starts near it (labels scattered over a
+    diagram do not); None on sparse pages (a chapter divider sets its title anywhere)."""
     if block.item is not None or not block.lines or len(block.lines) > HEADING_MAX_LINES:
         return None
     parts = paragraphs(block)
@@ -82,6 +91,8 @@ def heading_of(block: Block, body: float) -> Heading | None:
         return None
     first = block.lines[0]
     size, bold = first.size, first.bold
+    if left is not None and first.x0 > left + LEFT_SLACK_EM * body:
+        return None
     outline = outline_level(text)
     large = size >= HEADING_RATIO * body
     if size > DISPLAY_RATIO * body:
@@ -100,8 +111,8 @@ def heading_of(block: Block, body: float) -> Heading | None:
 
 
 class HeadingLevels:
-    """Levels for a document's headings: size rank first (larger is higher), then boldness,
-    then outline numbering."""
+    """Levels for a document's headings: size rank first (larger is higher), then outline
+    numbering, then boldness."""
 
     def __init__(self, headings: Sequence[Heading]) -> None:
         sizes = sorted({self._bucket(h.size) for h in headings}, reverse=True)
@@ -114,7 +125,42 @@ class HeadingLevels:
     def level(self, heading: Heading) -> int:
         rank = self._rank.get(self._bucket(heading.size), len(self._rank))
         outline = heading.outline if heading.outline is not None else len(_OUTLINE)
-        return rank * 100 + (0 if heading.bold else 50) + outline
+        return rank * 100 + outline * 2 + (0 if heading.bold else 1)
+
+
+def leads_text(
+    blocks: Sequence[Block], found: dict[int, Heading], body: float
+) -> dict[int, Heading]:
+    """The heading candidates that lead something: body text, a table or another heading that
+    does. Labels of a diagram are followed by more labels and are dropped."""
+    kept: dict[int, Heading] = {}
+    for i in range(len(blocks) - 1, -1, -1):
+        if i not in found:
+            continue
+        if i + 1 == len(blocks):
+            if found[i].bold or found[i].outline is not None:
+                kept[i] = found[i]  # a heading at the foot of a page leads the next page
+            continue
+        nxt = blocks[i + 1]
+        if nxt.item is not None or i + 1 in kept:
+            kept[i] = found[i]
+        elif i + 1 not in found:
+            # Unnumbered regular-weight headings need a real paragraph after them.
+            plain = found[i].outline is None and not found[i].bold
+            need = 2 * LEAD_MIN_CHARS if plain else LEAD_MIN_CHARS
+            if any(len(p) >= need for p in paragraphs(nxt)):
+                kept[i] = found[i]
+    return kept
+
+
+def text_left(lines: Sequence[Line], body: float) -> float | None:
+    """The left edge of a page's body text (None on a sparse page)."""
+    if len(lines) < SPARSE_LINES:
+        return None
+    edges = sorted(line.x0 for line in lines if line.size <= HEADING_RATIO * body)
+    if len(edges) < 3:
+        return None
+    return edges[len(edges) // 10]
 
 
 def first_page_title(lines: Sequence[Line], body: float) -> str | None:

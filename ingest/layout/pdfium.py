@@ -112,18 +112,26 @@ def page_words(textpage: Any, height: float) -> tuple[Word, ...]:
     return tuple(words)
 
 
-def _path_rules(obj: Any, height: float) -> list[Rule]:
+def _bounds(obj: Any, height: float) -> tuple[float, float, float, float] | None:
+    """A page object's box in top-left coordinates (None when PDFium cannot tell)."""
     import pypdfium2.raw as pdfium_c
 
-    left, bottom, right, top = obj.get_bounds()
-    x0, x1 = left, right
-    y0, y1 = height - top, height - bottom
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        return None
+    return left.value, height - top.value, right.value, height - bottom.value
+
+
+def _path_rules(obj: Any, box: tuple[float, float, float, float]) -> list[Rule]:
+    import pypdfium2.raw as pdfium_c
+
+    x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     if max(w, h) < _RULE_MIN_LENGTH:
         return []
     if min(w, h) <= _RULE_THICKNESS:
         return [Rule(x0, y0, x1, y1)]
-    if pdfium_c.FPDFPath_CountSegments(obj.raw) <= _RECT_MAX_SEGMENTS:
+    if pdfium_c.FPDFPath_CountSegments(obj) <= _RECT_MAX_SEGMENTS:
         return [
             Rule(x0, y0, x1, y0),
             Rule(x0, y1, x1, y1),
@@ -134,7 +142,10 @@ def _path_rules(obj: Any, height: float) -> list[Rule]:
 
 
 def page_layout(page: Any, number: int) -> PageLayout:
-    """The :class:`PageLayout` of a pypdfium2 ``PdfPage`` (``number`` is 1-based)."""
+    """The :class:`PageLayout` of a pypdfium2 ``PdfPage`` (``number`` is 1-based).
+
+    Rules and images are read from the page's top-level objects through the raw API (the
+    helper's object wrappers cost more than the analysis of the page)."""
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
@@ -145,15 +156,20 @@ def page_layout(page: Any, number: int) -> PageLayout:
         textpage.close()
     rules: list[Rule] = []
     image_area = 0.0
-    for obj in page.get_objects(
-        filter=[pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1
-    ):
-        if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
-            rules.extend(_path_rules(obj, height))
+    raw = page.raw
+    for index in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, index)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE):
+            continue
+        box = _bounds(obj, height)
+        if box is None:
+            continue
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            rules.extend(_path_rules(obj, box))
         else:
-            left, bottom, right, top = obj.get_bounds()
-            w = max(0.0, min(right, width) - max(left, 0.0))
-            h = max(0.0, min(top, height) - max(bottom, 0.0))
+            w = max(0.0, min(box[2], width) - max(box[0], 0.0))
+            h = max(0.0, min(box[3], height) - max(box[1], 0.0))
             image_area += w * h
     cover = min(1.0, image_area / (width * height)) if width > 0 and height > 0 else 0.0
     return PageLayout(number, width, height, words, tuple(rules), cover)

@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import median
 
 from ingest.layout.page import Word
@@ -22,6 +24,12 @@ from ingest.layout.page import Word
 # space of justified text on the shared PDFs (<= 1 em), narrower than their column gutters and
 # label/value gaps (>= 2 em).
 LINE_SPLIT_EM = 1.8
+# Narrower gaps split a line when they line up down GUTTER_RUN consecutive rows (a column
+# gutter of a brochure is 1-1.5 em; random word gaps of justified text never line up so long).
+GUTTER_MIN_EM = 0.6
+GUTTER_RUN = 4
+# A line of at least this many single Hangul syllables is one letter-spaced word.
+LETTER_SPACED_MIN = 3
 # Lines join a block when the vertical gap between them is under this many line heights
 # (line spacing on the shared PDFs is 0.2-1.0 line heights; paragraphs split by their own rules).
 BLOCK_GAP_LINES = 1.3
@@ -56,27 +64,32 @@ class Line:
 
     words: tuple[Word, ...]
 
-    @property
+    @cached_property
     def text(self) -> str:
+        # Letter-spaced Hangul ("연 결 재 무 상 태 표", a spaced-out title) is one word.
+        if len(self.words) >= LETTER_SPACED_MIN and all(
+            len(w.text) == 1 and "가" <= w.text <= "힣" for w in self.words
+        ):
+            return "".join(w.text for w in self.words)
         return " ".join(w.text for w in self.words)
 
-    @property
+    @cached_property
     def x0(self) -> float:
         return self.words[0].x0
 
-    @property
+    @cached_property
     def x1(self) -> float:
         return max(w.x1 for w in self.words)
 
-    @property
+    @cached_property
     def y0(self) -> float:
         return min(w.y0 for w in self.words)
 
-    @property
+    @cached_property
     def y1(self) -> float:
         return max(w.y1 for w in self.words)
 
-    @property
+    @cached_property
     def size(self) -> float:
         """The size of most of the line's characters."""
         sizes: dict[float, int] = {}
@@ -85,7 +98,7 @@ class Line:
             sizes[key] = sizes.get(key, 0) + len(w.text)
         return max(sizes.items(), key=lambda kv: kv[1])[0]
 
-    @property
+    @cached_property
     def bold(self) -> bool:
         """True when most characters are bold."""
         bold = sum(len(w.text) for w in self.words if w.bold)
@@ -101,7 +114,7 @@ class Block:
     item: int | None = None
     box: tuple[float, float, float, float] | None = None
 
-    @property
+    @cached_property
     def bbox(self) -> tuple[float, float, float, float]:
         if self.box is not None:
             return self.box
@@ -123,24 +136,65 @@ def row_texts(lines: Sequence[Line]) -> list[str]:
     rows: list[list[Line]] = []
     for line in sorted(lines, key=lambda ln: (ln.y0, ln.x0)):
         if rows:
-            last = rows[-1][0]
+            last = rows[-1][-1]
             overlap = min(last.y1, line.y1) - max(last.y0, line.y0)
-            if overlap > 0.5 * min(last.y1 - last.y0, line.y1 - line.y0):
+            # Against the taller line: a big letter beside two entries joins neither.
+            if overlap > 0.5 * max(last.y1 - last.y0, line.y1 - line.y0):
                 rows[-1].append(line)
                 continue
         rows.append([line])
     return [" ".join(ln.text for ln in sorted(row, key=lambda ln: ln.x0)) for row in rows]
 
 
-def _split_line(words: list[Word]) -> list[Line]:
-    words.sort(key=lambda w: w.x0)
-    out: list[list[Word]] = [[words[0]]]
-    for word in words[1:]:
-        prev = out[-1][-1]
+def _row_gaps(words: list[Word]) -> list[tuple[float, float]]:
+    """The gaps between consecutive words of a row at least GUTTER_MIN_EM wide."""
+    gaps = []
+    for prev, word in itertools.pairwise(words):
         em = max(1.0, min(prev.size, word.size))
+        if word.x0 - prev.x1 >= GUTTER_MIN_EM * em:
+            gaps.append((prev.x1, word.x0))
+    return gaps
+
+
+def _gutters(rows: list[list[Word]]) -> list[set[int]]:
+    """For each row, the indexes of its gaps that line up with gaps of neighbouring rows into a
+    column gutter (GUTTER_RUN rows or more): narrow gutters that LINE_SPLIT_EM alone misses."""
+    gaps = [_row_gaps(words) for words in rows]
+
+    def meets(g: tuple[float, float], others: list[tuple[float, float]]) -> bool:
+        return any(min(g[1], o[1]) - max(g[0], o[0]) >= 1.0 for o in others)
+
+    out: list[set[int]] = []
+    for i, row_gaps in enumerate(gaps):
+        found: set[int] = set()
+        for k, g in enumerate(row_gaps):
+            run = 1
+            j = i - 1
+            while j >= 0 and meets(g, gaps[j]):
+                run += 1
+                j -= 1
+            j = i + 1
+            while j < len(gaps) and meets(g, gaps[j]):
+                run += 1
+                j += 1
+            if run >= GUTTER_RUN:
+                found.add(k)
+        out.append(found)
+    return out
+
+
+def _split_line(words: list[Word], gutters: set[int]) -> list[Line]:
+    out: list[list[Word]] = [[words[0]]]
+    gap_index = -1
+    for prev, word in itertools.pairwise(words):
+        em = max(1.0, min(prev.size, word.size))
+        gap = word.x0 - prev.x1
+        if gap >= GUTTER_MIN_EM * em:
+            gap_index += 1
         # A size change splits only between words (a bullet glyph is often set smaller).
-        resized = not _same_size(prev.size, word.size) and _wordy(prev) and _wordy(word)
-        if word.x0 - prev.x1 > LINE_SPLIT_EM * em or resized:
+        resized = not same_size(prev.size, word.size) and _wordy(prev) and _wordy(word)
+        gutter = gap >= GUTTER_MIN_EM * em and gap_index in gutters
+        if gap > LINE_SPLIT_EM * em or resized or gutter:
             out.append([word])
         else:
             out[-1].append(word)
@@ -148,26 +202,35 @@ def _split_line(words: list[Word]) -> list[Line]:
 
 
 def group_lines(words: Sequence[Word]) -> list[Line]:
-    """Words grouped into lines by vertical overlap, split at wide gaps; top to bottom."""
+    """Words grouped into lines by vertical overlap, split at wide gaps and at column gutters;
+    top to bottom."""
     rows: list[tuple[float, float, list[Word]]] = []  # (y0, y1, words), current rows
     for word in sorted(words, key=lambda w: (w.cy, w.x0)):
         placed = False
         for i in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
             y0, y1, members = rows[i]
             overlap = min(y1, word.y1) - max(y0, word.y0)
-            if overlap > 0.5 * min(y1 - y0, word.y1 - word.y0):
+            # Against the taller of the two: a letter set large in the margin ("C O N T E N T S"
+            # down a TOC page) does not pull two entries beside it into one line.
+            if overlap > 0.5 * max(y1 - y0, word.y1 - word.y0):
                 members.append(word)
                 rows[i] = (min(y0, word.y0), max(y1, word.y1), members)
                 placed = True
                 break
         if not placed:
             rows.append((word.y0, word.y1, [word]))
-    lines = [line for _, _, members in rows for line in _split_line(members)]
+    ordered = [sorted(members, key=lambda w: w.x0) for _, _, members in rows]
+    gutters = _gutters(ordered)
+    lines = [
+        line
+        for members, found in zip(ordered, gutters, strict=True)
+        for line in _split_line(members, found)
+    ]
     lines.sort(key=lambda ln: (ln.y0, ln.x0))
     return lines
 
 
-def _same_size(a: float, b: float) -> bool:
+def same_size(a: float, b: float) -> bool:
     return max(a, b) <= SAME_SIZE * min(a, b)
 
 
@@ -184,7 +247,7 @@ def group_blocks(lines: Sequence[Line]) -> list[Block]:
             if (
                 -0.5 * height < gap < BLOCK_GAP_LINES * height
                 and x_overlap > 0
-                and _same_size(last.size, line.size)
+                and same_size(last.size, line.size)
                 and last.bold == line.bold
             ):
                 target = members

@@ -68,10 +68,15 @@ def is_toc_page(lines: Sequence[str], n_pages: int) -> bool:
     return rising >= RISING_SHARE * (len(pages) - 1)
 
 
+# Two TOC columns read as one row: an entry's page number followed by the next entry's number.
+_NEXT_ENTRY = re.compile(r"(?<=\D\s\d)\s+(?=\d{1,2}\.\s)|(?<=\D\s\d\d)\s+(?=\d{1,2}\.\s)")
+
+
 def toc_lines(lines: Sequence[str], n_pages: int) -> list[str]:
     """A TOC page's lines with dot leaders parsed away: "1. 개요 (p. 6)"."""
     out = []
-    for line in lines:
+    split = [part for line in lines for part in _NEXT_ENTRY.split(_LEADER.sub(" ", line))]
+    for line in split:
         entry = parse_entry(line, n_pages)
         out.append(f"{entry[0]} (p. {entry[1]})" if entry else _LEADER.sub(" ", line).strip())
     return out

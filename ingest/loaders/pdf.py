@@ -49,9 +49,10 @@ _JUNK_TITLE = re.compile(
 _MOJIBAKE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]")
 _STREAM = re.compile(rb"stream\r?\n")
 _EOF_TAIL = 4096
-# A page is scanned when it has fewer words than this and images cover this share of it.
+# A page is scanned when it has fewer words than this and images cover this share of it
+# (the Part 1 guide's chapter dividers have two words on a 54% picture: not scans).
 OCR_MAX_WORDS = 3
-OCR_MIN_IMAGE_COVER = 0.5
+OCR_MIN_IMAGE_COVER = 0.7
 # Render scale for OCR: 300 dpi, tesseract's sweet spot for body text.
 OCR_SCALE = 300 / 72
 
@@ -184,10 +185,13 @@ class PdfLoader:
                     else:
                         deadline.check()
                         try:
-                            layout = self._ocr(page, layout)
-                            ocr_pages.add(number)
+                            read = self._ocr(page, layout)
                         except RuntimeError as exc:
                             ocr_failed[number] = str(exc)
+                        else:
+                            if len(read.words) > len(layout.words):
+                                layout = read
+                                ocr_pages.add(number)
                 layouts.append(layout)
                 page.close()
             metadata_title = self._metadata_title(doc)
