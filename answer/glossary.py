@@ -11,10 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from index.store import DocumentRecord
 from ingest.korean import content_terms, english_stems
 from reportqa.errors import ConfigError
 
 Phrase = tuple[str, ...]
+
+
+def mined_terms(documents: Iterable[DocumentRecord]) -> list[tuple[str, str]]:
+    """The (Korean, English) terms mined at ingest from every document of an index
+    (``DocumentRecord.meta["terms"]``, see index/builder.py), once each."""
+    pairs: dict[tuple[str, str], None] = {}
+    for record in documents:
+        for pair in record.meta.get("terms", ()):
+            if len(pair) == 2:
+                pairs[(str(pair[0]), str(pair[1]))] = None
+    return list(pairs)
 
 
 class Glossary:
@@ -78,6 +90,13 @@ class Glossary:
             for phrase, terms in parsed.entries.items():
                 merged.add(phrase, terms, parsed.english[phrase])
         return merged
+
+    def add_terms(self, pairs: Iterable[Sequence[str]]) -> None:
+        """Add (Korean, English) pairs, e.g. the terms mined from the indexed documents."""
+        for korean, english in pairs:
+            stems = english_stems(english)
+            if stems and korean.strip():
+                self.add(stems, [korean.strip()], english.strip())
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
         """For each English phrase of ``question`` the glossary knows (longest match first), the

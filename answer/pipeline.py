@@ -27,6 +27,7 @@ from answer.grounding import check_grounding, repair_citations
 from answer.messages import message
 from answer.retrieval import QueryEncoder, glossary_groups, load_glossary, make_retriever
 from answer.rewrite import rewrite_question
+from answer.safety import passage_flags
 from index.embedders import embedder_from_settings
 from index.indexing import outdated_features
 from index.store import ReportIndex, open_index
@@ -60,6 +61,7 @@ class QAPipeline:
         self._ready = False
         self._generators: dict[str, Generator] = {}
         self._chunk_rows: dict[str, int] | None = None
+        self._row_of: dict[str, int] | None = None
 
     def _load(self) -> None:
         with self._lock:
@@ -81,7 +83,7 @@ class QAPipeline:
             # Questions must be tokenised with the dictionary the BM25 index was built with.
             add_user_words([tuple(t) for t in index.manifest["keyword"].get("user_terms", [])])
             self.encode = QueryEncoder(embedder)
-            self.glossary = load_glossary(self.settings)
+            self.glossary = load_glossary(self.settings, index)
             self.retriever = make_retriever(index, self.encode, self.settings, self.glossary)
             self.generator: Generator = self._make_generator(index)
             self._ready = True
@@ -133,6 +135,25 @@ class QAPipeline:
             if groups:
                 coverage = max(coverage, group_coverage(groups, text_terms, idf))
         return judge_relevance(best_cos, coverage, language, self.settings, cross_lingual=cross)
+
+    def _list_passages(self, question: str) -> list[str]:
+        """The passages answering ``question``, each followed by the next one of its document
+        (a list often starts in the passage after its lead-in): where an ordinal follow-up
+        looks for its item (answer/rewrite.py)."""
+        chunks = self.index.chunks
+        rows = self._rows()
+        texts = []
+        for hit in self.retriever.retrieve(question, self.settings.top_k):
+            row = rows[hit.chunk.id]
+            after = chunks[row + 1] if row + 1 < len(chunks) else None
+            tail = after.text if after is not None and after.doc_id == hit.chunk.doc_id else ""
+            texts.append(f"{hit.chunk.text}\n{tail}" if tail else hit.chunk.text)
+        return texts
+
+    def _rows(self) -> dict[str, int]:
+        if self._row_of is None:
+            self._row_of = {c.id: i for i, c in enumerate(self.index.chunks)}
+        return self._row_of
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
         """The question's glossary groups in the other language (see answer/glossary.py)."""
@@ -188,7 +209,7 @@ class QAPipeline:
         if history and self.settings.rewrite_questions:
             tr = time.perf_counter()
             llm = getattr(gen, "rewrite", None)
-            standalone = rewrite_question(question, history, content_terms, llm)
+            standalone = rewrite_question(question, history, content_terms, llm, self._list_passages)
             timings["rewrite"] = (time.perf_counter() - tr) * 1000
             if standalone != question:
                 log.info("rewrote %r as %r", question, standalone)
@@ -261,6 +282,7 @@ class QAPipeline:
                 chunk=hits[old - 1].chunk,
                 score=hits[old - 1].scores_by_retriever.get("dense", hits[old - 1].score),
                 sentence_spans=support_spans(hits[old - 1].chunk, claims.get(n, []), content_terms),
+                flags=passage_flags(hits[old - 1].chunk.text),
             )
             for n, old in enumerate(order, start=1)
         )

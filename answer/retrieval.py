@@ -14,7 +14,7 @@ from answer.fusion import (
     score_fusion,
     weighted_rrf,
 )
-from answer.glossary import Glossary
+from answer.glossary import Glossary, mined_terms
 from answer.rerank import CrossEncoderReranker, mmr_select
 from index.store import ReportIndex
 from reportqa.language import detect_language
@@ -273,7 +273,7 @@ def make_retriever(
     ``glossary``: for cross-lingual questions; by default the one ``settings`` name."""
     dense = DenseRetriever(index, encode)
     if glossary is _UNSET:
-        glossary = load_glossary(settings)
+        glossary = load_glossary(settings, index)
     retriever: Retriever
     if settings.retrieval_mode == "dense":
         retriever = dense
@@ -300,9 +300,13 @@ def make_retriever(
     return retriever
 
 
-def load_glossary(settings: Settings) -> Glossary | None:
-    """The bundled glossary (unless turned off) merged with ``settings.glossary``; None if neither."""
+def load_glossary(settings: Settings, index: ReportIndex | None = None) -> Glossary | None:
+    """The bundled glossary (unless turned off) merged with ``settings.glossary`` and the terms
+    mined from ``index``'s documents at ingest; None if there is none of them."""
     paths = [BUNDLED_GLOSSARY] if settings.bundled_glossary else []
     if settings.glossary is not None:
         paths.append(settings.glossary)
-    return Glossary.load(paths) if paths else None
+    glossary = Glossary.load(paths)
+    if index is not None:
+        glossary.add_terms(mined_terms(index.documents))
+    return glossary if len(glossary) else None

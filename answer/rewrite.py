@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
+from ingest.terms import korean_term_before
 from reportqa.language import detect_language
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 History = Sequence[tuple[str, str]]
 Rewriter = Callable[[str, History], str]
 Terms = Callable[[str], Sequence[str]]
+# The passages (texts, best first) that answer a standalone question: where an ordinal follow-up
+# looks for the list when the previous answer did not quote it.
+Passages = Callable[[str], Sequence[str]]
 
 # Openers that make a question lean on the previous one.
 _KO_LEAD = re.compile(
@@ -61,6 +65,31 @@ _EN_QUESTION_HEAD = re.compile(
     re.IGNORECASE,
 )
 MAX_REWRITE_CHARS = 300
+
+# Ordinals of a follow-up that picks one item of a listed answer.
+_KO_NUMBERS = {"첫": 1, "한": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "네": 4, "넷": 4, "다섯": 5,
+               "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10}
+_KO_ORDINAL = re.compile(
+    r"(\d+|첫|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s*번\s*째|(첫|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)\s*째|(마지막)"
+)
+_EN_NUMBERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+               "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
+_EN_ORDINAL = re.compile(
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|(\d+)(?:st|nd|rd|th))\b",
+    re.IGNORECASE,
+)
+# How many items a question's topic promises: "3대 추진 전략", "세 가지", "three strategies".
+_KO_COUNT = re.compile(r"(\d+)\s*(?:대|가지|개|개의)\s|(두|세|네|다섯)\s*가지")
+_EN_COUNT = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?!percent|per\b)[a-z]", re.IGNORECASE)
+_EN_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                   "nine": 9, "ten": 10}
+# Markers of list items written inline ("△a △b △c") or at the start of lines ("1. a", "- a").
+_INLINE_MARKERS = "△▲▷▶○●■□◆◇◦•※①②③④⑤⑥⑦⑧⑨⑩❶❷❸❹❺"
+_LINE_ITEM = re.compile(r"^\s*(?:[-*•·]|\(?\d{1,2}[.)]|\(\d{1,2}\)|[가-하][.)])\s+(.+)$")
+# The predicate a Korean list's last item runs into: "…조성이 핵심축이다", "…운영 등이 포함됐다".
+_KO_ITEM_TAIL = re.compile(r"^(.*\S)(?:이|가|은|는|을|를|으로|로|과|와)\s+\S+\s*$")
+MAX_ITEM_CHARS = 120
+LEAD_IN_CHARS = 200  # how far before a list its lead-in sentence is looked for
 
 
 def is_follow_up(question: str, terms: Terms | None = None) -> bool:
@@ -139,6 +168,132 @@ def heuristic_rewrite(question: str, history: History, terms: Terms | None = Non
     return f"{rest.rstrip('?？. ')} (about {topic})?"
 
 
+def ordinal(question: str) -> int | None:
+    """The item a follow-up asks for: 1-based, -1 for the last one; None if it names none."""
+    if detect_language(question) == "ko":
+        m = _KO_ORDINAL.search(question)
+        if not m:
+            return None
+        if m.group(3):
+            return -1
+        word = m.group(1) or m.group(2)
+        return int(word) if word.isdigit() else _KO_NUMBERS[word]
+    m = _EN_ORDINAL.search(question)
+    if not m:
+        return None
+    return int(m.group(2)) if m.group(2) else _EN_NUMBERS[m.group(1).lower()]
+
+
+def promised_count(question: str) -> int | None:
+    """How many items ``question`` says there are ("3대 추진 전략" → 3), if it says."""
+    m = _KO_COUNT.search(question + " ")
+    if m:
+        return int(m.group(1)) if m.group(1) else _KO_NUMBERS[m.group(2)]
+    m = _EN_COUNT.search(question)
+    if m:
+        word = m.group(1).lower()
+        return int(word) if word.isdigit() else _EN_COUNT_WORDS[word]
+    return None
+
+
+def list_items(text: str) -> list[tuple[int, list[str]]]:
+    """The lists written in ``text``: (offset where each starts, its items), in order. Pure.
+
+    Inline markers ("△a △b △c", "① … ② …") and line items ("1. …", "- …") are recognised;
+    a Korean list's last item loses the predicate it runs into ("…조성이 핵심축이다")."""
+    lists: list[tuple[int, list[str]]] = []
+    for marker in _INLINE_MARKERS:
+        if text.count(marker) < 2:
+            continue
+        pos = 0
+        for line in text.split("\n"):
+            parts = line.split(marker)
+            items = [_clean_item(p) for p in parts[1:]]
+            items = [i for i in items if i]
+            if len(items) >= 2:
+                lists.append((pos + line.index(marker), items))
+            pos += len(line) + 1
+    run: list[str] = []
+    start = pos = 0
+    for line in [*text.split("\n"), ""]:
+        m = _LINE_ITEM.match(line)
+        if m and (item := _clean_item(m.group(1))):
+            if not run:
+                start = pos
+            run.append(item)
+        else:
+            if len(run) >= 2:
+                lists.append((start, run))
+            run = []
+        pos += len(line) + 1
+    return sorted(lists)
+
+
+def _clean_item(text: str) -> str:
+    item = text.strip().rstrip(".;,。")
+    if detect_language(item) == "ko":
+        tail = _KO_ITEM_TAIL.match(item)
+        if tail and re.search(r"(?:다|요|됨|음)$", item):
+            item = tail.group(1)
+        item = re.sub(r"\s*등$", "", item)
+    return item.strip() if 0 < len(item.strip()) <= MAX_ITEM_CHARS else ""
+
+
+def pick_item(topic: str, n: int, texts: Sequence[str], terms: Terms) -> str | None:
+    """Item ``n`` (1-based; -1: the last) of the list in ``texts`` that ``topic`` is about. Pure.
+
+    A list counts when it has item ``n``; the one with as many items as the topic promises
+    ("3대 …" → 3) wins, then the one whose lead-in (the text just before it) shares most of the
+    topic's terms, then the earliest text."""
+    want = promised_count(topic)
+    topic_terms = set(terms(topic))
+    best: tuple[tuple[int, float, int], str] | None = None
+    for rank, text in enumerate(texts):
+        for start, items in list_items(text):
+            if n > len(items) or n == 0:
+                continue
+            lead = set(terms(text[max(0, start - LEAD_IN_CHARS) : start]))
+            overlap = len(topic_terms & lead) / len(topic_terms) if topic_terms else 0.0
+            key = (int(want == len(items)), overlap, -rank)
+            if best is None or key > best[0]:
+                best = (key, items[n - 1] if n > 0 else items[-1])
+    return best[1] if best else None
+
+
+def item_follow_up(
+    question: str, history: History, terms: Terms, passages: Passages | None = None
+) -> str | None:
+    """A standalone question for an ordinal follow-up ("그럼 두 번째 전략은?"): the picked
+    item's text, taken from the previous answer or else from the passages that answer the
+    previous question; None when the question picks no item or no list has it."""
+    n = ordinal(question)
+    if n is None or not history or not is_follow_up(question, terms):
+        return None
+    previous = _previous_question(history, terms)
+    if not previous:
+        return None
+    topic = ko_topic(previous) if detect_language(previous) == "ko" else en_topic(previous)
+    item = pick_item(topic, n, [history[-1][1]], terms)
+    if item is None and passages is not None:
+        item = pick_item(topic, n, passages(previous), terms)
+    if item is None:
+        return None
+    if detect_language(question) == "ko":
+        # The topic's own noun phrase only ("보고서가 제시한 3대 추진 전략" → "3대 추진 전략"):
+        # the rest of the previous question would pull its answer's sentence back in.
+        return f"{korean_term_before(topic) or topic} 중 {_ordinal_ko(n)}: {item}"
+    return f"{_ordinal_en(n)} of {topic}: {item}"
+
+
+def _ordinal_ko(n: int) -> str:
+    return "마지막" if n < 0 else ("첫 번째" if n == 1 else f"{n}번째")
+
+
+def _ordinal_en(n: int) -> str:
+    names = {v: k for k, v in _EN_NUMBERS.items()}
+    return (names.get(n) or f"item {n}").capitalize()
+
+
 def acceptable_rewrite(rewritten: str, question: str, history: History, terms: Terms) -> bool:
     """Whether a model's rewrite looks like a question about this conversation (not noise)."""
     r = rewritten.strip()
@@ -158,15 +313,22 @@ def rewrite_question(
     history: History,
     terms: Terms | None = None,
     llm: Rewriter | None = None,
+    passages: Passages | None = None,
 ) -> str:
     """``question`` as a standalone question (unchanged when there is no history or no need).
 
-    With ``llm`` the model rewrites questions that lean on the conversation; a rewrite that fails
+    An ordinal follow-up ("the second one?") becomes the item it picks (:func:`item_follow_up`;
+    ``passages`` finds the list when the previous answer did not quote it). Otherwise, with
+    ``llm`` the model rewrites questions that lean on the conversation; a rewrite that fails
     ``acceptable_rewrite`` (or an error) falls back to the heuristic.
     """
     q = question.strip()
     if not history:
         return q
+    if terms is not None:
+        picked = item_follow_up(q, history, terms, passages)
+        if picked:
+            return picked
     if llm is not None and terms is not None and is_follow_up(q, terms):
         try:
             rewritten = llm(q, history).strip()

@@ -15,6 +15,7 @@ from index.store import DocumentRecord, ReportIndex, make_manifest
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
 from ingest.korean import content_terms, split_sentences
+from ingest.terms import mine_terms
 from reportqa.protocols import Embedder
 from reportqa.types import Chunk, Document
 
@@ -41,6 +42,13 @@ def passage_text(chunk: Chunk) -> str:
 def with_sentence_terms(chunk: Chunk) -> Chunk:
     """``chunk`` with the lexical terms of each of its sentences (see ``Chunk.sentence_terms``)."""
     return replace(chunk, sentence_terms=tuple(content_terms(t) for t in chunk.sentence_texts()))
+
+
+def _mined_terms(doc: Document) -> dict[str, list[list[str]]]:
+    """The bilingual terms ``doc`` glosses (ingest/terms.py), kept with its record so they
+    survive incremental ingests; the answer step merges every document's into its glossary."""
+    pairs = mine_terms(doc.text)
+    return {"terms": [[p.korean, p.english] for p in pairs]} if pairs else {}
 
 
 def build_index(
@@ -78,7 +86,8 @@ def build_index(
                     k: v
                     for k, v in doc.meta.items()
                     if k in ("pages", "encoding", "empty_pages", "size")
-                },
+                }
+                | _mined_terms(doc),
             )
         )
     timings["chunk"] = time.perf_counter() - t0
