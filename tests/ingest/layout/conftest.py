@@ -17,10 +17,6 @@ import pytest
 from ingest.layout.page import PageLayout, Rule, Word
 
 REALDOCS = Path(__file__).resolve().parents[3] / ".." / "shared" / "realdocs"
-FINANCIAL = "samsung-consolidated-financial-statements-2022.ko.pdf"
-VACUUM = "samsung-vacuum-quick-guide.ko.pdf"
-GUIDE_PART1 = "kcmvp-implementation-guide-part1-2025.ko.pdf"
-SUBMISSION = "kcmvp-submission-writing-guide-2022.ko.pdf"
 
 RULE_MAX_THICKNESS = 2.0  # points: a box thinner than this in one dimension is a drawn line
 BOLD_WEIGHT = 600  # FPDFText_GetFontWeight at or above this is bold
@@ -171,3 +167,9 @@ def pdf_page(realdoc: Callable[[str], Path]) -> Callable[[str, int], PageLayout]
         return cache[name, number]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def pdf_page_count(realdoc: Callable[[str], Path]) -> Callable[[str], int]:
+    """``pdf_page_count(file name)``: how many pages that shared real PDF has."""
+    return lambda name: page_count(realdoc(name))
