@@ -54,6 +54,7 @@ MIN_BAND_RULE = 30.0  # points: shorter horizontal rules (underlines) separate n
 # Distinct filled cells per grid position: the shared guides' tables hold >= 0.5, their boxed
 # diagrams (which rules alone make look like grids) <= 0.10.
 MIN_CELL_DENSITY = 0.25
+LEVEL_JOIN = " > "  # between the levels of a label: "2022년 > 금액", "유동자산 > 현금"
 MAX_SECTION_LABEL = 40
 MAX_PROSE_CELL = 150  # characters: a longer cell across a whole table is running text  # characters: a longer full-width row is a note, not a section label
 
@@ -63,6 +64,7 @@ _CAPTION = re.compile(
     r"^\s*(?:[<〈《\[［【]\s*(?:표|table)\b|(?:표|table)\s*[\dⅠ-Ⅹ]+[.:)\s])", re.I
 )
 _BRACKETED = re.compile(r"^\s*[\[［【〈<][^\]］】〉>]{1,40}[\]］】〉>]\s*$")
+_SENTENCE_END = re.compile(r"(?:다|요|음|함|임)\.\s*$|[.!?]\s*$")
 _YEAR = re.compile(r"^(?:19|20)\d\d(?:년|년도)?$")
 _HANGUL_SYLLABLE = re.compile(r"^[\uac00-\ud7a3]$")
 
@@ -338,13 +340,20 @@ def _grid_table(hs: list[_Seg], vs: list[_Seg], words: Sequence[Word]) -> Table 
     return _finish(bbox, cells, n_rows, n_cols, "rules")
 
 
+def _running_text(text: str) -> bool:
+    """Sentences rather than a label: long, or ending like a sentence ("…다.", "….")."""
+    return len(text) > MAX_PROSE_CELL or (
+        len(text) > MAX_SECTION_LABEL and bool(_SENTENCE_END.search(text))
+    )
+
+
 def _prose_cut(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
     """Where a frame's table part ends: before the first row that is one cell of running text
     across the table (a worked example boxed with its spec table), and before the short bars
     ("작성 예시") right above it."""
     full = {c.row: c for c in cells if c.col == 0 and c.colspan == n_cols and c.rowspan == 1}
     for r in range(1, n_rows):
-        if r in full and len(full[r].text) > MAX_PROSE_CELL:
+        if r in full and _running_text(full[r].text):
             while r - 1 in full and len(full[r - 1].text) <= MAX_SECTION_LABEL and r > 1:
                 r -= 1
             return r
@@ -385,9 +394,19 @@ def _finish(
         )
     kept.sort(key=lambda c: (c.row, c.col))
     n_rows, n_cols = len(rows_used), len(cols_used)
+    title = ""
+    top_row = [c for c in kept if c.row == 0]
+    if n_rows >= 3 and len(top_row) == 1 and top_row[0].colspan == n_cols:
+        # A title row across the whole table: its caption, not its header.
+        title = top_row[0].text
+        kept = [
+            Cell(c.row - 1, c.col, c.text, c.rowspan, c.colspan, c.bold) for c in kept if c.row > 0
+        ]
+        n_rows -= 1
     if len(kept) < MIN_CELL_DENSITY * n_rows * n_cols:
         return None  # boxes and arrows of a diagram: a sparse grid of a few merged regions
-    return Table(bbox, tuple(kept), n_rows, n_cols, _header_rows(kept, n_rows, n_cols), "", source)
+    header = _header_rows(kept, n_rows, n_cols)
+    return Table(bbox, tuple(kept), n_rows, n_cols, header, title, source)
 
 
 def _labels_down(first: Sequence[Cell], body: Sequence[Cell], n_cols: int) -> bool:
@@ -401,8 +420,13 @@ def _labels_down(first: Sequence[Cell], body: Sequence[Cell], n_cols: int) -> bo
     values = [c for c in first if c.col > 0]
     return bool(values) and (
         not any(c.bold for c in values)
-        or (n_cols == 2 and all(any(ch.isdigit() for ch in c.text) for c in values))
+        or (n_cols == 2 and all(_value_like(c.text) for c in values))
     )
+
+
+def _value_like(text: str) -> bool:
+    """A code or name rather than a Korean column label: digits in it, or no Hangul at all."""
+    return any(ch.isdigit() for ch in text) or not any(_is_hangul(ch) for ch in text)
 
 
 def _header_rows(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
@@ -418,6 +442,12 @@ def _header_rows(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
         return 0
     if _labels_down(first, body, n_cols):
         return 0
+    if (
+        n_cols == 2
+        and not any(c.bold for c in cells)
+        and all(_value_like(c.text) for c in first if c.col > 0)
+    ):
+        return 0  # an unstyled two-column box whose first row is already a name and its value
     values = [c for c in first if c.col > 0]
     lead = [c for c in first if c.col == 0]
     if (
@@ -431,10 +461,16 @@ def _header_rows(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
     styled = all(c.bold for c in first) and not all(c.bold for c in body)
     if not styled and any(_is_amount(c.text) for c in values):
         return 0  # the first row already holds values
+    if any(len(c.text) > MAX_SECTION_LABEL for c in first):
+        return 0  # running text is a value, never a column label
     deep = max(c.rowspan for c in first)
+    merged_top = any(c.rowspan == 1 and c.colspan > 1 for c in values)
     if 1 < deep < n_rows:
-        return deep
-    if n_rows > 2 and any(1 < c.colspan < n_cols for c in first):
+        # A corner cell over a two-level header has merged top cells beside it; without them,
+        # a first column merged down several rows is the body's (the table has no header).
+        return deep if merged_top else 0
+    label_cols = lead[0].colspan if lead else 1
+    if n_rows > 2 and any(c.col >= label_cols and c.colspan > 1 for c in first):
         second = [c for c in cells if c.row == 1 and c.col > 0]
         if second and not any(_is_number(c.text) for c in second):
             return 2
@@ -764,7 +800,8 @@ def _page_numbers(texts: Sequence[str]) -> bool:
 
 
 def _caption(table: Table, page: PageLayout) -> str:
-    """A caption line right above the table ("<표 3> …", "[표 …]") or a bracketed one below."""
+    """A caption line next to the table: "<표 3> …" / "표 3." right above it, else a bracketed
+    title ("[암호모듈의 구성요소]") right below it (where the submission guide puts them) or above."""
     x0, y0, x1, y1 = table.bbox
     near = [
         w
@@ -772,14 +809,13 @@ def _caption(table: Table, page: PageLayout) -> str:
         if y0 - 40 <= w.y1 and w.y0 <= y1 + 30 and x0 - 20 <= w.x1 and w.x0 <= x1 + 20
     ]
     outside = [w for w in _outside(near, [table.bbox]) if x0 - 20 <= w.cx <= x1 + 20]
-    above = [ln for ln in _lines([w for w in outside if y0 - 40 <= w.cy < y0])]
-    below = [ln for ln in _lines([w for w in outside if y1 < w.cy <= y1 + 30])]
-    if above:
-        text = _line_text(above[-1])
-        if _CAPTION.match(text) or _BRACKETED.match(text):
-            return text
-    if below:
-        text = _line_text(below[0])
+    above = _lines([w for w in outside if y0 - 40 <= w.cy < y0])
+    below = _lines([w for w in outside if y1 < w.cy <= y1 + 30])
+    above_text = _line_text(above[-1]) if above else ""
+    below_text = _line_text(below[0]) if below else ""
+    if _CAPTION.match(above_text):
+        return above_text
+    for text in (below_text, above_text):
         if _CAPTION.match(text) or _BRACKETED.match(text):
             return text
     return ""
@@ -811,8 +847,8 @@ def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
 
 
 def _with_caption(table: Table, caption: str) -> Table:
-    if not caption:
-        return table
+    if not caption or table.caption:
+        return table  # a title row inside the table wins over a line near it
     return Table(
         table.bbox,
         table.cells,
@@ -852,7 +888,7 @@ def column_labels(table: Table) -> list[str]:
     labels = []
     for c in range(table.n_cols):
         cells = [grid[r][c] for r in range(table.header_rows)]
-        labels.append(" > ".join(_distinct(cell.text if cell else "" for cell in cells)))
+        labels.append(LEVEL_JOIN.join(_distinct(cell.text if cell else "" for cell in cells)))
     return labels
 
 
@@ -899,14 +935,14 @@ def render_table(table: Table) -> RenderedTable:
         if not table.header_rows:
             lines.append(_pairs(row))
             continue
-        row_label = " ".join(_distinct(cell.text if cell else "" for cell in row[:lead]))
+        row_label = LEVEL_JOIN.join(_distinct(cell.text if cell else "" for cell in row[:lead]))
         parts = []
         for c in range(lead, table.n_cols):
             cell = row[c]
             if cell is None or not cell.text or (lead and cell is row[lead - 1]):
                 continue
             parts.append(f"{labels[c]}: {cell.text}" if labels[c] else cell.text)
-        name = " > ".join(t for t in (section, row_label) if t)
+        name = LEVEL_JOIN.join(t for t in (section, row_label) if t)
         if parts:
             lines.append(f"{name} — {'; '.join(parts)}" if name else "; ".join(parts))
         elif name:
