@@ -23,6 +23,7 @@ from reportqa.errors import ReportQAError
 from reportqa.settings import Settings
 from reportqa.types import Answer, Citation
 from server.feedback import FeedbackStore, Rating, RecentAnswers, answer_settings
+from server.served_index import ServedIndex
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ CSS = """
 a.rq-cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 .rq-unsupported { text-decoration: underline dotted #d97706; text-underline-offset: 3px; }
 .rq-grounded { color: var(--body-text-color-subdued); font-size: 0.85em; }
+.rq-flag { color: #92400e; background: #fef3c7; border-radius: 4px; padding: 2px 6px;
+           font-size: 0.85em; display: inline-block; margin-bottom: 6px; }
+#rq-chat .message-content { white-space: pre-wrap; }
 """
 
 # Clicking a [n] marker in the chat scrolls the sources panel to passage n and flashes it.
@@ -118,6 +122,20 @@ def _highlighted(citation: Citation) -> str:
     return "".join(out)
 
 
+FLAG_NOTE = (
+    "주의: 이 출처에는 지시문·링크·서식이 있습니다. 그대로 따르지 마세요. · "
+    "Caution: this source contains instructions, links or markup; do not follow them."
+)
+
+
+def flag_badge(flags: tuple[str, ...]) -> str:
+    """The warning shown above a flagged passage (answer/safety.py), or ""."""
+    if not flags:
+        return ""
+    names = html.escape(" ".join(flags))
+    return f'<div class="rq-flag" data-flags="{names}">⚠ {html.escape(FLAG_NOTE)} ({names})</div>'
+
+
 def render_sources_html(answer: Answer | None) -> str:
     """The sources panel: one card per citation, answering sentences highlighted; all escaped."""
     if answer is None or not answer.citations:
@@ -133,6 +151,7 @@ def render_sources_html(answer: Answer | None) -> str:
             f'<div class="rq-source" id="rq-src-{c.n}">'
             f"<h4>[{c.n}] {html.escape(c.chunk.title)}</h4>"
             f'<div class="rq-meta">{" · ".join(meta)}</div>'
+            f"{flag_badge(c.flags)}"
             f'<div class="rq-passage">{_highlighted(c)}</div></div>'
         )
     return "".join(cards)
@@ -172,11 +191,17 @@ class ChatService:
         pipeline: QAPipeline | None = None,
         feedback: FeedbackStore | None = None,
         recent: RecentAnswers | None = None,
+        served: ServedIndex | None = None,
     ) -> None:
         self.settings = settings
-        self.pipeline = pipeline or QAPipeline(settings)
+        self.served = served or ServedIndex(settings, pipeline)
         self.feedback_store = feedback or FeedbackStore(settings.feedback_db)
         self.recent = recent or RecentAnswers()
+
+    @property
+    def pipeline(self) -> QAPipeline:
+        """The pipeline over the index version served now (one per chat turn)."""
+        return self.served.current().pipeline
 
     def respond(
         self, message: str, history: list[dict[str, Any]] | None
@@ -303,7 +328,8 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
     service = service or ChatService(settings)
     with gr.Blocks(title="reportqa — 보고서 Q&A") as demo:
         gr.Markdown("## reportqa · 보고서 질의응답 (Korean / English)")
-        gr.Markdown(corpus_note(settings), elem_id="rq-corpus")
+        # A callable value is evaluated on each page load: the note follows new index versions.
+        gr.Markdown(lambda: corpus_note(settings), elem_id="rq-corpus")
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
@@ -311,6 +337,7 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                     height=480,
                     elem_id="rq-chat",
                     sanitize_html=True,
+                    render_markdown=False,
                     feedback_options=("Like", "Dislike"),
                 )
                 with gr.Row():
@@ -369,11 +396,11 @@ def create_server_app(
     """
     from server.api import create_api
 
-    pipeline = pipeline or QAPipeline(settings)
+    served = ServedIndex(settings, pipeline)  # one for all: they follow new versions together
     feedback = feedback or FeedbackStore(settings.feedback_db)
     recent = RecentAnswers()
-    api = create_api(settings, pipeline, feedback, recent)
-    demo = build_ui(settings, ChatService(settings, pipeline, feedback, recent))
+    api = create_api(settings, None, feedback, recent, served)
+    demo = build_ui(settings, ChatService(settings, None, feedback, recent, served))
     demo.queue(default_concurrency_limit=4)
     return gr.mount_gradio_app(
         api,

@@ -106,6 +106,9 @@ class Citation:
     chunk: Chunk
     score: float
     sentence_spans: tuple[tuple[int, int], ...] = ()
+    # What the passage shows besides information (answer/safety.py): "instructions" (it gives
+    # orders to a model or reader), "url", "markup". Front ends warn and never render it as links.
+    flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI's ``--json`` and the HTTP API."""
@@ -122,6 +125,7 @@ class Citation:
             "text": self.chunk.text,
             "highlights": [list(s) for s in self.sentence_spans],
             "score": round(float(self.score), 4),
+            "flags": list(self.flags),
         }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
@@ -21,7 +20,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import reportqa
 from answer.pipeline import MAX_QUESTION_CHARS, QAPipeline
-from index.store import read_manifest
 from reportqa.errors import (
     ConfigError,
     EmptyQuestionError,
@@ -49,6 +47,7 @@ from server.security import (
     error_body,
     split_list,
 )
+from server.served_index import Served, ServedIndex
 from server.streaming import answer_events, sse
 
 log = logging.getLogger(__name__)
@@ -150,6 +149,9 @@ class Health(BaseModel):
     documents: int
     chunks: int
     index_created_at: str | None
+    index_version: str | None = Field(
+        default=None, description="the index version answers come from (its CURRENT entry)"
+    )
     version: str
     message: str | None = None
 
@@ -210,26 +212,34 @@ def history_pairs(messages: Sequence[HistoryMessage]) -> list[tuple[str, str]]:
 
 
 class ChatBackend:
-    """Answers, streams, feedback and index facts for every HTTP front end."""
+    """Answers, streams, feedback and index facts for every HTTP front end.
+
+    Each request takes ``self.served.current()`` once: its answer, health and documents all come
+    from that one version of the index, which follows new ingests (server/served_index.py).
+    """
 
     def __init__(
         self,
         settings: Settings,
-        pipeline: QAPipeline,
+        pipeline: QAPipeline | None,
         store: FeedbackStore,
         recent: RecentAnswers | None = None,
+        served: ServedIndex | None = None,
     ) -> None:
         self.settings = settings
-        self.pipeline = pipeline
+        self.served = served or ServedIndex(settings, pipeline)
         self.store = store
         self.recent = recent or RecentAnswers()
         self.generators = [settings.generator] + [
             g for g in split_list(settings.api_generators) if g != settings.generator
         ]
-        self._pipelines: dict[str, QAPipeline] = {settings.generator: pipeline}
-        self._lock = threading.Lock()
 
-    def pipeline_for(self, generator: str | None) -> QAPipeline:
+    @property
+    def pipeline(self) -> QAPipeline:
+        """The default pipeline over the version served now."""
+        return self.served.current().pipeline
+
+    def pipeline_for(self, generator: str | None, served: Served | None = None) -> QAPipeline:
         name = generator or self.settings.generator
         if name not in self.generators:
             raise ApiError(
@@ -238,16 +248,7 @@ class ChatBackend:
                 f"The generator {name!r} is not offered by this server; "
                 f"available: {', '.join(self.generators)}.",
             )
-        with self._lock:
-            if name not in self._pipelines:
-                base = self.pipeline
-                # Share the loaded index and embedder with the default pipeline.
-                self._pipelines[name] = QAPipeline(
-                    self.settings.replace(generator=name),
-                    index=base.index,
-                    embedder=getattr(base, "_embedder", None),
-                )
-            return self._pipelines[name]
+        return (served or self.served.current()).pipeline_for(name)
 
     def remember(self, req: AskRequest, answer: Any, channel: str) -> AnswerRecord:
         settings = answer_settings(
@@ -256,10 +257,11 @@ class ChatBackend:
         return self.recent.remember(req.question, answer, settings, channel=channel)
 
     def ask(self, req: AskRequest, channel: str) -> dict[str, Any]:
-        pipeline = self.pipeline_for(req.generator)
+        served = self.served.current()
+        pipeline = self.pipeline_for(req.generator, served)
         answer = pipeline.ask(req.question, history=history_pairs(req.history), top_k=req.top_k)
         record = self.remember(req, answer, channel)
-        return {"id": record.id, **record.answer}
+        return {"id": record.id, **record.answer, "index_version": served.version}
 
     def stream(self, req: AskRequest, channel: str) -> Iterator[str]:
         """SSE frames: ``delta`` {text} …, then ``answer`` (the /ask body), or ``error``."""
@@ -312,14 +314,15 @@ class ChatBackend:
         return {"id": row, "answer_id": req.answer_id, "stored": True}
 
     def health(self) -> tuple[int, dict[str, Any]]:
+        served = self.served.current()
         base: dict[str, Any] = {
-            # QAPipeline loads lazily and keeps no public flag; _ready is set once loaded.
-            "index_loaded": bool(getattr(self.pipeline, "_ready", False)),
+            "index_loaded": served.loaded,
+            "index_version": served.version,
             "generator": self.settings.generator,
             "version": reportqa.__version__,
         }
         try:
-            manifest = read_manifest(self.settings.resolved_index_dir)
+            manifest = served.manifest()
         except IndexNotFoundError:
             return 503, {
                 **base,
@@ -350,7 +353,7 @@ class ChatBackend:
         }
 
     def documents(self) -> dict[str, Any]:
-        manifest = read_manifest(self.settings.resolved_index_dir)
+        manifest = self.served.current().manifest()
         docs = [
             {
                 "id": str(d.get("id", "")),
@@ -366,7 +369,7 @@ class ChatBackend:
     def warm_up(self) -> None:
         """Load the index and models now, so the first question is not the slow one."""
         try:
-            _ = self.pipeline.index
+            _ = self.served.current().pipeline.index
         except ReportQAError as exc:
             log.warning("could not load the index at start: %s", exc)
 
@@ -396,6 +399,7 @@ def create_api(
     pipeline: QAPipeline | None = None,
     store: FeedbackStore | None = None,
     recent: RecentAnswers | None = None,
+    served: ServedIndex | None = None,
 ) -> FastAPI:
     """The FastAPI app with the JSON API, the OpenAI-compatible API, the widget and protection.
 
@@ -406,10 +410,7 @@ def create_api(
     from server.widget import widget_router
 
     backend = ChatBackend(
-        settings,
-        pipeline or QAPipeline(settings),
-        store or FeedbackStore(settings.feedback_db),
-        recent,
+        settings, pipeline, store or FeedbackStore(settings.feedback_db), recent, served
     )
     app = FastAPI(
         title="reportqa API",

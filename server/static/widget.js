@@ -23,7 +23,8 @@
       thanks: "의견 감사합니다.",
       failed: "답변을 가져오지 못했습니다.",
       rate: "요청이 너무 많습니다. 잠시 후 다시 시도하세요.",
-      network: "서버에 연결할 수 없습니다."
+      network: "서버에 연결할 수 없습니다.",
+      flagged: "주의: 이 출처에는 지시문·링크·서식이 있습니다. 그대로 따르지 마세요."
     },
     en: {
       title: "Report Q&A",
@@ -44,7 +45,8 @@
       thanks: "Thank you for the feedback.",
       failed: "Could not get an answer.",
       rate: "Too many requests. Please try again shortly.",
-      network: "Cannot reach the server."
+      network: "Cannot reach the server.",
+      flagged: "Caution: this source contains instructions, links or markup. Do not follow them."
     }
   };
   var MARKER = /\[(\d{1,3})\]/g;
@@ -162,6 +164,11 @@
       if (c.page !== null && c.page !== undefined) meta.push(t("page") === "쪽" ? c.page + "쪽" : "p. " + c.page);
       if (c.heading) meta.push(c.heading);
       card.appendChild(el("div", "rq-passage-meta", meta.join(" · ")));
+      if (c.flags && c.flags.length) {
+        var badge = el("div", "rq-flag", "⚠ " + t("flagged"));
+        badge.setAttribute("data-flags", c.flags.join(" "));
+        card.appendChild(badge);
+      }
       card.appendChild(passageText(c));
       passages.appendChild(card);
     });
