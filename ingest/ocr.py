@@ -7,6 +7,7 @@ OCR output goes through the same layout analysis as a text layer.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import shutil
@@ -20,6 +21,9 @@ logger = logging.getLogger(__name__)
 LANGUAGES = "kor+eng"
 # Words tesseract is less sure of than this (0-100) are noise (specks, rules read as letters).
 MIN_CONFIDENCE = 30.0
+# Words of one OCR line closer than this share of their height are one word (a real word
+# space is 0.3-0.5 of the glyph height; tesseract's Hangul word splits are under 0.15).
+JOIN_GAP = 0.2
 # Seconds one page may take; a 300 dpi A4 page takes 3-8 s on one core here.
 PAGE_TIMEOUT_S = 60.0
 
@@ -52,9 +56,14 @@ def unavailable_reason() -> str | None:
 def parse_tsv(tsv: str, scale: float) -> tuple[Word, ...]:
     """Words of tesseract's TSV output; pixel boxes divided by ``scale`` (pixels per point)."""
     words: list[Word] = []
+    keys: list[tuple[str, ...]] = []
+    line_sizes: dict[tuple[str, ...], float] = {}
     rows = tsv.splitlines()
     for row in rows[1:]:
         cols = row.split("\t")
+        if len(cols) >= 12 and cols[0] == "4":  # a line: its height is its words' size
+            with contextlib.suppress(ValueError):
+                line_sizes[tuple(cols[1:5])] = float(cols[9]) / scale
         if len(cols) < 12 or cols[0] != "5":
             continue
         text = cols[11].strip()
@@ -67,7 +76,18 @@ def parse_tsv(tsv: str, scale: float) -> tuple[Word, ...]:
             continue
         x0, y0 = left / scale, top / scale
         x1, y1 = (left + width) / scale, (top + height) / scale
-        words.append(Word(text, x0, y0, x1, y1, size=(y1 - y0)))
+        line = tuple(cols[1:5])  # page, block, paragraph, line
+        # Glyph boxes vary with ascenders and descenders; the line's height is the size.
+        size = line_sizes.get(line, y1 - y0)
+        prev = words[-1] if words and keys[-1] == line else None
+        if prev is not None and x0 - prev.x1 < JOIN_GAP * max(prev.y1 - prev.y0, y1 - y0):
+            # Tesseract splits Hangul words at syllables it is unsure of: glue them back.
+            words[-1] = Word(
+                prev.text + text, prev.x0, min(prev.y0, y0), x1, max(prev.y1, y1), size
+            )
+            continue
+        words.append(Word(text, x0, y0, x1, y1, size=size))
+        keys.append(line)
     return tuple(words)
 
 

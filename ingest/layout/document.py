@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ingest.layout.furniture import find_furniture
 from ingest.layout.headings import (
+    SPARSE_LINES,
     Heading,
     HeadingLevels,
     first_page_title,
@@ -158,7 +159,9 @@ def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()
         for page, tables, lines in zip(pages, page_tables, all_lines, strict=True)
     ]
     body = body_size([line for lines in page_lines for line in lines])
-    furniture_idx = find_furniture(page_lines, [p.height for p in pages], body)
+    furniture_idx = find_furniture(
+        page_lines, [p.height for p in pages], [p.width for p in pages], body
+    )
     furniture: dict[int, list[str]] = {}
     page_blocks: list[list[Block]] = []
     for page, lines, tables, drop in zip(
@@ -187,7 +190,12 @@ def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()
         first_lines = [line for block in page_blocks[0] for line in block.lines]
         title = first_page_title(first_lines, body)
         if title is not None:
-            headings[0] = {}  # a title page's display text heads nothing after it
+            # A cover's display text heads nothing after it; on a first page with content only
+            # the title's own lines are dropped as headings.
+            cover = len(first_lines) < SPARSE_LINES
+            headings[0] = {
+                i: h for i, h in headings[0].items() if not cover and h.text not in title
+            }
 
     levels = HeadingLevels([h for found in headings for h in found.values()])
     segments: list[Segment] = []

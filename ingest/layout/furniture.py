@@ -21,6 +21,10 @@ MARGIN_SHARE = 0.1
 MIN_REPEATS = 3
 # ... and anywhere on the page when it repeats on this share of the pages (side tabs).
 BODY_REPEAT_SHARE = 0.3
+# ... provided it is small text or sits in the side margins (this share of the page width):
+# the same paragraph on several pages of a form is content, a side tab is not.
+SMALL_RATIO = 0.85
+SIDE_SHARE = 0.12
 # Positions count as the same within this many points (rounded to a grid).
 POSITION_GRID = 12.0
 # Glyphs set this small and alone (letters of a vertical side tab) are furniture.
@@ -52,8 +56,16 @@ def in_margin(line: Line, height: float) -> bool:
     return line.y1 <= height * MARGIN_SHARE or line.y0 >= height * (1 - MARGIN_SHARE)
 
 
+def _at_side(line: Line, width: float) -> bool:
+    """True for a line in the left or right page margin (a side tab), outside the text column."""
+    return line.x1 <= width * SIDE_SHARE or line.x0 >= width * (1 - SIDE_SHARE)
+
+
 def find_furniture(
-    pages: Sequence[Sequence[Line]], heights: Sequence[float], body: float
+    pages: Sequence[Sequence[Line]],
+    heights: Sequence[float],
+    widths: Sequence[float],
+    body: float,
 ) -> list[set[int]]:
     """For each page, the indexes of its lines that are page furniture."""
     seen: dict[tuple[str, tuple[int, int]], set[int]] = defaultdict(set)
@@ -78,7 +90,8 @@ def find_furniture(
             large = line.size >= HEADING_RATIO * body
             page_number = margin and bool(_PAGE_NUMBER.match(line.text.strip()))
             running = margin and not large and max(same_place, len(margin_text[key])) >= MIN_REPEATS
-            everywhere = not large and same_place >= max(MIN_REPEATS, BODY_REPEAT_SHARE * n_pages)
+            aside = line.size <= SMALL_RATIO * body or _at_side(line, widths[p])
+            everywhere = aside and same_place >= max(MIN_REPEATS, BODY_REPEAT_SHARE * n_pages)
             tiny = (
                 line.size < TINY_RATIO * body and len(line.text.replace(" ", "")) <= TINY_MAX_CHARS
             )
