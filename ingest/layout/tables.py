@@ -893,9 +893,20 @@ def column_labels(table: Table) -> list[str]:
 
 
 def _label_columns(table: Table, grid: list[list[Cell | None]]) -> int:
-    """How many leading columns name the row: the header's first cell's span, else one."""
-    if table.header_rows and grid[0][0] is not None:
-        return max(1, min(grid[0][0].colspan, table.n_cols - 1))
+    """How many leading columns name the row: the header's first cell's span; or two where the
+    first column groups rows (merged down several) and the second names each row of a group
+    ("블록 암호 > BLOCK_PADDING_ERROR"); else one."""
+    if not table.header_rows or grid[0][0] is None:
+        return 1
+    span = max(1, min(grid[0][0].colspan, table.n_cols - 1))
+    if span > 1 or table.n_cols < 3:
+        return span
+    body = grid[table.header_rows :]
+    first = [row[0] for row in body if row[0] is not None]
+    second = [row[1] for row in body if row[1] is not None]
+    grouped = any(c.rowspan > 1 for c in first)
+    if grouped and second and all(c.rowspan == 1 and c.colspan == 1 for c in second):
+        return 2
     return 1
 
 
@@ -912,8 +923,7 @@ def render_table(table: Table) -> RenderedTable:
     lead = _label_columns(table, grid)
     context_lines = [table.caption] if table.caption else []
     if table.header_rows:
-        corner = " ".join(_distinct(labels[:lead]))
-        context_lines.append(" | ".join(_distinct([corner, *labels[lead:]])).strip(" |"))
+        context_lines.append(" | ".join(_distinct(labels)).strip(" |"))
     lines: list[str] = []
     section = ""
     for r in range(table.header_rows, table.n_rows):

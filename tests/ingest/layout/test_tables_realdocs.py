@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from evaluation.cells import Passage, cell_score, load_table_truth
 from ingest.layout.page import PageLayout
 from ingest.layout.tables import Table, find_tables, render_table
 
 PageOf = Callable[[str, int], PageLayout]
+REPO = Path(__file__).resolve().parents[3]
 FINANCIAL = "samsung-consolidated-financial-statements-2022.ko.pdf"
 VACUUM = "samsung-vacuum-quick-guide.ko.pdf"
 GUIDE_PART1 = "kcmvp-implementation-guide-part1-2025.ko.pdf"
@@ -105,11 +108,16 @@ def test_submission_guide_ruled_table_with_merged_rows(pdf_page: PageOf) -> None
     assert render_table(api).context == "서비스 분류 | API 명칭 | 동작 내용 | 입력 | 출력"
     lines = lines_of(api)
     assert (
-        "버전확인 — API 명칭: KISA_Crypto_getVersion(); 동작 내용: 암호모듈 이름 및 버전 확인; "
+        "버전확인 > KISA_Crypto_getVersion() — 동작 내용: 암호모듈 이름 및 버전 확인; "
         "입력: -; 출력: 암호모듈 버전값" in lines
     )
-    # 블록암호 spans two rows: both carry it.
-    assert sum(line.startswith("블록암호 — ") for line in lines) == 2
+    # 블록암호 spans two rows: both carry it, each with its own API names as the row's key.
+    assert [line.split(" — ")[0] for line in lines if line.startswith("블록암호")] == [
+        "블록암호 > KISA_Crypto_encryptInit(); KISA_Crypto_encryptUpdate(); "
+        "KISA_Crypto_encryptFinal(); KISA_Crypto_encrypt();",
+        "블록암호 > KISA_Crypto_decryptInit(); KISA_Crypto_decryptUpdate(); "
+        "KISA_Crypto_decryptFinal(); KISA_Crypto_decrypt();",
+    ]
     spec = find_tables(pdf_page(SUBMISSION, 9))[0]
     assert lines_of(spec)[0] == "항목: AS02.07"
     # The diagram below the component table on page 9 is no table.
@@ -152,3 +160,23 @@ def test_tables_per_page_and_time_per_page(
     assert per_page_ms < 20
     assert found[FINANCIAL] == 2 and found[VACUUM] >= 4
     assert 50 <= found[GUIDE_PART1] <= 90 and 120 <= found[SUBMISSION] <= 220
+
+
+def test_cell_metric_on_the_transcribed_tables(pdf_page: PageOf) -> None:
+    """data/eval/realdocs-tables.jsonl (the tuning part): each rendered row with its table's
+    context as one passage keeps every cell's row label, column label and value together."""
+    truth = [
+        t
+        for t in load_table_truth(REPO / "data" / "eval" / "realdocs-tables.jsonl")
+        if not t.held_out
+    ]
+    assert len(truth) >= 10
+    passages = []
+    for document, number in sorted({(t.document, t.page or 0) for t in truth}):
+        for table in find_tables(pdf_page(document, number)):
+            rendered = render_table(table)
+            passages += [
+                Passage(document, number, f"{rendered.context}\n{line}") for line in rendered.lines
+            ]
+    score = cell_score(truth, passages, same_page=True)
+    assert score.share >= 0.95, score.missing[:10]
