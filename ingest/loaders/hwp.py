@@ -30,14 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.cleaning import clean_line
-from ingest.loaders.paragraph_reader import Kind, ParagraphReader
-from ingest.loaders.text import (
-    assemble,
-    base_meta,
-    choose_title,
-    make_document,
-    table_rows,
+from ingest.loaders.paragraph_reader import (
+    NUMBER_FORMATS,
+    AutoNumbers,
+    HeadKind,
+    Kind,
+    NumberingLevel,
+    ParagraphReader,
+    ParaLayout,
+    plausible_title,
 )
+from ingest.loaders.text import assemble, base_meta, choose_title, make_document
 from ingest.safety import DEFAULT_LIMITS, Budget, Deadline, Limits, inflate
 from reportqa.errors import IngestError
 from reportqa.types import Document
@@ -58,9 +61,14 @@ FLAG_CERT_ENCRYPTED = 1 << 8
 FLAG_CERT_DRM = 1 << 10
 
 # Record tags (HWPTAG_BEGIN = 16).
+TAG_CHAR_SHAPE = 16 + 5
+TAG_NUMBERING = 16 + 7
+TAG_BULLET = 16 + 8
 TAG_PARA_SHAPE = 16 + 9
 TAG_PARA_HEADER = 16 + 50
 TAG_PARA_TEXT = 16 + 51
+TAG_PARA_CHAR_SHAPE = 16 + 52
+TAG_PARA_LINE_SEG = 16 + 53
 TAG_CTRL_HEADER = 16 + 55
 TAG_LIST_HEADER = 16 + 56
 TAG_TABLE = 16 + 61
@@ -69,6 +77,15 @@ TAG_TABLE = 16 + 61
 _CHAR_CONTROLS = frozenset({0, 10, 13, 24, 25, 26, 27, 28, 29, 30, 31})
 _INLINE_CONTROLS = frozenset({4, 5, 6, 7, 8, 9, 19, 20})
 _CHAR_MAP = {10: " ", 24: "-", 30: " ", 31: " "}
+
+# PARA_HEADER break flags ("단 나누기 종류"), byte 11.
+BREAK_SECTION = 0x01
+BREAK_PAGE = 0x04
+BREAK_COLUMN = 0x08
+_LINE_SEG_SIZE = 36
+_HEAD_KINDS: dict[int, HeadKind] = {1: "outline", 2: "number", 3: "bullet"}
+# Bullet characters from symbol fonts (private use area) are written as a plain bullet.
+_PLAIN_BULLET = "•"
 
 _NOTES = frozenset({"fn  ", "en  "})
 _DROPPED = frozenset({"head", "foot", "tcmt"})
@@ -170,8 +187,64 @@ def para_pieces(para: Record) -> Iterator[str | Record]:
             yield "".join(buf)
 
 
+@dataclass(frozen=True)
+class DocInfo:
+    """The shared definitions the body refers to by id."""
+
+    outline: dict[int, int]  # paragraph shape id → outline level
+    heads: dict[int, tuple[HeadKind, int, int]]  # shape id → (head kind, numbering id, level)
+    numbers: AutoNumbers
+    char_sizes: list[float]  # char shape id → base size in points
+
+
 class _Reader(ParagraphReader[Record, Record]):
     """Walks the record trees of all sections into segments."""
+
+    def __init__(self, info: DocInfo, deadline: Deadline) -> None:
+        super().__init__(info.outline, deadline, info.numbers)
+        self.info = info
+        self.outline_numbering = "1"  # the section's outline numbering id (from "secd")
+
+    def layout(self, para: Record) -> ParaLayout:
+        flags = para.payload[11] if len(para.payload) > 11 else 0
+        columns = None
+        for child in para.children:
+            if child.tag != TAG_CTRL_HEADER:
+                continue
+            cid = ctrl_id(child)
+            if cid == "secd" and len(child.payload) >= 20:
+                self.outline_numbering = str(_u16(child.payload, 18) or 1)
+            elif cid == "cold" and len(child.payload) >= 6:
+                columns = (_u16(child.payload, 4) >> 2) & 0xFF or 1
+        vpos: list[int] = []
+        for child in para.children:
+            if child.tag == TAG_PARA_LINE_SEG:
+                for off in range(0, len(child.payload) - _LINE_SEG_SIZE + 1, _LINE_SEG_SIZE):
+                    vpos.append(struct.unpack_from("<i", child.payload, off + 4)[0])
+        return ParaLayout(
+            page_break=bool(flags & BREAK_PAGE),
+            column_break=bool(flags & BREAK_COLUMN),
+            columns=columns,
+            vpos=tuple(vpos),
+        )
+
+    def head(self, para: Record) -> tuple[HeadKind, str, int] | None:
+        found = self.info.heads.get(_u16(para.payload, 8))
+        if found is None:
+            return None
+        kind, ref, level = found
+        return kind, self.outline_numbering if kind == "outline" else str(ref), level
+
+    def font_size(self, para: Record) -> float:
+        sizes = self.info.char_sizes
+        best = 0.0
+        for child in para.children:
+            if child.tag == TAG_PARA_CHAR_SHAPE:
+                for off in range(0, len(child.payload) - 7, 8):
+                    (shape,) = struct.unpack_from("<I", child.payload, off + 4)
+                    if shape < len(sizes):
+                        best = max(best, sizes[shape])
+        return best
 
     def pieces(self, para: Record) -> list[str | Record]:
         return [p for p in para_pieces(para) if isinstance(p, str) or ctrl_id(p) not in _DROPPED]
@@ -214,11 +287,14 @@ class _Reader(ParagraphReader[Record, Record]):
             # A one-cell table is a text box around ordinary paragraphs (common in reports).
             self.read_paragraphs(caption + [p for _, paras in cells for p in paras])
             return
-        rows_text = table_rows(
-            (_u16(h, 10), _u16(h, 8), _u16(h, 14), self.flat_text(paras)) for h, paras in cells
+        # Cell list header: col, row, colspan, rowspan at bytes 8, 10, 12, 14.
+        self.table_out(
+            [
+                (_u16(h, 10), _u16(h, 8), _u16(h, 14), _u16(h, 12), self.flat_text(paras))
+                for h, paras in cells
+            ],
+            self.flat_text(caption),
         )
-        cap = self.flat_text(caption)
-        self.out.table(([cap] if cap else []) + rows_text)
 
 
 def _paragraphs_under(ctrl: Record) -> list[Record]:
@@ -240,17 +316,98 @@ def _walk(records: list[Record]) -> Iterator[Record]:
 
 def outline_shapes(docinfo: list[Record]) -> dict[int, int]:
     """Paragraph shape id → outline level (1–7) for shapes whose head type is "outline"."""
-    levels: dict[int, int] = {}
+    return {
+        shape: level for shape, (kind, _, level) in para_heads(docinfo).items() if kind == "outline"
+    }
+
+
+def para_heads(docinfo: list[Record]) -> dict[int, tuple[HeadKind, int, int]]:
+    """Paragraph shape id → (head kind, numbering/bullet id, level 1–7) for shapes with a head
+    (property bits 23-24: outline, number or bullet; bits 25-27: level; id at byte 30)."""
+    heads: dict[int, tuple[HeadKind, int, int]] = {}
     shape_id = 0
     for rec in _walk(docinfo):
         if rec.tag != TAG_PARA_SHAPE:
             continue
         if len(rec.payload) >= 4:
             (props,) = struct.unpack_from("<I", rec.payload, 0)
-            if (props >> 23) & 0x3 == 1:
-                levels[shape_id] = ((props >> 25) & 0x7) + 1
+            kind = _HEAD_KINDS.get((props >> 23) & 0x3)
+            if kind is not None:
+                heads[shape_id] = (kind, _u16(rec.payload, 30), ((props >> 25) & 0x7) + 1)
         shape_id += 1
-    return levels
+    return heads
+
+
+def numberings(docinfo: list[Record]) -> dict[str, list[NumberingLevel]]:
+    """Numbering id (1-based, as paragraph shapes and "secd" refer to it) → its seven levels:
+    each a paragraph head (12 bytes: property with the number format in bits 5-8, ...) and a
+    length-prefixed UTF-16 pattern; then the start number, and per-level starts from 5.0.2.5."""
+    found: dict[str, list[NumberingLevel]] = {}
+    index = 0
+    for rec in _walk(docinfo):
+        if rec.tag != TAG_NUMBERING:
+            continue
+        index += 1
+        payload, off = rec.payload, 0
+        heads: list[tuple[str, str]] = []
+        try:
+            for _ in range(7):
+                (prop,) = struct.unpack_from("<I", payload, off)
+                (n,) = struct.unpack_from("<H", payload, off + 12)
+                pattern = payload[off + 14 : off + 14 + 2 * n].decode("utf-16le", errors="ignore")
+                off += 14 + 2 * n
+                code = (prop >> 5) & 0xF
+                heads.append((pattern, NUMBER_FORMATS[code] if code < len(NUMBER_FORMATS) else ""))
+        except struct.error:
+            continue
+        starts = [1] * 7
+        if off + 2 <= len(payload):
+            starts[0] = max(1, _u16(payload, off))
+        if off + 2 + 28 <= len(payload):
+            starts = [max(1, v) for v in struct.unpack_from("<7I", payload, off + 2)]
+        found[str(index)] = [
+            NumberingLevel(pattern, fmt or "DIGIT", start)
+            for (pattern, fmt), start in zip(heads, starts, strict=True)
+        ]
+    return found
+
+
+def bullets(docinfo: list[Record]) -> dict[str, str]:
+    """Bullet id (1-based) → its character (a paragraph head, then one UTF-16 code unit)."""
+    found: dict[str, str] = {}
+    index = 0
+    for rec in _walk(docinfo):
+        if rec.tag != TAG_BULLET:
+            continue
+        index += 1
+        char = (
+            rec.payload[12:14].decode("utf-16le", errors="ignore") if len(rec.payload) >= 14 else ""
+        )
+        if not char or not char.isprintable() or "\ue000" <= char <= "\uf8ff":
+            char = _PLAIN_BULLET
+        found[str(index)] = char
+    return found
+
+
+def char_sizes(docinfo: list[Record]) -> list[float]:
+    """Char shape id → base size in points (INT32 in 1/100 pt at byte 42)."""
+    sizes: list[float] = []
+    for rec in _walk(docinfo):
+        if rec.tag == TAG_CHAR_SHAPE:
+            size = struct.unpack_from("<i", rec.payload, 42)[0] if len(rec.payload) >= 46 else 0
+            sizes.append(max(0, size) / 100)
+    return sizes
+
+
+def read_docinfo(docinfo: list[Record]) -> DocInfo:
+    """The definitions the body refers to: paragraph heads, numberings, bullets, char sizes."""
+    heads = para_heads(docinfo)
+    return DocInfo(
+        outline={shape: level for shape, (kind, _, level) in heads.items() if kind == "outline"},
+        heads=heads,
+        numbers=AutoNumbers(numberings(docinfo), bullets(docinfo)),
+        char_sizes=char_sizes(docinfo),
+    )
 
 
 def _refuse_flags(path: Path, flags: int) -> None:
@@ -333,15 +490,16 @@ class HwpLoader:
             return inflate(data, budget, what)
 
         docinfo = parse_records(unpack(docinfo_raw, "DocInfo"), deadline) if docinfo_raw else []
-        reader = _Reader(outline_shapes(docinfo), deadline)
-        for _, name in sections:
+        reader = _Reader(read_docinfo(docinfo), deadline)
+        for number, (_, name) in enumerate(sections):
             deadline.check()
-            reader.read_paragraphs(
+            reader.read_body(
                 [
                     r
                     for r in parse_records(unpack(streams[name], name), deadline)
                     if r.tag == TAG_PARA_HEADER
-                ]
+                ],
+                new_section=number > 0,  # a section (구역) starts on a new page
             )
         text, doc_sections = assemble(reader.out.segments)
         major, minor, build, rev = (
@@ -354,8 +512,12 @@ class HwpLoader:
             "hwp_version": f"{major}.{minor}.{build}.{rev}",
             "tables": reader.out.tables,
             "notes": reader.notes,
+            "pages": reader.pages.page,
         }
-        title = choose_title((_summary_title(raw),), text, path)
+        summary = _summary_title(raw)
+        title = choose_title(
+            (summary if summary and plausible_title(summary) else None, reader.title()), text, path
+        )
         return make_document(path, title, text, doc_sections, meta)
 
 

@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.cleaning import clean_line
-from ingest.loaders.paragraph_reader import Kind, ParagraphReader
-from ingest.loaders.text import (
-    assemble,
-    base_meta,
-    choose_title,
-    make_document,
-    table_rows,
+from ingest.loaders.paragraph_reader import (
+    AutoNumbers,
+    HeadKind,
+    Kind,
+    NumberingLevel,
+    ParagraphReader,
+    ParaLayout,
+    plausible_title,
 )
+from ingest.loaders.text import assemble, base_meta, choose_title, make_document
 from ingest.safety import DEFAULT_LIMITS, Deadline, Limits, SafeZip, parse_xml
 from reportqa.errors import IngestError
 from reportqa.types import Document
@@ -81,6 +83,71 @@ def _int(el: Element | None, attr: str, default: int = 0) -> int:
         return default
 
 
+_HEAD_KINDS: dict[str, HeadKind] = {"OUTLINE": "outline", "NUMBER": "number", "BULLET": "bullet"}
+_PLAIN_BULLET = "•"
+
+
+def para_heads(header: Element | None) -> dict[str, tuple[HeadKind, str, int]]:
+    """``paraPr`` id → (head kind, numbering/bullet id, level 1-7) for shapes with a heading."""
+    heads: dict[str, tuple[HeadKind, str, int]] = {}
+    if header is None:
+        return heads
+    for el in header.iter():
+        if local(el.tag) != "paraPr":
+            continue
+        heading = next((c for c in el.iter() if local(c.tag) == "heading"), None)
+        if heading is None:
+            continue
+        kind = _HEAD_KINDS.get(heading.get("type", "").upper())
+        if kind is not None:
+            heads[el.get("id", "")] = (kind, heading.get("idRef", "0"), _int(heading, "level") + 1)
+    return heads
+
+
+def auto_numbers(header: Element | None) -> AutoNumbers:
+    """The numbering definitions (``hh:numbering`` with ``hh:paraHead`` levels: pattern text,
+    ``numFormat``, ``start``) and bullets (``hh:bullet char``) of ``header.xml``."""
+    numbers = AutoNumbers()
+    if header is None:
+        return numbers
+    for el in header.iter():
+        name = local(el.tag)
+        if name == "numbering":
+            levels: dict[int, NumberingLevel] = {}
+            for head in el:
+                if local(head.tag) != "paraHead":
+                    continue
+                level = _int(head, "level", 0)
+                levels[level] = NumberingLevel(
+                    pattern=head.text or "",
+                    fmt=head.get("numFormat", "DIGIT").upper(),
+                    start=max(1, _int(head, "start", 1)),
+                )
+            if levels:
+                first = min(levels)  # levels are 1-based in Hancom's files; 0-based tolerated
+                numbers.numberings[el.get("id", "")] = [
+                    levels.get(first + i, NumberingLevel(""))
+                    for i in range(max(levels) - first + 1)
+                ]
+        elif name == "bullet":
+            char = el.get("char", "")
+            if not char or not char.isprintable() or "\ue000" <= char <= "\uf8ff":
+                char = _PLAIN_BULLET
+            numbers.bullets[el.get("id", "")] = char
+    return numbers
+
+
+def char_sizes(header: Element | None) -> dict[str, float]:
+    """``charPr`` id → size in points (``height`` is in 1/100 pt)."""
+    sizes: dict[str, float] = {}
+    if header is None:
+        return sizes
+    for el in header.iter():
+        if local(el.tag) == "charPr":
+            sizes[el.get("id", "")] = _int(el, "height", 0) / 100
+    return sizes
+
+
 def outline_levels(header: Element | None) -> dict[str, int]:
     """``paraPr`` id → outline level (1 = top) for shapes with an OUTLINE heading."""
     levels: dict[str, int] = {}
@@ -105,6 +172,56 @@ def _t_text(t: Element) -> str:
 
 class _Reader(ParagraphReader["Element", "Element"]):
     """Walks the section XML into segments."""
+
+    def __init__(self, header: Element | None, deadline: Deadline) -> None:
+        super().__init__(outline_levels(header), deadline, auto_numbers(header))
+        self.heads = para_heads(header)
+        self.sizes = char_sizes(header)
+        self.outline_numbering = "1"  # the section's outline numbering (secPr outlineShapeIDRef)
+
+    def layout(self, p: Element) -> ParaLayout:
+        columns = None
+        for run in p:
+            if local(run.tag) != "run":
+                continue
+            for item in run:
+                name = local(item.tag)
+                if name == "secPr":
+                    self.outline_numbering = item.get("outlineShapeIDRef", self.outline_numbering)
+                elif name == "ctrl":
+                    for c in item:
+                        if local(c.tag) == "colPr":
+                            columns = max(1, _int(c, "colCount", 1))
+        vpos = tuple(
+            _int(seg, "vertpos", 0)
+            for arr in p
+            if local(arr.tag) == "linesegarray"
+            for seg in arr
+            if local(seg.tag) == "lineseg"
+        )
+        return ParaLayout(
+            page_break=p.get("pageBreak", "0") in ("1", "true"),
+            column_break=p.get("columnBreak", "0") in ("1", "true"),
+            columns=columns,
+            vpos=vpos,
+        )
+
+    def head(self, p: Element) -> tuple[HeadKind, str, int] | None:
+        found = self.heads.get(p.get("paraPrIDRef", ""))
+        if found is None:
+            return None
+        kind, ref, level = found
+        return kind, self.outline_numbering if kind == "outline" else ref, level
+
+    def font_size(self, p: Element) -> float:
+        return max(
+            (
+                self.sizes.get(run.get("charPrIDRef", ""), 0.0)
+                for run in p
+                if local(run.tag) == "run"
+            ),
+            default=0.0,
+        )
 
     def pieces(self, p: Element) -> list[str | Element]:
         """A paragraph's text runs and its objects (tables, notes, drawings) in order."""
@@ -143,14 +260,23 @@ class _Reader(ParagraphReader["Element", "Element"]):
             self.read_paragraphs(caption_paras + [p for tc in cells for p in _paragraphs_in(tc)])
             return
         entries = []
+        header_flags = []
         for index, tc in enumerate(cells):
             addr = next((c for c in tc if local(c.tag) == "cellAddr"), None)
             span = next((c for c in tc if local(c.tag) == "cellSpan"), None)
             row = _int(addr, "rowAddr", index)
             col = _int(addr, "colAddr", 0)
-            entries.append((row, col, _int(span, "rowSpan", 1), self.flat_text(_paragraphs_in(tc))))
-        cap = self.flat_text(caption_paras)
-        self.out.table(([cap] if cap else []) + table_rows(entries))
+            entries.append(
+                (
+                    row,
+                    col,
+                    _int(span, "rowSpan", 1),
+                    _int(span, "colSpan", 1),
+                    self.flat_text(_paragraphs_in(tc)),
+                )
+            )
+            header_flags.append(tc.get("header", "0") in ("1", "true"))
+        self.table_out(entries, self.flat_text(caption_paras), header_flags)
 
 
 def _object_paragraphs(obj: Element) -> list[Element]:
@@ -224,15 +350,23 @@ class HwpxLoader:
             header = (
                 parse_xml(archive.read(header_name), path, header_name) if header_name else None
             )
-            reader = _Reader(outline_levels(header), deadline)
-            for _, name in sections:
+            reader = _Reader(header, deadline)
+            for number, (_, name) in enumerate(sections):
                 deadline.check()
                 root = parse_xml(archive.read(name), path, name)
-                reader.read_paragraphs([p for p in root if local(p.tag) == "p"])
+                # A section (구역) starts on a new page.
+                reader.read_body([p for p in root if local(p.tag) == "p"], new_section=number > 0)
             title = _metadata_title(archive, path)
         text, doc_sections = assemble(reader.out.segments)
-        meta = base_meta(raw, "hwpx") | {"tables": reader.out.tables, "notes": reader.notes}
-        return make_document(path, choose_title((title,), text, path), text, doc_sections, meta)
+        meta = base_meta(raw, "hwpx") | {
+            "tables": reader.out.tables,
+            "notes": reader.notes,
+            "pages": reader.pages.page,
+        }
+        title = choose_title(
+            (title if title and plausible_title(title) else None, reader.title()), text, path
+        )
+        return make_document(path, title, text, doc_sections, meta)
 
 
 def _metadata_title(archive: SafeZip, path: Path) -> str | None:

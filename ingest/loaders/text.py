@@ -263,13 +263,27 @@ class OutlineBuilder:
     """Segments for word-processor formats (HWP, HWPX, DOCX): body lines, headings, tables.
 
     A heading opens a new section whose path ends with it; a table gets its own ``table``
-    section (one row per line) under the current path, and the text after it a new one.
+    section (one row per line, its header as ``context``) under the current path, and the text
+    after it a new one. :meth:`set_page` starts a new section (same path) where the page changes,
+    so every section has one page.
     """
 
     def __init__(self) -> None:
         self.headings = HeadingPath()
+        self.page: int | None = None
         self.segments: list[Segment] = [Segment()]
         self.tables = 0
+
+    def set_page(self, page: int) -> None:
+        """The page the following lines are on."""
+        if page == self.page:
+            return
+        self.page = page
+        last = self.segments[-1]
+        if not last.lines:
+            last.page = page
+        else:
+            self.segments.append(Segment(heading_path=last.heading_path, page=page))
 
     def line(self, text: str) -> None:
         if clean_line(text):
@@ -278,16 +292,22 @@ class OutlineBuilder:
     def heading(self, level: int, text: str) -> None:
         text = clean_line(text)
         if text:
-            self.segments.append(Segment([text], self.headings.push(level, text)))
+            self.segments.append(Segment([text], self.headings.push(level, text), page=self.page))
 
-    def table(self, lines: Sequence[str]) -> None:
+    def table(self, lines: Sequence[str], context: str = "") -> None:
         lines = [line for line in lines if clean_line(line)]
         if not lines:
-            return
+            if context.strip():  # a table of header cells only: its labels are its text
+                lines = [line for line in context.split("\n") if clean_line(line)]
+                context = ""
+            if not lines:
+                return
         self.tables += 1
         path = self.headings.path
-        self.segments.append(Segment(list(lines), path, table=True))
-        self.segments.append(Segment(heading_path=path))
+        self.segments.append(
+            Segment(list(lines), path, page=self.page, table=True, context=context.strip())
+        )
+        self.segments.append(Segment(heading_path=path, page=self.page))
 
 
 def table_rows(cells: Iterable[tuple[int, int, int, str]], max_span: int = 1000) -> list[str]:

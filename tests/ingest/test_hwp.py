@@ -38,9 +38,13 @@ def test_ordinary_document_with_tables_in_reading_order(hwp_fixtures: Path) -> N
     assert doc.meta["tables"] == 2
     got = sections(doc)
     assert got[0][2].startswith("한글 2005 예제 파일입니다.\n머리말입니다\n본문 내용입니다.")
-    # Text before the table, the table as rows (a cell of two paragraphs joined), text after it.
+    # Text before the table, the table (its header row as context, a body row naming its
+    # labels; a cell of two paragraphs joined), text after it.
     assert got[0][2].endswith("\n표\n")
-    assert got[1] == ((), True, "A0 | B0\nA1 | B10 B11\n")
+    assert got[1][:2] == ((), True)
+    assert doc.sections[1].context == "A0 | B0"
+    row = got[1][2].strip()
+    assert "\n" not in row and row.startswith("A1") and "B0" in row and row.endswith("B10 B11")
     assert got[2] == ((), False, "표끝\ntable2\n")  # a one-cell table reads as body text
     assert got[3] == ((), True, "표 2x2짜리표 가나다\n")  # caption of a table with empty cells
     assert "다음 문단\n본 문서는 먼저" in got[4][2]
@@ -65,12 +69,18 @@ def test_outline_paragraphs_become_heading_paths(hwp_fixtures: Path) -> None:
     doc = load(hwp_fixtures, "lists.hwp")
     got = sections(doc)
     # Bullets and numbered paragraphs are body text; "개요" (outline) paragraphs are headings.
+    # Hancom's automatic numbers and bullets are regenerated in front of the text (the fixture's
+    # paragraphs themselves read "1", "2-1"...).
     assert got[0][0] == ()
-    assert got[0][2].startswith("글머리표\n1\n2\n3\n글머리표 두 번째\n")
+    assert got[0][2].startswith("글머리표\n• 1\n• 2\n• 3\n글머리표 두 번째\n")
+    assert "\n문단번호\n1. 1\n2. 2\n가. 2-1\n3. 3\n가. 3-1\n나. 3-2\n1) 3-2-1\n" in got[0][2]
+    assert "번호 이어짐)\n5. 5\n가. 5-1\n" in got[0][2]  # numbering continues
     paths = [path for path, _, _ in got]
-    assert ("2", "2-1") in paths
-    assert ("3", "3-2", "3-2-3") in paths
-    assert paths[-1] == ("4",)
+    assert ("2. 2", "가. 2-1") in paths
+    assert ("3. 3", "나. 3-2", "3) 3-2-3") in paths
+    # The second section's outline numbering is "제^1장 / 제^2절 / 제^3항".
+    assert ("제3장 3", "제2절 3-2", "제3항 3-2-3") in paths
+    assert paths[-1] == ("제4장 4",)
 
 
 def test_multicolumn_and_caption_documents(hwp_fixtures: Path) -> None:

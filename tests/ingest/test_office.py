@@ -31,23 +31,39 @@ def sections(doc: Document) -> list[tuple[tuple[str, ...], int | None, bool, str
     return [(s.heading_path, s.page, s.table, doc.text[s.start : s.end]) for s in doc.sections]
 
 
+def assert_self_describing(lines: list[str], header: list[str]) -> None:
+    """Each body row is one line naming its row label, and each value with its column label."""
+    for body, line in zip(BUDGET_LINES[1:], lines, strict=True):
+        label, *values = body.split(" | ")
+        assert line.startswith(label), line
+        for column, value in zip(header[1:], values, strict=True):
+            assert f"{column}: {value}" in line, line
+
+
 def test_hwpx_headings_tables_notes(tmp_path: Path, docs) -> None:  # type: ignore[no-untyped-def]
     doc = HwpxLoader().load(docs.report_hwpx(tmp_path / "report.hwpx"))
-    assert sections(doc) == [
-        ((), None, False, f"{REPORT_TITLE}\n"),
+    got = sections(doc)
+    table = got[4]
+    assert got[:4] + got[5:] == [
+        ((), 1, False, f"{REPORT_TITLE}\n"),
         (
             ("Ⅰ. 추진 배경",),
-            None,
+            1,
             False,
             "Ⅰ. 추진 배경\n전기차 전환으로 배터리 수요가 늘고 있다.\n"
             "각주: 2024년 전기차 등록 통계 기준.\n",
         ),
-        (("Ⅱ. 추진 전략",), None, False, "Ⅱ. 추진 전략\n"),
-        (STRATEGY, None, False, "1. 핵심과제 예산\n핵심과제별 예산은 다음 표와 같다.\n"),
-        (STRATEGY, None, True, "\n".join(["표 1. 핵심과제별 예산", *BUDGET_LINES]) + "\n"),
-        (STRATEGY, None, False, "상자 안의 글은 본문으로 읽는다.\n표 다음 문단이다.\n"),
-        (("Ⅲ. 기대 효과",), None, False, "Ⅲ. 기대 효과\n일자리가 늘어난다."),
+        (("Ⅱ. 추진 전략",), 1, False, "Ⅱ. 추진 전략\n"),
+        (STRATEGY, 1, False, "1. 핵심과제 예산\n핵심과제별 예산은 다음 표와 같다.\n"),
+        (STRATEGY, 1, False, "상자 안의 글은 본문으로 읽는다.\n표 다음 문단이다.\n"),
+        # A new section (구역) starts a new page.
+        (("Ⅲ. 기대 효과",), 2, False, "Ⅲ. 기대 효과\n일자리가 늘어난다."),
     ]
+    # The table: caption and header row as the context of its passages, one line per row.
+    assert table[:3] == (STRATEGY, 1, True)
+    header = BUDGET_LINES[0].split(" | ")
+    assert doc.sections[4].context.split("\n") == ["표 1. 핵심과제별 예산", BUDGET_LINES[0]]
+    assert_self_describing(table[3].strip().split("\n"), header)
     assert "머리말" not in doc.text  # the running header is dropped
     assert doc.title == REPORT_TITLE
     assert doc.meta["format"] == "hwpx"
@@ -58,8 +74,11 @@ def test_hwpx_headings_tables_notes(tmp_path: Path, docs) -> None:  # type: igno
 def test_hwpx_row_span_repeats_the_label(tmp_path: Path, docs) -> None:  # type: ignore[no-untyped-def]
     rows = [["구분", "과제"], ["거점", "클러스터 조성"], [None, "테스트베드 구축"]]
     doc = HwpxLoader().load(docs.write_hwpx(tmp_path / "span.hwpx", [docs.hwpx_table(rows)]))
-    assert doc.text == "구분 | 과제\n거점 | 클러스터 조성\n거점 | 테스트베드 구축"
-    assert doc.sections[0].table
+    assert doc.sections[0].table and doc.sections[0].context == "구분 | 과제"
+    lines = doc.text.split("\n")
+    assert len(lines) == 2
+    for line, value in zip(lines, ("클러스터 조성", "테스트베드 구축"), strict=True):
+        assert line.startswith("거점") and f"과제: {value}" in line
 
 
 def test_docx_headings_tables_merged_cells(tmp_path: Path, docs) -> None:  # type: ignore[no-untyped-def]
