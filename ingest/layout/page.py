@@ -20,6 +20,9 @@ class Word:
     y1: float
     size: float  # font size in points (the glyphs' height where the font does not say)
     bold: bool = False
+    # The word ends a line inside a word (the PDF breaks the line with no space before it, as
+    # Hancom does mid-word in Korean): the next line's first word continues it without a space.
+    glued: bool = False
 
     @property
     def cx(self) -> float:

@@ -8,6 +8,7 @@ they are flipped here to the page model's top-left origin.
 from __future__ import annotations
 
 import ctypes
+from dataclasses import replace
 from typing import Any
 
 from ingest.layout.page import PageLayout, Rule, Word
@@ -70,16 +71,25 @@ def page_words(textpage: Any, height: float) -> tuple[Word, ...]:
     rect = pdfium_c.FS_RECTF()
     fonts: dict[int, tuple[bool, str]] = {}
 
-    def flush() -> None:
+    def flush(glued: bool = False) -> None:
         if chars:
-            words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold))
+            words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold, glued))
             chars.clear()
 
+    spaced_breaks = 0  # line breaks after a real space: this producer marks word breaks
+    prev_code = 0
     for i in range(count):
         code = pdfium_c.FPDFText_GetUnicode(textpage, i)
         if code in _SEPARATORS:
-            flush()
+            if code in (10, 13) and pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
+                if prev_code in (0, 32, 0xA0, 0x3000):
+                    spaced_breaks += 1
+                flush(glued=prev_code not in _SEPARATORS)
+            else:
+                flush()
+            prev_code = code
             continue
+        prev_code = code
         if not pdfium_c.FPDFText_GetLooseCharBox(textpage, i, rect):
             continue
         x0, x1 = rect.left, rect.right
@@ -109,6 +119,8 @@ def page_words(textpage: Any, height: float) -> tuple[Word, ...]:
         chars.append(ch)
         prev_x1, prev_cy = x1, cy
     flush()
+    if not spaced_breaks:  # no word break is marked: a missing space says nothing
+        words = [replace(w, glued=False) if w.glued else w for w in words]
     return tuple(words)
 
 

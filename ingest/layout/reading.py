@@ -126,6 +126,10 @@ class Block:
         )
 
 
+def _hangul(ch: str) -> bool:
+    return "가" <= ch <= "힣"
+
+
 def _wordy(word: Word) -> bool:
     return sum(1 for ch in word.text if ch.isalnum()) >= 2
 
@@ -332,6 +336,8 @@ def paragraphs(block: Block, right_edge: float | None = None) -> list[str]:
         if joins(prev, line, right):
             if prev.text.endswith("-") and prev.text[-2:-1].isalpha():
                 out[-1] = out[-1][:-1] + line.text
+            elif prev.words[-1].glued and _hangul(prev.text[-1]) and _hangul(line.text[0]):
+                out[-1] = out[-1] + line.text  # a Korean word broken across the lines
             else:
                 out[-1] = out[-1] + " " + line.text
         else:

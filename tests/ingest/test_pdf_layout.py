@@ -304,6 +304,15 @@ def test_real_heading_paths() -> None:
 
 
 @pytest.mark.slow
+def test_real_korean_word_broken_across_lines_is_whole_again() -> None:
+    # Hancom breaks lines inside words; PDFium shows no space before such a break.
+    text = _real(PART1).text
+    assert "않 는" not in text
+    assert "암호알 고리즘" not in text
+    assert "암호알고리즘" in text
+
+
+@pytest.mark.slow
 def test_real_glossary_keeps_each_definition_with_its_term() -> None:
     lines = [line for page, _, _, line in section_lines(_real(PART1)) if page == 9]
     glossary = [line for line in lines if "): " in line]
