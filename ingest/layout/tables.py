@@ -42,7 +42,8 @@ MIN_ALIGNED_ROWS = 3  # lines with cells in two or more columns, one after anoth
 MIN_SPACES_FOR_MEDIAN = 4
 SPREAD_FACTOR = 1.8
 ROW_GAP = 1.6  # line heights: a larger vertical gap between lines ends an aligned block
-NUMBER_COLUMN_SHARE = 0.6  # an unruled table needs a column (after the first) this full of numbers
+NUMBER_COLUMN_SHARE = 0.6
+ALIGN_TOLERANCE = 3.0  # points: cells of one column line up on an edge this closely  # an unruled table needs a column (after the first) this full of numbers
 # Tables ruled by horizontal lines only (row separators, no verticals): rules whose heights are
 # this close are one row separator even where each column draws its own piece (the vacuum
 # guide's warranty tables put col 3's rules 3.6 pt lower), and pieces this far apart still join.
@@ -756,6 +757,7 @@ def _block_table(block: _Block) -> Table | None:
     n_cols = len(edges) - 1
     rows: list[dict[int, list[Word]]] = []
     column_texts: list[list[str]] = [[] for _ in range(n_cols)]
+    column_edges: list[list[tuple[float, float]]] = [[] for _ in range(n_cols)]
     for segs in lines:
         by_col: dict[int, list[Word]] = {}
         for seg in segs:
@@ -765,14 +767,21 @@ def _block_table(block: _Block) -> Table | None:
         if len(segs) > 1:
             for c, ws in by_col.items():
                 column_texts[c].append(" ".join(w.text for w in ws))
+                column_edges[c].append((ws[0].x0, ws[-1].x1))
     # Prose set in columns (a brochure's panels) leaves gaps as straight as a table's; without
-    # rules, only a column of numbers tells a table.
+    # rules, only a column of numbers, aligned on one edge, tells a table (not the numbered
+    # boxes of a diagram).
     if not any(
         len(texts) >= MIN_ALIGNED_ROWS
         and sum(_is_number(t) for t in texts) >= NUMBER_COLUMN_SHARE * len(texts)
-        for texts in column_texts[1:]
+        and _aligned(column_edges[c])
+        for c, texts in enumerate(column_texts)
+        if c > 0
     ):
         return None
+    labels = column_texts[0]
+    if sum(not _is_number(t) for t in labels) < NUMBER_COLUMN_SHARE * len(labels):
+        return None  # no row labels down the left: numbers strewn over a figure
     if n_cols == 2 and _page_numbers(column_texts[1]):
         return None  # a table of contents: entries and their page numbers
     cells: list[Cell] = []
@@ -788,6 +797,16 @@ def _block_table(block: _Block) -> Table | None:
     top = min(w.y0 for segs in lines for seg in segs for w in seg)
     bottom = max(w.y1 for segs in lines for seg in segs for w in seg)
     return _finish((block.x0, top, block.x1, bottom), cells, len(lines), n_cols, "alignment")
+
+
+def _aligned(spans: Sequence[tuple[float, float]]) -> bool:
+    """Whether most cells of a column share their left, right or centre line."""
+    for key in (lambda s: s[0], lambda s: s[1], lambda s: (s[0] + s[1]) / 2):
+        xs = sorted(key(s) for s in spans)
+        middle = xs[len(xs) // 2]
+        if sum(abs(x - middle) <= ALIGN_TOLERANCE for x in xs) >= NUMBER_COLUMN_SHARE * len(xs):
+            return True
+    return False
 
 
 def _page_numbers(texts: Sequence[str]) -> bool:

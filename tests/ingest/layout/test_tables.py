@@ -247,3 +247,37 @@ def test_caption_above_a_table_goes_into_its_context() -> None:
     rendered = render_table(table)
     assert rendered.context == "<표 3> 월별 경기 개시 시간\n구분 | 토요일"
     assert rendered.lines == ("3월 — 토요일: 17:00", "7월 — 토요일: 18:00")
+
+
+def test_numbers_scattered_in_a_diagram_are_no_table() -> None:
+    # State boxes of a diagram: a name and a state number per line, the numbers strewn across a
+    # band instead of lined up on an edge as a table column's are.
+    words: list[Word] = []
+    for i, (name, number, x) in enumerate(
+        [
+            ("전원 꺼짐", "1", 300),
+            ("초기화", "12", 338),
+            ("자가시험", "3", 371),
+            ("오류", "104", 316),
+        ]
+    ):
+        words += words_at(50, 100 + 16 * i, name) + words_at(x, 100 + 16 * i, number)
+    assert find_tables(page(words)) == []
+    # The same numbers right-aligned make a column.
+    aligned: list[Word] = []
+    for i, (name, number) in enumerate(
+        [("전원 꺼짐", "1"), ("초기화", "12"), ("자가시험", "3"), ("오류", "104")]
+    ):
+        aligned += words_at(50, 100 + 16 * i, name) + words_at(
+            400 - CHAR * len(number), 100 + 16 * i, number
+        )
+    assert len(find_tables(page(aligned))) == 1
+
+
+def test_state_numbers_of_a_diagram_in_lined_up_boxes_are_no_table() -> None:
+    # Boxes laid out in a grid, each labelled with a state number: numbers in every column,
+    # no row labels down the left (the state diagram of the submission guide, p94).
+    words: list[Word] = []
+    for i, (left, right) in enumerate([("6", "7"), ("10", "9"), ("8", "12"), ("11", "13")]):
+        words += words_at(240, 100 + 16 * i, left) + words_at(330, 100 + 16 * i, right)
+    assert find_tables(page(words)) == []
