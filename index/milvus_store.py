@@ -65,6 +65,9 @@ VARCHAR_MAX = 65_535  # Milvus's longest VARCHAR, in bytes
 PART_CHARS = 60_000  # manifest text per meta row (under VARCHAR_MAX)
 INSERT_BATCH = 1_000  # rows per insert call: ~6 MB of gRPC message at 384-d
 FETCH_FIELDS = ["chunk", "sentences", "vector"]
+# A dense hit's cosine is its search score, so its vector is fetched only when asked for
+# (MMR, LLM support checks); BM25 hits bring theirs (fusion needs every candidate's cosine).
+DENSE_FIELDS = ["chunk", "sentences"]
 ROW_CACHE = 8_192  # fetched rows kept per index (a question's candidates, many times over)
 PLACEHOLDER = "\u2205"  # the token of a passage without terms (as KiwiBm25Index.build)
 QUERY_PAGE = 4_096
@@ -137,6 +140,12 @@ def close_client(target: MilvusTarget) -> None:
         client = _clients.pop((target.uri, target.db, target.token), None)
     if client is not None:
         client.close()
+    if target.lite:  # the embedded engine outlives its clients; stop it to free the file
+        try:
+            from milvus_lite.server_manager import server_manager_instance
+        except ImportError:  # pragma: no cover - other milvus-lite layouts
+            return
+        server_manager_instance.release_server(target.uri)
 
 
 # ---------------------------------------------------------------------------- encoding
@@ -292,6 +301,9 @@ class MilvusIndexStore:
         """The live manifest (the highest ``seq`` whose parts are all there), or None."""
         if not self.exists():
             return None
+        for name in (self.meta, self.passages):  # released when a client closed it
+            if "NotLoad" in str(self.client.get_load_state(name).get("state", "")):
+                self.client.load_collection(name)
         headers = self.client.query(self.meta, filter="part == -1", output_fields=["seq", "body"])
         for head in sorted(headers, key=lambda h: -int(h["seq"])):
             seq, count = int(head["seq"]), int(json.loads(head["body"])["parts"])
@@ -326,11 +338,12 @@ class MilvusIndexStore:
     # -- rows
 
     def recover(self, state: MilvusState | None) -> int:
-        """Delete what no live reader can see: rows of an interrupted ingest, rows of versions
-        dropped before ``state``'s commit, manifests older than it. Returns rows deleted."""
+        """Delete what no reader of ``state`` can see: rows of an interrupted ingest, rows of
+        documents ``state`` does not hold, other manifests. Returns the rows deleted."""
         if state is None or not self.exists():
             return 0
-        keep = [int(d["version"]) for d in state.documents] + list(state.superseded)
+        # Rows ``state`` superseded go too: only readers of the manifest before it used them.
+        keep = [int(d["version"]) for d in state.documents]
         before = self.count_rows()
         self.client.delete(self.passages, filter=f"row >= {state.next_row}")
         self.client.delete(self.passages, filter=f"version not in {_in_list(keep)}" if keep else "row >= 0")
@@ -398,23 +411,24 @@ class _Rows:
 
     def remember(self, pk: int, entity: Mapping[str, Any]) -> None:
         with self._lock:
-            self._cache[pk] = dict(entity)
+            self._cache.setdefault(pk, {}).update(entity)
             self._cache.move_to_end(pk)
             while len(self._cache) > ROW_CACHE:
                 self._cache.popitem(last=False)
 
-    def get(self, position: int) -> dict[str, Any]:
+    def get(self, position: int, fields: Sequence[str] = DENSE_FIELDS) -> dict[str, Any]:
+        """Row ``position``'s ``fields`` (and whatever else is cached of it)."""
         pk = self.pk(position)
         with self._lock:
             hit = self._cache.get(pk)
-            if hit is not None:
+            if hit is not None and all(f in hit for f in fields):
                 self._cache.move_to_end(pk)
                 return hit
         found = self.store.client.query(self.store.passages, filter=f"row == {pk}", output_fields=FETCH_FIELDS)
         if not found:
             raise IndexCorruptError(Path(self.store.target.uri), f"row {pk} of the manifest is missing from {self.store.passages}")
         self.remember(pk, found[0])
-        return self.get(position)
+        return self.get(position, fields)
 
     def chunk(self, position: int) -> Chunk:
         entity = self.get(position)
@@ -424,21 +438,24 @@ class _Rows:
             entity["_chunk"] = chunk
         return cast(Chunk, chunk)
 
-    def search(self, field_name: str, data: list[Any], k: int, params: dict[str, Any]) -> list[list[tuple[int, float]]]:
-        """Search ``field_name`` (live rows only); fetched rows are cached for what follows."""
+    def search(
+        self, field_name: str, data: list[Any], k: int, params: dict[str, Any], fields: Sequence[str] = FETCH_FIELDS
+    ) -> list[list[tuple[int, float]]]:
+        """Search ``field_name`` (live rows only); the hits' ``fields`` are cached for what follows."""
         k = min(k, len(self))
         if k <= 0:
             return [[] for _ in data]
         results = self.store.client.search(
             self.store.passages, data=data, anns_field=field_name, limit=k, filter=self.filter,
-            output_fields=FETCH_FIELDS, search_params={"metric_type": "IP", "params": params},
+            output_fields=list(fields), search_params={"metric_type": "IP", "params": params},
         )
         out = []
         for hits in results:
             ranked = []
             for hit in hits:
                 pk = int(hit["row"] if "row" in hit else hit["id"])
-                self.remember(pk, hit["entity"])
+                if fields:
+                    self.remember(pk, hit["entity"])
                 ranked.append((self.position(pk), float(hit["distance"])))
             out.append(ranked)
         return out
@@ -481,7 +498,7 @@ class MilvusVectorStore(FaissVectorStore):
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        return self.rows.search("vector", [query.tolist()], k, self._params(k))[0]
+        return self.rows.search("vector", [query.tolist()], k, self._params(k), DENSE_FIELDS)[0]
 
     def search_many(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.dim)
@@ -489,13 +506,14 @@ class MilvusVectorStore(FaissVectorStore):
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         rows = np.full((len(queries), k), -1, dtype=np.int64)
         for s in range(0, len(queries), 100):
-            for i, ranked in enumerate(self.rows.search("vector", queries[s : s + 100].tolist(), k, self._params(k))):
+            batch = queries[s : s + 100].tolist()
+            for i, ranked in enumerate(self.rows.search("vector", batch, k, self._params(k), fields=())):
                 for j, (row, score) in enumerate(ranked):
                     rows[s + i, j], scores[s + i, j] = row, score
         return scores, rows
 
     def reconstruct(self, row: int) -> np.ndarray:
-        return np.asarray(self.rows.get(int(row))["vector"], dtype=np.float32)
+        return np.asarray(self.rows.get(int(row), ("vector",))["vector"], dtype=np.float32)
 
     def reconstruct_all(self) -> np.ndarray:
         out = np.zeros((len(self), self.dim), dtype=np.float32)
@@ -597,11 +615,11 @@ class MilvusReportIndex(ReportIndex):
 
     store: MilvusIndexStore | None = None
     state: MilvusState | None = None
+    rows: _Rows | None = None
 
     def sentence_vectors_of(self, row: int) -> np.ndarray:
-        assert isinstance(self.vectors, MilvusVectorStore)
-        rows = self.vectors.rows
-        return decode_sentences(rows.get(row)["sentences"], rows.dim)
+        assert self.rows is not None
+        return decode_sentences(self.rows.get(row)["sentences"], self.rows.dim)
 
     def describe(self) -> str:
         assert self.store is not None
@@ -649,6 +667,7 @@ def index_from_state(
         path=index_dir,
         store=store,
         state=state,
+        rows=rows,
     )
 
 
