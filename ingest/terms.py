@@ -26,6 +26,7 @@ _NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SL", "SN", "SH", "XPN", "XSN
 _LAST_TAGS = frozenset({"NNG", "NNP", "NR", "SL", "SH", "XSN", "XR"})
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_NOT_IN_TERM = re.compile(r"[^\uac00-\ud7a30-9A-Za-z\- ]")
 # "(…)" whose content is Latin words: the English side of a Korean term written before it.
 _PAREN = re.compile(r"\(([^()\n]{1,120})\)")
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9&'./+\- ]*[A-Za-z0-9)]|[A-Za-z]{2,}")
@@ -105,8 +106,12 @@ def korean_term_before(text: str) -> str:
     The eojeol right before the end must be all noun morphemes (Kiwi); earlier ones join while
     they are too, up to :data:`MAX_KOREAN_EOJEOL`. Punctuation ends the phrase.
     """
-    tail = re.split(r"[^\uac00-\ud7a30-9A-Za-z\- ]", text.rstrip())[-1] if text.strip() else ""
-    words = tail.split()[-MAX_KOREAN_EOJEOL:]
+    text = text.rstrip()
+    cut = max((m.end() for m in _NOT_IN_TERM.finditer(text)), default=0)
+    words = text[cut:].split()
+    if cut and words and not text[cut].isspace():
+        words = words[1:]  # glued to ")" or a quote: a particle ("…(tamper response)과 …")
+    words = words[-MAX_KOREAN_EOJEOL:]
     if not words or not _HANGUL.search(words[-1]):
         return ""
     kept: list[str] = []
