@@ -194,7 +194,9 @@ def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()
             # the title's own lines are dropped as headings.
             cover = len(first_lines) < SPARSE_LINES
             headings[0] = {
-                i: h for i, h in headings[0].items() if not cover and h.text not in title
+                i: h
+                for i, h in headings[0].items()
+                if not cover and (h.text not in title or h.outline is not None)
             }
 
     levels = HeadingLevels([h for found in headings for h in found.values()])

@@ -69,7 +69,7 @@ def is_toc_page(lines: Sequence[str], n_pages: int) -> bool:
 
 
 # Two TOC columns read as one row: an entry's page number followed by the next entry's number.
-_NEXT_ENTRY = re.compile(r"(?<=\D\s\d)\s+(?=\d{1,2}\.\s)|(?<=\D\s\d\d)\s+(?=\d{1,2}\.\s)")
+_NEXT_ENTRY = re.compile(r"(?:(?<=\D\s\d)|(?<=\D\s\d\d)|(?<=\D\s\d\d\d))\s+(?=\d{1,2}\.\s)")
 
 
 def toc_lines(lines: Sequence[str], n_pages: int) -> list[str]:

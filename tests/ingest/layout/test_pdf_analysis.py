@@ -1,0 +1,218 @@
+"""The pure layout steps on hand-made pages: lines and columns, reading order, paragraphs,
+page furniture, TOC entries, headings and their levels, and which metadata titles are kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.layout.document import analyse
+from ingest.layout.furniture import find_furniture
+from ingest.layout.headings import outline_level
+from ingest.layout.page import PageLayout, Word
+from ingest.layout.reading import Block, group_lines, paragraphs, reading_order
+from ingest.layout.toc import is_toc_page, parse_entry, toc_lines
+from ingest.loaders.pdf import _usable_title
+
+SIZE = 10.0
+
+
+def words(text: str, x: float, y: float, size: float = SIZE, bold: bool = False) -> list[Word]:
+    """The words of ``text`` set left to right from (x, y), 0.5 em per character."""
+    out = []
+    for token in text.split():
+        width = 0.5 * size * len(token)
+        out.append(Word(token, x, y, x + width, y + size, size, bold))
+        x += width + 0.3 * size
+    return out
+
+
+def column(lines: list[str], x: float, y: float, pitch: float = 12.0) -> list[Word]:
+    return [w for i, text in enumerate(lines) for w in words(text, x, y + i * pitch)]
+
+
+def page(number: int, ws: list[Word], width: float = 600, height: float = 800) -> PageLayout:
+    return PageLayout(number, width, height, tuple(ws))
+
+
+def texts(doc_lines: list[Block]) -> list[str]:
+    return [p for block in doc_lines for p in paragraphs(block)]
+
+
+def test_two_columns_with_a_narrow_gutter_are_read_one_after_the_other() -> None:
+    # A 12-point gutter (1.2 em) is narrower than LINE_SPLIT_EM but lines up down the page.
+    left = [f"left line {i} of the first column" for i in range(6)]
+    right = [f"right line {i} of the other column" for i in range(6)]
+    ws = column(left, 50, 100) + column(right, 50 + 0.5 * SIZE * 33 + 12, 100)
+    lines = group_lines(ws)
+    assert all(not ln.text.startswith("left") or "right" not in ln.text for ln in lines)
+    order = [ln.text for block in reading_order(lines) for ln in block.lines]
+    assert order == left + right
+
+
+def test_a_heading_across_both_columns_comes_first() -> None:
+    head = words("Chapter one across the page", 50, 60, size=16, bold=True)
+    ws = head + column(["alpha text here"] * 4, 50, 100) + column(["omega text here"] * 4, 320, 100)
+    order = [ln.text for block in reading_order(group_lines(ws)) for ln in block.lines]
+    assert order[0] == "Chapter one across the page"
+    assert order[1:5] == ["alpha text here"] * 4
+    assert order[5:] == ["omega text here"] * 4
+
+
+def test_wrapped_lines_join_but_list_items_and_short_lines_do_not() -> None:
+    full = "a line of prose that runs to the right edge of the column"
+    lines = group_lines(
+        column(
+            [full, "and goes on here.", "- a list item", "1. a numbered item", full, "end"], 50, 100
+        )
+    )
+    block = Block(tuple(lines))
+    assert paragraphs(block) == [
+        f"{full} and goes on here.",
+        "- a list item",
+        "1. a numbered item",
+        f"{full} end",
+    ]
+
+
+def test_furniture_repeats_with_varying_digits_and_lone_page_numbers() -> None:
+    pages = []
+    for n in range(1, 5):
+        ws = (
+            words(f"Part1: Implementation guide {n}", 50, 20, size=8)
+            + column([f"Body text of page {n} that is different on each page."], 50, 200)
+            + words(str(n + 6), 300, 770, size=8)
+        )
+        pages.append(group_lines(ws))
+    found = find_furniture(pages, [800] * 4, [600] * 4, body=SIZE)
+    for lines, drop in zip(pages, found, strict=True):
+        kept = [ln.text for i, ln in enumerate(lines) if i not in drop]
+        assert len(kept) == 1 and kept[0].startswith("Body text of page")
+
+
+def test_a_large_repeated_section_title_is_not_furniture() -> None:
+    pages = [
+        group_lines(words("4.1 Authorised roles", 50, 30, size=16) + column(["body"] * 3, 50, 200))
+        for _ in range(4)
+    ]
+    found = find_furniture(pages, [800] * 4, [600] * 4, body=SIZE)
+    assert all(0 not in drop for drop in found)
+
+
+def test_toc_entries_and_dot_leaders() -> None:
+    assert parse_entry("1. 개요················6", 120) == ("1. 개요", 6)
+    assert parse_entry("12-2-16 Horse-collar tackle …… 15", 120) == (
+        "12-2-16 Horse-collar tackle",
+        15,
+    )
+    assert parse_entry("2.4 프로세서 가속 기능(PAA/PAI) 13", 105) == (
+        "2.4 프로세서 가속 기능(PAA/PAI)",
+        13,
+    )
+    assert parse_entry("5. 매출채권 4, 5, 7, 28 35,721,563 40,713,415", 2) is None
+    toc = [
+        "Contents",
+        "1. Overview ..... 2",
+        "2. Budget ..... 3",
+        "3. Partners ..... 5",
+        "4. Results ..... 9",
+    ]
+    assert is_toc_page(toc, 20)
+    assert toc_lines(toc, 20)[1:3] == ["1. Overview (p. 2)", "2. Budget (p. 3)"]
+    # Two TOC columns read as one row come apart again.
+    assert toc_lines(["1. 개요 104 1. 개요 112"], 120) == ["1. 개요 (p. 104)", "1. 개요 (p. 112)"]
+
+
+def test_financial_rows_and_numbered_prose_are_not_a_toc() -> None:
+    rows = [
+        "1. 현금및현금성자산 4, 28 49,680,710 39,031,415",
+        "2. 단기금융상품 4, 28 65,102,886 81,708,986",
+        "3. 단기상각후원가금융자산 4, 28 414,610 3,369,034",
+        "4. 매출채권 4, 5, 7, 28 35,721,563 40,713,415",
+    ]
+    assert not is_toc_page(rows, 2)
+    prose = [
+        "The plan was adopted in 2021 and revised in 2023.",
+        "It funds three programmes with 450 million in total.",
+        "Each programme reports every spring.",
+        "The council reviews the results.",
+    ]
+    assert not is_toc_page(prose, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("Ⅰ. 추진 배경", 0),
+        ("제1장 총칙", 1),
+        ("1. 개요", 2),
+        ("1.1 암호모듈 경계", 3),
+        ("가. 구성", 4),
+        ("제3조(정의)", 4),
+        ("(1) 범위", 5),
+        ("① 첫째", 6),
+        ("□ 추진 과제", 7),
+        ("○ 세부 내용", 8),
+        ("본문 문장이다.", None),
+    ],
+)
+def test_outline_levels(text: str, level: int | None) -> None:
+    assert outline_level(text) == level
+
+
+def test_headings_by_size_give_paths_and_sections_never_cross_pages() -> None:
+    body = [f"body sentence number {i} of this page is here." for i in range(12)]
+    p1 = (
+        words("1. Budget", 50, 60, size=16, bold=True)
+        + column(body, 50, 90)
+        + words("1.1 Sources", 50, 260, size=13, bold=True)
+        + column(body, 50, 285)
+    )
+    p2 = (
+        column(body, 50, 90)
+        + words("2. Partners", 50, 260, size=16, bold=True)
+        + column(body, 50, 285)
+    )
+    analysis = analyse([page(1, p1), page(2, p2)])
+    paths = [(s.page, s.heading_path) for s in analysis.segments if s.lines]
+    assert paths == [
+        (1, ("1. Budget",)),
+        (1, ("1. Budget", "1.1 Sources")),
+        (2, ("1. Budget", "1.1 Sources")),
+        (2, ("2. Partners",)),
+    ]
+
+
+def test_glossary_pairs_become_term_definition_lines() -> None:
+    ws: list[Word] = []
+    y = 60.0
+    for term in ("Alpha term", "Beta term", "Gamma term"):
+        ws += words(term, 50, y, bold=True)
+        ws += words(f"the definition of the {term.lower()} in plain words.", 50, y + 13)
+        y += 40
+    lines = [line for s in analyse([page(1, ws)]).segments for line in s.lines]
+    assert lines == [
+        "Alpha term: the definition of the alpha term in plain words.",
+        "Beta term: the definition of the beta term in plain words.",
+        "Gamma term: the definition of the gamma term in plain words.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "about:blank",
+        "슬라이드 1",
+        "12",
+        "RULE",
+        "Microsoft Word - plan.docx",
+        "삼성_202212_vF.dsd",
+        "ì‡¼ì—±ì€—",
+    ],
+)
+def test_meaningless_metadata_titles_are_dropped(title: str) -> None:
+    assert _usable_title(title) is None
+
+
+def test_meaningful_metadata_title_is_kept() -> None:
+    assert _usable_title("Battery Plan 2024") == "Battery Plan 2024"
+    assert _usable_title("경기도 이차전지산업 육성계획") == "경기도 이차전지산업 육성계획"
