@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -117,16 +118,13 @@ def chunk_document(
             (section, group)
             for group in _chunk_section(doc, section, split, count_tokens, config, check)
         )
-    heading_only = [
-        _is_heading_only(doc.text[g[0].start : g[-1].end], s, doc.title) for s, g in drafts
-    ]
-    keep_all = all(heading_only)  # a one-line document keeps its one line (issue 15, item 1)
+    frag = min(FRAGMENT_TOKENS, max(1, config.max_tokens // 4))
+    per_section = Counter(id(s) for s, _ in drafts)
+    droppable = [_is_droppable(doc, s, g, frag, per_section[id(s)] == 1) for s, g in drafts]
+    keep_all = all(droppable)  # a one-line document keeps its one line (issue 15, item 1)
     chunks: list[Chunk] = []
-    for (section, group), only_heading in zip(drafts, heading_only, strict=True):
-        if only_heading and not keep_all:
-            # A section holding only its heading (a title above subsections): the heading
-            # reaches every later chunk through heading_path, and a chunk of a few words
-            # would outrank real passages on vague questions.
+    for (section, group), drop in zip(drafts, droppable, strict=True):
+        if drop and not keep_all:
             continue
         start, end = group[0].start, group[-1].end
         chunks.append(
@@ -527,6 +525,24 @@ def _with_overlap(
         else:
             out.append(cur)
     return out
+
+
+def _is_droppable(
+    doc: Document, section: Section, group: list[_Atom], frag: int, whole: bool
+) -> bool:
+    """A chunk that is only its section's heading (or the title), or a prose section that is
+    one fragment with no sentence in it ("작성 예시", "Ⅰ", a figure label on a page of its
+    own). The heading reaches every later chunk through heading_path, and a chunk of a few words
+    would outrank real passages on vague questions. Table rows always stay."""
+    text = doc.text[group[0].start : group[-1].end]
+    if _is_heading_only(text, section, doc.title):
+        return True
+    return (
+        whole
+        and not section.table
+        and sum(a.tokens for a in group) < frag
+        and not any(_ENDS_SENTENCE.search(line) for line in text.split("\n"))
+    )
 
 
 def _is_heading_only(text: str, section: Section, title: str) -> bool:

@@ -233,3 +233,26 @@ def test_the_deadline_stops_chunking_with_a_clear_error() -> None:
     with pytest.raises(Stop):
         chunk_document(doc, split_sentences, words, deadline=stop)
     assert chunk_document(doc, split_sentences, words, deadline=Deadline(60.0))
+
+
+def test_a_section_that_is_one_label_makes_no_passage_when_others_exist() -> None:
+    text = "작성 예시\n" + para(20) + "\nⅡ\n" + "A1 — B0: 10"
+    a = text.index(para(20))
+    b = text.index("Ⅱ")
+    c = text.index("A1")
+    doc = Document(
+        "d",
+        "T",
+        "/x",
+        text,
+        sections=(
+            Section(0, a - 1, page=1),
+            Section(a, b - 1, page=1),
+            Section(b, c - 1, page=2),
+            Section(c, len(text), page=2, table=True),
+        ),
+    )
+    # The label sections go; the prose and the one-row table stay.
+    assert [ch.text for ch in chunk(doc, 50)] == [para(20), "A1 — B0: 10"]
+    alone = Document("d", "T", "/x", "작성 예시")
+    assert [ch.text for ch in chunk(alone, 50)] == ["작성 예시"]
