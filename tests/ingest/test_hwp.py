@@ -186,3 +186,37 @@ def test_paragraph_text_skips_control_characters() -> None:
     para = Record(TAG_PARA_HEADER, 0, b"\x00" * 22, [Record(TAG_PARA_TEXT, 1, payload), ctrl])
     pieces = list(para_pieces(para))
     assert pieces == ["앞\t뒤", ctrl, "표 뒤-😀"]
+
+
+# -- pages, titles ---------------------------------------------------------------------------
+
+
+def pages_of(doc: Document) -> list[tuple[int | None, str]]:
+    return [(s.page, doc.text[s.start : s.end].split("\n")[0]) for s in doc.sections]
+
+
+def test_every_section_has_a_page_counted_from_breaks_and_line_positions(
+    hwp_fixtures: Path,
+) -> None:
+    # sample-5017: a page break before its last paragraph.
+    doc = load(hwp_fixtures, "sample-5017.hwp")
+    assert pages_of(doc)[-1] == (2, "다음 페이지")
+    assert {page for page, _ in pages_of(doc)[:-1]} == {1}
+    assert doc.meta["pages"] == 2
+    # lists.hwp: a page break before "개요", then a second section (구역), on a new page.
+    got = pages_of(load(hwp_fixtures, "lists.hwp"))
+    assert got[0] == (1, "글머리표")
+    assert (2, "개요") in got and (3, "제1장 1") in got
+    assert [page for page, _ in got] == sorted(page for page, _ in got)
+    # multicolumns.hwp: two columns filled (lines restart at the top once, same page), then a
+    # new three-column area whose lines restart at the top: the next page.
+    doc = load(hwp_fixtures, "multicolumns.hwp")
+    assert [s.page for s in doc.sections] == [2, 3]
+    for name in ("footnote-endnote.hwp", "headerfooter.hwp", "table-caption.hwp"):
+        assert {s.page for s in load(hwp_fixtures, name).sections} == {1}, name
+
+
+def test_the_title_is_the_summary_title_or_the_first_line(hwp_fixtures: Path) -> None:
+    assert load(hwp_fixtures, "sample-5017.hwp").title == "제목입니다."
+    assert load(hwp_fixtures, "lists.hwp").title == "글머리표"
+    assert load(hwp_fixtures, "table-caption.hwp").title == "표 위 캡션"
