@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.cleaning import clean_line
+from ingest.loaders.paragraph_reader import word_table
 from ingest.loaders.text import (
     OutlineBuilder,
     assemble,
     base_meta,
     choose_title,
     make_document,
-    table_rows,
 )
 from ingest.safety import DEFAULT_LIMITS, Deadline, Limits, SafeZip, parse_xml
 from reportqa.errors import IngestError
@@ -214,10 +214,13 @@ class _Reader:
                 for tc in cells:
                     self.read_blocks(tc)
             return
-        entries: list[tuple[int, int, int, str]] = []
+        entries: list[tuple[int, int, int, int, str]] = []
+        header_flags: list[bool] = []
         above: dict[int, str] = {}  # grid column → text of the cell a vMerge continues
         for r, cells in enumerate(cells_per_row):
             col = 0
+            trpr = rows[r].find(f"{W}trPr")
+            header_row = trpr is not None and trpr.find(f"{W}tblHeader") is not None
             for tc in cells:
                 tcpr = tc.find(f"{W}tcPr")
                 span = _val(tcpr, "gridSpan")
@@ -228,9 +231,13 @@ class _Reader:
                 else:
                     text = self.cell_text(tc)
                 above[col] = text
-                entries.append((r, col, 1, text))
+                entries.append((r, col, 1, width, text))
+                header_flags.append(header_row)
                 col += width
-        self.out.table(table_rows(entries))
+        # The same rendering as HWP, HWPX and PDF tables: header row(s) as context, one
+        # self-describing line per row.
+        context, lines = word_table(entries, header_flags=header_flags)
+        self.out.table(lines, context)
 
 
 class DocxLoader:

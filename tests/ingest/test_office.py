@@ -83,7 +83,9 @@ def test_hwpx_row_span_repeats_the_label(tmp_path: Path, docs) -> None:  # type:
 
 def test_docx_headings_tables_merged_cells(tmp_path: Path, docs) -> None:  # type: ignore[no-untyped-def]
     doc = DocxLoader().load(docs.report_docx(tmp_path / "report.docx"))
-    assert sections(doc) == [
+    got = sections(doc)
+    budget, spans = got[4], got[6]
+    assert [*got[:4], got[5], got[7]] == [
         ((), None, False, f"{REPORT_TITLE}\n"),
         (
             ("Ⅰ. 추진 배경",),
@@ -93,11 +95,18 @@ def test_docx_headings_tables_merged_cells(tmp_path: Path, docs) -> None:  # typ
         ),
         (("Ⅱ. 추진 전략",), None, False, "Ⅱ. 추진 전략\n"),
         (STRATEGY, None, False, "1. 핵심과제 예산\n핵심과제별 예산은 다음 표와 같다.\n"),
-        (STRATEGY, None, True, "\n".join(BUDGET_LINES) + "\n"),
         (STRATEGY, None, False, "상자 안의 글은 본문으로 읽는다.\n표 다음 문단이다.\n"),
-        (STRATEGY, None, True, "구분 | 과제\n거점 | 클러스터 조성\n거점 | 테스트베드 구축\n"),
         (("Ⅲ. 기대 효과",), None, False, "Ⅲ. 기대 효과\n일자리가 늘어난다."),
     ]
+    # Tables as in HWP/HWPX/PDF: the header row as context, one self-describing row per line,
+    # a vertically merged label repeated on each of its rows.
+    assert budget[:3] == (STRATEGY, None, True) and doc.sections[4].context == BUDGET_LINES[0]
+    assert_self_describing(budget[3].strip().split("\n"), BUDGET_LINES[0].split(" | "))
+    assert spans[:3] == (STRATEGY, None, True) and doc.sections[6].context == "구분 | 과제"
+    for line, value in zip(
+        spans[3].strip().split("\n"), ("클러스터 조성", "테스트베드 구축"), strict=True
+    ):
+        assert line.startswith("거점") and f"과제: {value}" in line
     assert doc.title == REPORT_TITLE
     assert doc.meta["format"] == "docx"
     assert doc.meta["tables"] == 2
