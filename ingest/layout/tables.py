@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,13 @@ import numpy as np
 
 from ingest.layout.page import PageLayout, Rule, Word
 
+logger = logging.getLogger(__name__)
+
 # -- tuned numbers: measured on ../shared/realdocs (tests/ingest/layout/test_tables_realdocs.py) --
+# Bounds on the work per page (the loader's budget is 0.1 s a page): the shared PDFs' busiest
+# page has 104 x 107 merged rules and a 13 x 18 grid.
+MAX_RULE_PAIRS = 1_000_000
+MAX_GRID_CELLS = 5_000
 SNAP = 2.5  # points: rule ends this close touch; rule coordinates this close are one grid line
 MIN_RULE = 4.0  # points: shorter rules (dashes of a dashed frame, glyph strokes) are ignored
 MIN_CELL = 4.0  # points: grid lines closer than this (double rules) are one line
@@ -259,6 +266,10 @@ def _rule_components(rules: Sequence[Rule]) -> list[tuple[list[_Seg], list[_Seg]
     )
     if len(hs) < 2 or len(vs) < 2:
         return []
+    if len(hs) * len(vs) > MAX_RULE_PAIRS:
+        # Hatching, a chart's grid or a hostile file: no table is drawn with that many lines.
+        logger.debug("page skipped for ruled tables: %d x %d rules", len(hs), len(vs))
+        return []
     h = np.array(hs)
     v = np.array(vs)
     union = _Union(len(hs) + len(vs))
@@ -292,6 +303,8 @@ def _grid_table(hs: list[_Seg], vs: list[_Seg], words: Sequence[Word]) -> Table 
     if len(ys) < 2 or len(xs) < 2:
         return None
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    if n_rows * n_cols > MAX_GRID_CELLS:
+        return None  # graph paper, not a table
     # Rules along each grid line, as (position, from, to), for the boundary tests below.
     h_at: list[list[tuple[float, float]]] = [[] for _ in ys]
     for pos, lo, hi in hs:

@@ -3,6 +3,7 @@ horizontal lines only, aligned number columns; never justified prose, a framed n
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from ingest.layout.page import PageLayout, Rule, Word
@@ -281,3 +282,15 @@ def test_state_numbers_of_a_diagram_in_lined_up_boxes_are_no_table() -> None:
     for i, (left, right) in enumerate([("6", "7"), ("10", "9"), ("8", "12"), ("11", "13")]):
         words += words_at(240, 100 + 16 * i, left) + words_at(330, 100 + 16 * i, right)
     assert find_tables(page(words)) == []
+
+
+def test_a_page_of_hatching_is_skipped_quickly() -> None:
+    # Crossing lines 6 pt apart (hatching, graph paper, or a hostile file): no grid is built.
+    # Uncapped, these took 0.15 s and 9 s of CPU.
+    words = words_at(50, 100, "1,200 2,400 3,600")
+    for n in (150, 1100):  # past the grid-size cap, past the rule-pairs cap
+        hatch = [Rule(0, y * 6.0, 6 * n, y * 6.0) for y in range(n)]
+        hatch += [Rule(x * 6.0, 0, x * 6.0, 6 * n) for x in range(n)]
+        start = time.process_time()
+        assert find_tables(page(words, hatch)) == []
+        assert time.process_time() - start < 0.1
