@@ -33,9 +33,10 @@ logger = logging.getLogger(__name__)
 
 # -- tuned numbers: measured on ../shared/realdocs (tests/ingest/layout/test_tables_realdocs.py) --
 # Bounds on the work per page (the loader's budget is 0.1 s a page): the shared PDFs' busiest
-# page has 104 x 107 merged rules and a 13 x 18 grid.
+# page has 104 x 107 merged rules and a 13 x 18 grid; a 150 x 150 grid costs 0.15 s of CPU, so
+# a grid stops at 12,000 cells (a 400-row, 30-column table still passes).
 MAX_RULE_PAIRS = 1_000_000
-MAX_GRID_CELLS = 5_000
+MAX_GRID_CELLS = 12_000
 SNAP = 2.5  # points: rule ends this close touch; rule coordinates this close are one grid line
 MIN_RULE = 4.0  # points: shorter rules (dashes of a dashed frame, glyph strokes) are ignored
 MIN_CELL = 4.0  # points: grid lines closer than this (double rules) are one line
