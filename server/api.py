@@ -45,6 +45,7 @@ from server.security import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
     error_body,
+    parse_origins,
     split_list,
 )
 from server.served_index import Served, ServedIndex
@@ -427,6 +428,7 @@ def create_api(
     )
     app.state.backend = backend
     app.state.settings = settings
+    parse_origins(settings.public_origins, "public_origins")  # refused now, not on a first request
     _install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX, tags=["reportqa"], responses=ERRORS)

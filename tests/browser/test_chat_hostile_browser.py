@@ -149,3 +149,22 @@ def test_injected_instructions_are_flagged_in_the_citation(
     flagged = [c for c in r.json()["citations"] if "instructions" in c["flags"]]
     assert flagged and "IGNORE ALL PREVIOUS INSTRUCTIONS" in flagged[0]["text"]
     assert "url" in flagged[0]["flags"]
+
+
+def test_with_a_key_set_the_chat_page_and_the_widget_still_answer_their_own_page(
+    page: Any, chat_server: Any, hostile_index: Settings
+) -> None:
+    """The key closes the routes to scripts, not to the pages: their browser requests carry the
+    page's own Origin (while curl without the key gets 401, tests/server/test_hostile_http.py)."""
+    from playwright.sync_api import expect
+
+    url, _ = chat_server(hostile_index.replace(api_key="browser-test-key"))
+    page.goto(f"{url}/")
+    box = page.locator("#rq-question textarea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    expect(page.locator("#rq-sources .rq-source").first).to_contain_text("31 turbines")
+    page.goto(f"{url}/widget?lang=en")
+    page.locator("#rq-input").fill(QUESTION)
+    page.locator("#rq-input").press("Enter")
+    expect(page.locator(".rq-bot").last.locator(".rq-text")).to_contain_text("31 turbines")

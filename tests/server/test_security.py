@@ -157,3 +157,10 @@ def test_authorize_keys_pages_and_origins() -> None:
     assert authorize("POST", "/api/v1/ask", {}, []) is None
     assert authorize("POST", "/widget/api/ask", {"host": "h"}, []) is None
     assert authorize("POST", "/widget/api/ask", evil, []).status == 403  # type: ignore[union-attr]
+
+
+def test_a_bad_public_origin_is_refused_when_the_app_is_built(sample_settings: Settings) -> None:
+    import app
+
+    with pytest.raises(ConfigError, match="public_origins"):
+        app.create_server_app(sample_settings.replace(public_origins="qa.example.org"))
