@@ -275,3 +275,92 @@ def parse_xml(data: bytes, path: Path, what: str) -> Element:
         raise IngestError(
             path, f"{what} is not well-formed XML ({exc}); the file looks truncated or corrupt"
         ) from exc
+
+
+# -- Reasons for PDFs that are hostile or broken rather than scanned ----------------------------
+# (ingest/loaders/pdf.py raises them; before, a 150,000-page PDF was called a decompression
+# bomb and a PDF whose objects nest thousands deep was told to run OCR.)
+
+# The fastest pace a PDF's pages are assumed to read at: the shared real reports read at 15-19
+# pages/s through the layout-aware loader (4 PDFs in /work/shared/realdocs, 2026-12-02), so
+# 100 pages/s leaves five times the room. A PDF with more pages than the time budget allows at
+# that pace is refused before any page is read (120 s: 12,000 pages).
+PDF_PAGES_PER_S = 100
+
+
+def pdf_page_limit(budget_s: float) -> int:
+    """The most pages a PDF may have to be read within ``budget_s`` seconds."""
+    return int(budget_s * PDF_PAGES_PER_S)
+
+
+def pdf_too_many_pages_reason(pages: int, budget_s: float) -> str | None:
+    """Why a PDF of ``pages`` pages is refused before reading (more than the time budget
+    allows at :data:`PDF_PAGES_PER_S`), or None."""
+    limit = pdf_page_limit(budget_s)
+    if pages <= limit:
+        return None
+    return (
+        f"the PDF has {pages:,} pages, more than can be read within the {budget_s:g} s budget "
+        f"per document (at most {limit:,} pages); skipped. Split it "
+        "into smaller files, or raise REPORTQA_PARSE_TIMEOUT_S (setting parse_timeout_s) if "
+        "it is genuine"
+    )
+
+
+# Pages read before the time of the whole document is projected from their pace, and the
+# least time spent first: the first pages of a PDF load its fonts and are the slowest, so a
+# projection this early errs on the side of reading on.
+PROJECT_AFTER_PAGES = 20
+PROJECT_AFTER_S = 1.0
+
+
+def pdf_pages_overrun_reason(
+    pages_read: int, total_pages: int, elapsed_s: float, budget_s: float
+) -> str | None:
+    """Why a PDF is refused early because reading all its pages at the pace of the first ones
+    would overrun the time budget, or None (too early to tell, or it fits)."""
+    if pages_read < PROJECT_AFTER_PAGES or elapsed_s < PROJECT_AFTER_S or pages_read >= total_pages:
+        return None
+    projected = elapsed_s / pages_read * total_pages
+    if projected <= budget_s:
+        return None
+    pace = pages_read / elapsed_s
+    return (
+        f"the PDF has {total_pages:,} pages; at {pace:,.0f} pages/s reading them all would take "
+        f"about {_duration(projected)}, past the {budget_s:g} s budget per document; skipped. "
+        "Split it into smaller files, or raise REPORTQA_PARSE_TIMEOUT_S (setting "
+        "parse_timeout_s) if it is genuine"
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def pdf_unreadable_page_reason(page: int, error: str, pages: int) -> str:
+    """Why a PDF whose page ``page`` PDFium cannot load at all (``error``: its message) is
+    refused: its page tree or objects are broken or nested past what a reader follows."""
+    where = f"page {page} of {pages}" if pages > 1 else "its only page"
+    return (
+        f"PDFium cannot load {where} ({error}): its page tree or objects are broken or nested "
+        "too deeply (a malformed or hostile PDF), not a scan. Repair it (e.g. `qpdf in.pdf "
+        "out.pdf`) or print it to a new PDF, and ingest that"
+    )
+
+
+def pdf_no_body_text_reason(pages_with_words: int, pages: int) -> str | None:
+    """Why a PDF with words on its pages still has no body text (every line repeats on each
+    page and was taken for running headers and footers), or None when no page had words
+    (a scan: then OCR is the advice)."""
+    if not pages_with_words:
+        return None
+    return (
+        f"{pages_with_words} of {pages} pages have text, but every line of it repeats from page "
+        "to page, so it was all taken for running headers and footers and no body text is left; "
+        "not a scan (OCR would not help). Check the file (a template or a form?) or report this "
+        "with it"
+    )
