@@ -191,8 +191,12 @@ def _chunk_section(
     atoms: list[_Atom] = []
     for (s, e), tokens in zip(lines, line_tokens, strict=True):
         check()
-        sentences = _sentences(text, s, e, split, check)
-        if tokens is not None and tokens <= cap:
+        fits = tokens is not None and tokens <= cap
+        # A table row is one sentence: an answer quoting it keeps the row's labels with its
+        # values (no sentence end inside a row).
+        row = section.table and fits
+        sentences = [(s, e)] if row else _sentences(text, s, e, split, check)
+        if tokens is not None and fits:
             atoms.append(_Atom(s, e, tokens, sentences, whole_line=True))
         else:
             atoms.extend(_cut_line(text, sentences, count_tokens, cap, check))

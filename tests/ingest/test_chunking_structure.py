@@ -256,3 +256,12 @@ def test_a_section_that_is_one_label_makes_no_passage_when_others_exist() -> Non
     assert [ch.text for ch in chunk(doc, 50)] == [para(20), "A1 — B0: 10"]
     alone = Document("d", "T", "/x", "작성 예시")
     assert [ch.text for ch in chunk(alone, 50)] == ["작성 예시"]
+
+
+def test_a_table_row_is_one_sentence() -> None:
+    # The splitter alone cuts the first row after "사업이다." (the 예산 value would lose its row).
+    text = "테스트베드 — 비고: 신규 사업이다. 2026년 종료; 예산: 430억 원\n물가 — 2024년: 2.3%"
+    assert len(split_sentences(text.split("\n")[0])) == 2
+    doc = Document("d", "T", "/x", text, sections=(Section(0, len(text), table=True),))
+    (only,) = chunk(doc, 100)
+    assert only.sentence_texts() == text.split("\n")
