@@ -9,12 +9,23 @@ header: tag, nesting level, size) — raw-deflated when the file is compressed.
 What comes out, in reading order:
 - paragraphs (``HWPTAG_PARA_TEXT``: UTF-16LE with control characters, which are skipped: char
   controls take one code unit, inline and extended controls eight);
-- outline paragraphs ("개요 1..7") open sections with a heading path;
-- tables (``tbl `` controls) become ``table`` sections, one row per line with cells joined by
-  " | " (a cell spanning several rows is repeated in each, so values keep their labels); a
-  one-cell table is a text box, read as ordinary paragraphs; the caption comes first;
+- outline paragraphs ("개요 1..7") open sections with a heading path; Hancom's automatic
+  numbers (``HWPTAG_NUMBERING`` patterns such as "^1." with their number formats, the
+  section's outline numbering from its ``secd`` control) and bullets are regenerated in front
+  of the text, so paths read "Ⅲ. 추진 전략 > 1. 거점 조성";
+- a page on every section: HWP stores no page numbers, so pages are counted from the paragraph
+  headers' page/column break flags, new sections, and the line segments
+  (``HWPTAG_PARA_LINE_SEG``), whose vertical positions restart at the top of each column and
+  page (column counts from ``cold`` controls). A table longer than a page counts as one line;
+- tables (``tbl `` controls) become ``table`` sections rendered like PDF tables
+  (:func:`ingest.layout.tables.render_table`): caption and header row as the section's
+  context, one self-describing line per row, merged cells carried over; a one-cell table is
+  a text box, read as ordinary paragraphs;
 - footnotes and endnotes follow the paragraph that references them; text boxes and drawing
   objects with text follow their paragraph too. Headers, footers and hidden comments are dropped.
+
+The title is the summary information's when it is plausible (not empty, a page number or
+"제목 없음"), else the largest text of the first page, else the first line.
 
 Password-protected, distribution ("배포용") and DRM documents are refused with a clear message:
 their body is encrypted and the plain streams hold only a placeholder.

@@ -5,10 +5,16 @@ and every XML part is parsed with ``defusedxml`` (no entities, no external refer
 
 Read: ``Contents/section*.xml`` in order. Paragraphs (``hp:p``) become lines; paragraphs whose
 paragraph shape (``hh:paraPr`` in ``Contents/header.xml``) has an outline heading
-(``hh:heading type="OUTLINE" level="n"``) open sections with a heading path; tables
-(``hp:tbl``) become ``table`` sections, one row per line, cells joined with " | " (one-cell
-tables are text boxes and read as paragraphs); footnotes and endnotes follow their paragraph;
-text boxes in drawing objects follow their paragraph; headers and footers are dropped.
+(``hh:heading type="OUTLINE" level="n"``) open sections with a heading path. Automatic numbers
+(``hh:numbering``/``hh:paraHead`` patterns and ``numFormat``; the section's outline numbering
+from ``hp:secPr outlineShapeIDRef``) and bullets are regenerated in front of the text. Pages
+are counted from ``pageBreak``/``columnBreak``, new sections and the line segments'
+``vertpos`` (``hp:linesegarray``), which restart at the top of each column and page. Tables
+(``hp:tbl``) become ``table`` sections rendered like PDF tables (header row(s), from
+``hp:tc header`` where set, as context; one self-describing line per row; one-cell tables are
+text boxes and read as paragraphs); footnotes and endnotes follow their paragraph; text boxes
+in drawing objects follow their paragraph; headers and footers are dropped. The title is
+``opf:title`` when plausible, else the first page's largest text, else the first line.
 """
 
 from __future__ import annotations
