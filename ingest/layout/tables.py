@@ -970,6 +970,8 @@ def render_table(table: Table) -> RenderedTable:
         if (
             len(unique) == 1
             and table.n_cols > 1
+            # One merged cell across the row, or a label alone with every value cell empty (the
+            # financial statement's "자 산" / "부 채" rows).
             and (filled[0].colspan == table.n_cols or (len(filled) == 1 and filled[0].col == 0))
         ):
             text = filled[0].text
