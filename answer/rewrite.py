@@ -89,6 +89,12 @@ _LINE_ITEM = re.compile(r"^\s*(?:[-*•·]|\(?\d{1,2}[.)]|\(\d{1,2}\)|[가-하][
 # The predicate a Korean list's last item runs into: "…조성이 핵심축이다", "…운영 등이 포함됐다".
 _KO_ITEM_TAIL = re.compile(r"^(.*\S)(?:이|가|은|는|을|를|으로|로|과|와)\s+\S+\s*$")
 MAX_ITEM_CHARS = 120
+# Index terms of ordinal phrases ("두 번째", "첫째", "the third one", "4th").
+_ORDINAL_WORDS = frozenset(
+    {"번", "째", "번째", "첫째", "둘째", "셋째", "넷째", "마지막", "것", "거", "중", "one", "ones",
+     "item", "th", "st", "nd", "rd"}
+)
+MAX_OWN_TERMS = 1  # words of its own an item follow-up may have (the list's name)
 LEAD_IN_CHARS = 200  # how far before a list its lead-in sentence is looked for
 
 
@@ -272,17 +278,28 @@ def item_follow_up(
     previous = _previous_question(history, terms)
     if not previous:
         return None
+    # An item follow-up is elliptic: besides its ordinal it names at most the list ("2번째
+    # 과제는?"); a question with words of its own ("전국 첫 번째 수준인가요?") stands alone.
+    own = [t for t in dict.fromkeys(terms(question)) if t not in set(terms(previous)) and not _ordinal_word(t)]
+    if len(own) > MAX_OWN_TERMS:
+        return None
     topic = ko_topic(previous) if detect_language(previous) == "ko" else en_topic(previous)
-    item = pick_item(topic, n, [history[-1][1]], terms)
+    wanted = " ".join(own) or topic  # the list the follow-up names, else the previous topic
+    item = pick_item(wanted, n, [history[-1][1]], terms)
     if item is None and passages is not None:
-        item = pick_item(topic, n, passages(previous), terms)
+        item = pick_item(wanted, n, passages(previous), terms)
     if item is None:
         return None
     if detect_language(question) == "ko":
         # The topic's own noun phrase only ("보고서가 제시한 3대 추진 전략" → "3대 추진 전략"):
         # the rest of the previous question would pull its answer's sentence back in.
-        return f"{korean_term_before(topic) or topic} 중 {_ordinal_ko(n)}: {item}"
-    return f"{_ordinal_en(n)} of {topic}: {item}"
+        label = wanted if own else korean_term_before(topic) or topic
+        return f"{label} 중 {_ordinal_ko(n)}: {item}"
+    return f"{_ordinal_en(n)} of {wanted}: {item}"
+
+
+def _ordinal_word(term: str) -> bool:
+    return term.isdigit() or term in _ORDINAL_WORDS or term in _EN_NUMBERS
 
 
 def _ordinal_ko(n: int) -> str:
