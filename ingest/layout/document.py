@@ -9,7 +9,8 @@ segments (a stack by level across pages); glossary pairs become one "term: defin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ingest.layout.furniture import find_furniture
@@ -36,7 +37,10 @@ from ingest.layout.reading import (
 )
 from ingest.layout.tables import Table, find_tables, render_table
 from ingest.layout.toc import is_toc_page, toc_lines
+from ingest.layout.wordbreaks import BREAK
 from ingest.loaders.text import HeadingPath, Segment
+
+JoinWords = Callable[[Sequence[tuple[str, str]]], list[bool]]
 
 # Two-column glossary rows: a short term on the left, its definition on the right, on at least
 # this many rows of a page with the same left edges.
@@ -145,8 +149,38 @@ def merge_heading_lines(
     return out, merged
 
 
-def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()) -> Analysis:
-    """Segments (one or more per page, never across pages) and the page metadata."""
+def resolve_breaks(segments: Sequence[Segment], join_words: JoinWords | None) -> None:
+    """Replace the undecided Korean line breaks in the segments' lines by "" or " "."""
+    spots: list[tuple[int, int]] = []
+    pairs: list[tuple[str, str]] = []
+    for s, segment in enumerate(segments):
+        for k, line in enumerate(segment.lines):
+            if BREAK not in line:
+                continue
+            parts = line.split(BREAK)
+            for left, right in itertools.pairwise(parts):
+                pairs.append((left.rsplit(" ", 1)[-1], right.split(" ", 1)[0]))
+            spots.append((s, k))
+    if not pairs:
+        return
+    decisions = iter(join_words(pairs) if join_words is not None else [False] * len(pairs))
+    for s, k in spots:
+        parts = segments[s].lines[k].split(BREAK)
+        out = parts[0]
+        for part in parts[1:]:
+            out += ("" if next(decisions) else " ") + part
+        segments[s].lines[k] = out
+
+
+def analyse(
+    pages: Sequence[PageLayout],
+    ocr_pages: frozenset[int] = frozenset(),
+    join_words: JoinWords | None = None,
+) -> Analysis:
+    """Segments (one or more per page, never across pages) and the page metadata.
+
+    ``join_words`` decides Korean words broken across lines (see ingest.layout.wordbreaks);
+    without it such breaks are spaces."""
     n_pages = len(pages)
     all_lines = [group_lines(page.words) for page in pages]
     # A TOC page is judged on all its lines (its entries align like a table's rows).
@@ -242,13 +276,14 @@ def analyse(pages: Sequence[PageLayout], ocr_pages: frozenset[int] = frozenset()
                 continue  # the second line of a heading already emitted
             elif i in found:
                 heading = found[i]
-                if path.path and path.path[-1] == heading.text:
+                if heading.text in path.path:
                     continue  # a section title repeated at the top of each of its pages
                 current = Segment([heading.text], path.push(levels.level(heading), heading.text))
                 current.page, current.ocr = number, ocr
                 segments.append(current)
             else:
                 current.lines.extend(paragraphs(block, column_right(block, blocks, page.width)))
+    resolve_breaks(segments, join_words)
     return Analysis(
         segments=segments,
         furniture=furniture,

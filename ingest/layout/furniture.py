@@ -27,6 +27,9 @@ SMALL_RATIO = 0.85
 SIDE_SHARE = 0.12
 # Positions count as the same within this many points (rounded to a grid).
 POSITION_GRID = 12.0
+# Text this many times the body size repeated at one place on MIN_REPEATS pages is decoration
+# (the Part 1 guide's "GVI Part 1 Guide for Vendor Implementations" on its divider pages).
+DISPLAY_RATIO = 3.0
 # Glyphs set this small and alone (letters of a vertical side tab) are furniture.
 TINY_RATIO = 0.6
 TINY_MAX_CHARS = 3
@@ -90,12 +93,14 @@ def find_furniture(
             large = line.size >= HEADING_RATIO * body
             page_number = margin and bool(_PAGE_NUMBER.match(line.text.strip()))
             running = margin and not large and max(same_place, len(margin_text[key])) >= MIN_REPEATS
+            # Display type repeated in place (a series logo on every divider page) is decoration.
+            display = line.size >= DISPLAY_RATIO * body and same_place >= MIN_REPEATS
             aside = line.size <= SMALL_RATIO * body or _at_side(line, widths[p])
             everywhere = aside and same_place >= max(MIN_REPEATS, BODY_REPEAT_SHARE * n_pages)
             tiny = (
                 line.size < TINY_RATIO * body and len(line.text.replace(" ", "")) <= TINY_MAX_CHARS
             )
-            if page_number or running or everywhere or tiny:
+            if page_number or running or everywhere or tiny or display:
                 found.add(i)
         out.append(found)
     return out

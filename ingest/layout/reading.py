@@ -19,6 +19,7 @@ from functools import cached_property
 from statistics import median
 
 from ingest.layout.page import Word
+from ingest.layout.wordbreaks import BREAK
 
 # Horizontal gap (in font sizes) that splits a visual line into two lines: wider than any word
 # space of justified text on the shared PDFs (<= 1 em), narrower than their column gutters and
@@ -40,6 +41,8 @@ MIN_CUT_GAP = 3.0
 # A wrapped line reaches to within this many font sizes of its block's right edge.
 FULL_LINE_EM = 2.0
 
+# ... or to within the width of the next line's first word (up to this many font sizes).
+NEXT_WORD_MAX_EM = 8.0
 # A line starting like this opens a list item, never continues the previous line.
 LIST_START = re.compile(
     r"""^(?:
@@ -316,7 +319,13 @@ def joins(prev: Line, line: Line, right_edge: float) -> bool:
     em = max(1.0, prev.size)
     if LIST_START.match(line.text):
         return False
-    if prev.x1 < right_edge - FULL_LINE_EM * em:
+    hanging = LIST_START.match(prev.text) and line.x0 > prev.x0 + 0.5 * em
+    if hanging and not _TERMINAL.search(prev.text):
+        return True  # the second line of a list item, set at the item's hanging indent
+    # A line is full when the next line's first word would not have fitted after it.
+    first = line.words[0]
+    room = max(FULL_LINE_EM * em, min(NEXT_WORD_MAX_EM * em, first.x1 - first.x0 + em))
+    if prev.x1 < right_edge - room:
         return False  # a short line ends its paragraph
     return not _TERMINAL.search(prev.text)  # a full line ending a sentence ends a paragraph
 
@@ -337,7 +346,9 @@ def paragraphs(block: Block, right_edge: float | None = None) -> list[str]:
             if prev.text.endswith("-") and prev.text[-2:-1].isalpha():
                 out[-1] = out[-1][:-1] + line.text
             elif prev.words[-1].glued and _hangul(prev.text[-1]) and _hangul(line.text[0]):
-                out[-1] = out[-1] + line.text  # a Korean word broken across the lines
+                # Between Hangul without a space mark: a word broken across the lines, or two
+                # words; decided later (ingest.layout.wordbreaks), a space if never decided.
+                out[-1] = out[-1] + BREAK + line.text
             else:
                 out[-1] = out[-1] + " " + line.text
         else:

@@ -150,6 +150,7 @@ class PdfLoader:
         large or image-only (without OCR) PDFs."""
         from ingest.layout.document import analyse
         from ingest.layout.pdfium import page_layout
+        from ingest.layout.wordbreaks import kiwi_joins
 
         raw = path.read_bytes()
         deadline = Deadline(self.limits.time_budget_s)
@@ -198,10 +199,10 @@ class PdfLoader:
         finally:
             doc.close()
 
-        analysis = analyse(layouts, frozenset(ocr_pages))
+        analysis = analyse(layouts, frozenset(ocr_pages), kiwi_joins)
         text, sections = assemble(analysis.segments)
-        with_text = {s.page for s in sections}
-        empty_pages = [p for p in range(1, n_pages + 1) if p not in with_text]
+        # Pages with no words at all (a page of running header and decoration only is not one).
+        empty_pages = [layout.number for layout in layouts if not layout.words]
         if not text:
             reason = NO_TEXT
             if ocr_failed:

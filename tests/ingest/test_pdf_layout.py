@@ -306,10 +306,12 @@ def test_real_heading_paths() -> None:
 @pytest.mark.slow
 def test_real_korean_word_broken_across_lines_is_whole_again() -> None:
     # Hancom breaks lines inside words; PDFium shows no space before such a break.
+    # Kiwi's spacing tells a word broken inside from two words broken between.
     text = _real(PART1).text
     assert "않 는" not in text
     assert "암호알 고리즘" not in text
-    assert "암호알고리즘" in text
+    assert "정의와함께" not in text
+    assert "정의와 함께" in text
 
 
 @pytest.mark.slow
