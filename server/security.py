@@ -151,7 +151,7 @@ def route_kind(method: str, path: str) -> RouteKind:
     or a browser on one of the public origins. ``open``: everything else (pages, assets, health).
     """
     path = normalized_path(path)
-    if method == "OPTIONS" or path.startswith(RATE_EXEMPT):
+    if method == "OPTIONS" or path in RATE_EXEMPT:
         return "open"
     if path.startswith(API_PREFIXES):
         return "api"
