@@ -152,6 +152,54 @@ def test_incremental_ingest_replaces_a_document_as_a_unit(tmp_path: Path, lite_d
     assert len(visible) == len(set(visible)) == len(after.chunks)
 
 
+def test_a_reader_keeps_its_answers_while_an_ingest_replaces_documents(tmp_path: Path, lite_db: Path) -> None:
+    import threading
+
+    corpus = _write(tmp_path / "docs", {
+        "a.md": "# 전략\n\n경기도는 이차전지 거점이다. 평택에 클러스터를 조성한다. 예산은 430억 원이다.",
+        "b.md": "# Plan\n\nRecycling is a core task. The plan runs to 2030. Funding grows each year.",
+    })
+    emb = CountingHashEmbedder()
+    settings = _settings(tmp_path, "readers", lite_db)
+    ingest_paths([corpus], settings, embedder=emb)
+    from index.milvus_store import MilvusReportIndex
+
+    reader = open_index(tmp_path / "readers")
+    assert isinstance(reader, MilvusReportIndex) and reader.rows is not None
+    rows = reader.rows
+
+    def answers() -> list[tuple[list[int], list[int], list[str]]]:
+        out = []
+        for q in QUESTIONS:
+            dense = reader.vectors.search(emb.embed_query(q), 5)
+            bm25 = reader.keyword.search(q, 5)
+            out.append(([r for r, _ in dense], [r for r, _ in bm25], [reader.chunks[r].text for r, _ in dense]))
+        return out
+
+    expected = answers()
+    seen: list[bool] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            rows._cache.clear()  # fetch rows from Milvus each time, not from the cache
+            seen.append(answers() == expected)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        _write(corpus, {"a.md": "# 전략\n\n경기도는 반도체 거점이다. 용인에 단지를 만든다.", "c.md": "# 신규\n\n수소 산업을 다룬다."})
+        summary = ingest_paths([corpus], settings, embedder=emb)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert summary.changed == ["a.md"] and summary.added == ["c.md"]
+    assert seen and all(seen), f"{seen.count(False)} of {len(seen)} reads changed during the ingest"
+    assert answers() == expected  # the old snapshot still answers after the commit
+    fresh = open_index(tmp_path / "readers")
+    assert any("반도체" in c.text for c in fresh.chunks) and not any("반도체" in c.text for c in reader.chunks)
+
+
 CHILD = textwrap.dedent(
     """
     import logging, sys, time
