@@ -10,6 +10,7 @@ import argparse
 import errno
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -410,15 +411,27 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     if not db.exists():
         print(f"reportqa: no feedback yet ({db} does not exist)", file=sys.stderr)
         return 1
-    store = FeedbackStore(db)
-    if args.out is None:
-        count = export_eval_jsonl(store, sys.stdout, args.rating)
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with open(args.out, "w", encoding="utf-8") as fh:
-            count = export_eval_jsonl(store, fh, args.rating)
+    try:
+        store = FeedbackStore(db)
+        if args.out is None:
+            count = export_eval_jsonl(store, sys.stdout, args.rating)
+        else:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            with open(args.out, "w", encoding="utf-8") as fh:
+                count = export_eval_jsonl(store, fh, args.rating)
+    except sqlite3.DatabaseError as exc:  # --db names a file that is not the feedback database
+        print(
+            f"reportqa: error: {printable(db)} is not a feedback database ({printable(exc)}); "
+            "point --db at the feedback.sqlite3 the server writes (in REPORTQA_HOME)",
+            file=sys.stderr,
+        )
+        return 2
     where = args.out or "stdout"
-    print(f"Exported {count} {args.rating} feedback case(s) from {db} to {where}", file=sys.stderr)
+    print(
+        f"Exported {count} {args.rating} feedback case(s) from {printable(db)} to "
+        f"{printable(where)}",
+        file=sys.stderr,
+    )
     return 0
 
 

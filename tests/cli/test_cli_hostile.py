@@ -102,3 +102,13 @@ def test_a_second_ingest_into_a_busy_index_names_the_other_one(tmp_path: Path) -
     assert f"waiting for another ingest on the index at {index} (pid {holder.pid})" in proc.stderr
     assert f"another ingest is running on the index at {index} (pid {holder.pid})" in proc.stderr
     assert "wait for it to finish" in proc.stderr
+
+
+def test_a_feedback_export_from_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("not sqlite\n" * 100, encoding="utf-8")
+    proc = run("feedback", "export", "--db", str(not_a_db), home=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert f"{not_a_db} is not a feedback database" in line and "--db" in line
