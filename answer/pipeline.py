@@ -17,10 +17,13 @@ from answer.citations import MarkerRenumberer, claims_by_marker, renumber_citati
 from answer.extractive import (
     RANK_TIE,
     ExtractiveGenerator,
+    answer_type,
     chunk_terms,
     group_coverage,
+    stored_sentence_terms,
     term_coverage,
 )
+from answer.gate import GateFeatures, judge, typed_evidence
 from answer.generators import make_llm_generator, parse_generator_spec
 from answer.generators.prompting import no_answer_text
 from answer.grounding import check_grounding, repair_citations
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 # Cross-language support (grounding): e5 query→passage cosines of unrelated text sit near 0.78.
 SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN = 0.8, 0.1
+# The relevance gate looks at this many top passages (coverage, typed evidence).
+GATE_PASSAGES = 3
 
 
 class QAPipeline:
@@ -118,6 +123,11 @@ class QAPipeline:
         """Whether the best hits plausibly answer ``question`` (else: say "not found")."""
         if not hits:
             return False
+        return judge(self.gate_features(question, hits), self.settings)
+
+    def gate_features(self, question: str, hits: Sequence[Hit]) -> GateFeatures:
+        """What the relevance gate weighs for ``question`` and its (non-empty) ``hits``."""
+        self._load()
         top = max(hits, key=lambda h: h.scores_by_retriever.get("dense", -1.0))
         best_cos = top.scores_by_retriever.get("dense", -1.0)
         if best_cos < 0:  # bm25-only mode (top is hits[0]): compute the top passage's cosine
@@ -129,12 +139,19 @@ class QAPipeline:
         groups = self.translate(question) if cross else []
         idf = self.index.keyword.idf
         coverage = 0.0
-        for h in hits[:3]:
+        sentences: list[tuple[str, set[str]]] = []
+        for h in hits[: GATE_PASSAGES]:
             text_terms = chunk_terms(h.chunk)
             coverage = max(coverage, term_coverage(terms, text_terms, idf))
             if groups:
                 coverage = max(coverage, group_coverage(groups, text_terms, idf))
-        return judge_relevance(best_cos, coverage, language, self.settings, cross_lingual=cross)
+            stored = stored_sentence_terms(h.chunk) or ()
+            sentences += [(t, set(st)) for t, st in zip(h.chunk.sentence_texts(), stored, strict=False)]
+        wanted = answer_type(question)
+        typed = typed_evidence(
+            wanted, sentences, terms, idf, self.settings.typed_min_coverage
+        ) if not cross else True
+        return GateFeatures(language, cross, best_cos, coverage, wanted is not None, typed)
 
     def _list_passages(self, question: str) -> list[str]:
         """The passages answering ``question``, each followed by the next one of its document
@@ -306,24 +323,6 @@ def rank_tie_for(settings: Settings) -> float:
     """:data:`answer.extractive.RANK_TIE` when hits carry confidence-fusion scores, else 0. Pure."""
     confidence = settings.retrieval_mode == "hybrid" and settings.fusion == "confidence"
     return RANK_TIE if confidence and not settings.reranker else 0.0
-
-
-def judge_relevance(
-    cosine: float, coverage: float, language: str, settings: Settings, cross_lingual: bool = False
-) -> bool:
-    """The calibrated relevance gate (see ``Settings.min_score_*``). Pure.
-
-    ``cross_lingual``: the best passage is in another language than the question; cosines
-    across languages run lower, so their own thresholds apply (coverage then counts the
-    question's glossary translation)."""
-    if cross_lingual:
-        if cosine >= settings.min_score_cross:
-            return True
-        return cosine >= settings.min_score_cross_with_terms and coverage >= settings.min_term_coverage
-    threshold = settings.min_score_ko if language == "ko" else settings.min_score_en
-    if cosine >= threshold:
-        return True
-    return cosine >= settings.min_score_with_terms and coverage >= settings.min_term_coverage
 
 
 def _validate(question: str) -> str:

@@ -136,6 +136,11 @@ class Settings:
     # the question's glossary translation.
     min_score_cross: float = 0.80
     min_score_cross_with_terms: float = 0.755
+    # A question asking for a date or a number (answer.extractive.answer_type) whose top passages
+    # have no sentence holding one beside typed_min_coverage of its words is refused unless its
+    # cosine reaches min_score_typed_override (answer/gate.py; benchmarks/calibrate_gate.py).
+    typed_min_coverage: float = 0.5
+    min_score_typed_override: float = 0.0
 
     answer_max_sentences: int = 3
     # Answer generator: extractive | transformers:<model id, local folder, .gguf or alias> |
