@@ -411,14 +411,18 @@ class ParagraphReader(ABC, Generic[Para, Obj]):
             self.title_candidates.append((self.font_size(para), order, text))
 
     def title(self) -> str | None:
-        """The first page's largest paragraph (the earliest of equals), if sizes are known."""
-        sized = [c for c in self.title_candidates if c[0] > 0]
-        if not sized:
+        """The first page's largest paragraph (the earliest of equals) when it is set larger
+        than the body, else the first page's first plausible line (never a page number)."""
+        candidates = self.title_candidates
+        if not candidates:
             return None
-        best = max(sized, key=lambda c: (c[0], -c[1]))
-        body = sorted(c[0] for c in sized)[(len(sized) - 1) // 2]
-        # Only text set larger than the body is a title; else the first line decides.
-        return best[2] if best[0] > body or len(sized) == 1 else None
+        sized = [c for c in candidates if c[0] > 0]
+        if sized:
+            best = max(sized, key=lambda c: (c[0], -c[1]))
+            body = sorted(c[0] for c in sized)[(len(sized) - 1) // 2]
+            if best[0] > body:
+                return best[2]
+        return candidates[0][2]
 
     def table_out(
         self,

@@ -152,6 +152,9 @@ def test_the_title_is_the_large_cover_line_not_metadata_noise(
         assert HwpxLoader().load(path).title == "2026 경기도 배터리 산업 기본계획"
     path = plan_hwpx(tmp_path / "named.hwpx", docs, title="경기도 배터리 기본계획(안)")
     assert HwpxLoader().load(path).title == "경기도 배터리 기본계획(안)"
+    # Without sizes the first page's first line that is no page number is the title.
+    path = docs.write_hwpx(tmp_path / "plain.hwpx", [para("- 1 -") + para("배터리 산업 현황")])
+    assert HwpxLoader().load(path).title == "배터리 산업 현황"
 
 
 def test_number_formats_and_level_patterns() -> None:
