@@ -93,6 +93,9 @@ def heading_of(block: Block, body: float, left: float | None = None) -> Heading 
     size, bold = first.size, first.bold
     if left is not None and first.x0 > left + LEFT_SLACK_EM * body:
         return None
+    plain = not bold and outline_level(first.text) is None
+    if plain and left is not None and first.x0 > left + body:
+        return None  # unnumbered regular text set large off the column edge: a figure label
     outline = outline_level(text)
     large = size >= HEADING_RATIO * body
     if size > DISPLAY_RATIO * body:
@@ -212,6 +215,7 @@ def glossary_pairs(blocks: Sequence[Block]) -> dict[int, int]:
             and not _SENTENCE_END.search(term.lines[0].text)
             and not definition.lines[0].bold
             and term.lines[0].size <= SAME_SIZE * definition.lines[0].size
+            and outline_level(term.lines[0].text) is None  # "1 개요" then its text: a heading
             and abs(definition.lines[0].x0 - term.lines[0].x0) < 3 * term.lines[0].size
         ):
             run.append((i, i + 1))
