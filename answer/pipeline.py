@@ -31,6 +31,7 @@ from answer.messages import message
 from answer.retrieval import QueryEncoder, glossary_groups, load_glossary, make_retriever
 from answer.rewrite import rewrite_question
 from answer.safety import passage_flags
+from answer.translation import with_model_translation
 from index.embedders import embedder_from_settings
 from index.indexing import outdated_features
 from index.store import ReportIndex, open_index
@@ -88,9 +89,13 @@ class QAPipeline:
             # Questions must be tokenised with the dictionary the BM25 index was built with.
             add_user_words([tuple(t) for t in index.manifest["keyword"].get("user_terms", [])])
             self.encode = QueryEncoder(embedder)
-            self.glossary = load_glossary(self.settings, index)
-            self.retriever = make_retriever(index, self.encode, self.settings, self.glossary)
             self.generator: Generator = self._make_generator(index)
+            # With a language model configured it also translates questions (answer/translation.py).
+            self.glossary = with_model_translation(
+                load_glossary(self.settings, index), getattr(self.generator, "backend", None),
+                index.keyword.contains,
+            )
+            self.retriever = make_retriever(index, self.encode, self.settings, self.glossary)
             self._ready = True
 
     def _make_generator(self, index: ReportIndex, spec: str | None = None) -> Generator:
