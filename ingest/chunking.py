@@ -184,7 +184,10 @@ def _chunk_section(
     overlap = 0 if section.table else config.overlap_tokens
     text = doc.text
     lines = _line_spans(text, section.start, section.end)
-    line_tokens = [_count_line(text, s, e, count_tokens, limit) for s, e in lines]
+    line_tokens: list[int | None] = []
+    for s, e in lines:
+        check()
+        line_tokens.append(_count_line(text, s, e, count_tokens, limit))
     total = sum(t if t is not None else limit + 1 for t in line_tokens)
     # Room for the overlap is kept only when the section needs more than one chunk.
     cap = limit - overlap if total > limit else limit
