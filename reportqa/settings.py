@@ -172,10 +172,6 @@ class Settings:
     # the server's own host as the request names it). Their keyless requests are answered only
     # from these, and with api_key set only when a browser sends one of them as Origin.
     public_origins: str = ""
-    # Origins the chat page and the widget are served from (e.g. https://qa.example.org; "" →
-    # the server's own host as the request names it). Their keyless requests are answered only
-    # from these, and with api_key set only when a browser sends one of them as Origin.
-    public_origins: str = ""
     rate_limit_per_minute: int = 30  # requests per client per minute on the API and chat (0 → off)
     trust_proxy_headers: bool = False  # rate-limit by X-Forwarded-For (only behind your own proxy)
     max_request_bytes: int = 65536  # larger request bodies are refused with 413
