@@ -261,6 +261,9 @@ _AMOUNT = re.compile(
 )
 
 
+_YEAR = re.compile(r"^(?:19|20)\d\d(?:년도?)?$")  # a year over a column is a label
+
+
 def _header_rows(
     cells: Sequence[Cell], n_rows: int, n_cols: int, flags: Sequence[bool] | None
 ) -> int:
@@ -277,7 +280,9 @@ def _header_rows(
     if n_rows < 2 or n_cols < 2:
         return 0
     first = [c for c in cells if c.row == 0]
-    if any(c.col > 0 and c.text and _AMOUNT.match(c.text) for c in first):
+    if any(
+        c.col > 0 and c.text and _AMOUNT.match(c.text) and not _YEAR.match(c.text) for c in first
+    ):
         return 0
     deep = max((c.rowspan for c in first), default=1)
     return deep if 1 < deep < n_rows else 1

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 from ingest.chunking import ChunkerConfig, chunk_document
 from ingest.korean import split_sentences
 from ingest.loaders.hwpx import HwpxLoader
-from ingest.loaders.paragraph_reader import AutoNumbers, NumberingLevel, format_number
+from ingest.loaders.paragraph_reader import AutoNumbers, NumberingLevel, format_number, word_table
 
 HH = "http://www.hancom.co.kr/hwpml/2011/head"
 
@@ -167,3 +167,20 @@ def test_number_formats_and_level_patterns() -> None:
     got = [numbers.prefix("number", "1", level) for level in (1, 2, 2, 3, 1, 2)]
     assert got == ["제1장", "1.1", "1.2", "(1)", "제2장", "2.1"]
     assert numbers.prefix("number", "9", 1) == ""  # an undefined numbering adds nothing
+
+
+def test_a_word_table_header_is_guessed_when_the_format_marks_none() -> None:
+    years = [(0, 0, 1, 1, "구분"), (0, 1, 1, 1, "2024"), (0, 2, 1, 1, "2025")]
+    body = [(1, 0, 1, 1, "예산"), (1, 1, 1, 1, "100"), (1, 2, 1, 1, "120")]
+    context, lines = word_table(years + body)
+    assert context == "구분 | 2024 | 2025"  # years over columns are labels
+    assert len(lines) == 1 and "2024: 100" in lines[0] and "2025: 120" in lines[0]
+    # A first row that already holds amounts is a key-value table without a header.
+    pairs = [
+        (0, 0, 1, 1, "예산"),
+        (0, 1, 1, 1, "100억 원"),
+        (1, 0, 1, 1, "인원"),
+        (1, 1, 1, 1, "20명"),
+    ]
+    context, lines = word_table(pairs)
+    assert context == "" and len(lines) == 2 and "100억 원" in lines[0] and "20명" in lines[1]
