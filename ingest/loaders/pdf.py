@@ -48,6 +48,8 @@ _JUNK_TITLE = re.compile(
 # Mojibake (UTF-8 read as Latin-1/CP1252) in a metadata title: Ã, ì‡ ...
 _MOJIBAKE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]")
 _STREAM = re.compile(rb"stream\r?\n")
+# Deflate cannot expand data more than about 1032:1, so shorter streams cannot pass the cap.
+_DEFLATE_MAX_RATIO = 1032
 _EOF_TAIL = 4096
 # A page is scanned when it has fewer words than this and images cover this share of it
 # (the Part 1 guide's chapter dividers have two words on a 54% picture: not scans).
@@ -96,6 +98,8 @@ def check_streams(raw: bytes, limits: Limits) -> str | None:
             continue
         end = raw.find(b"endstream", start)
         data = raw[start : end if end >= 0 else len(raw)]
+        if len(data) * _DEFLATE_MAX_RATIO <= cap:
+            continue  # too small to inflate past the cap
         inflater = zlib.decompressobj()
         produced = 0
         try:
