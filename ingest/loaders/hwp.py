@@ -81,6 +81,7 @@ TAG_PARA_TEXT = 16 + 51
 TAG_PARA_CHAR_SHAPE = 16 + 52
 TAG_PARA_LINE_SEG = 16 + 53
 TAG_CTRL_HEADER = 16 + 55
+TAG_PAGE_DEF = 16 + 57
 TAG_LIST_HEADER = 16 + 56
 TAG_TABLE = 16 + 61
 
@@ -215,16 +216,21 @@ class _Reader(ParagraphReader[Record, Record]):
         super().__init__(info.outline, deadline, info.numbers)
         self.info = info
         self.outline_numbering = "1"  # the section's outline numbering id (from "secd")
+        self.body_height = 0  # the page's text area height (from "secd"'s PAGE_DEF), HWPUNIT
 
     def layout(self, para: Record) -> ParaLayout:
         flags = para.payload[11] if len(para.payload) > 11 else 0
         columns = None
+        blocks = 0
         for child in para.children:
             if child.tag != TAG_CTRL_HEADER:
                 continue
             cid = ctrl_id(child)
             if cid == "secd" and len(child.payload) >= 20:
                 self.outline_numbering = str(_u16(child.payload, 18) or 1)
+                self.body_height = _body_height(child) or self.body_height
+            elif cid == "tbl " and len(child.payload) >= 24:
+                blocks += struct.unpack_from("<I", child.payload, 20)[0]  # object height
             elif cid == "cold" and len(child.payload) >= 6:
                 columns = (_u16(child.payload, 4) >> 2) & 0xFF or 1
         vpos: list[int] = []
@@ -237,6 +243,8 @@ class _Reader(ParagraphReader[Record, Record]):
             column_break=bool(flags & BREAK_COLUMN),
             columns=columns,
             vpos=tuple(vpos),
+            block_height=blocks,
+            body_height=self.body_height,
         )
 
     def head(self, para: Record) -> tuple[HeadKind, str, int] | None:
@@ -306,6 +314,16 @@ class _Reader(ParagraphReader[Record, Record]):
             ],
             self.flat_text(caption),
         )
+
+
+def _body_height(secd: Record) -> int:
+    """The text area's height from a section definition's PAGE_DEF (paper height less the top,
+    bottom, header and footer margins), 0 when absent."""
+    for child in secd.children:
+        if child.tag == TAG_PAGE_DEF and len(child.payload) >= 32:
+            _, height, _, _, top, bottom, head, foot = struct.unpack_from("<8I", child.payload)
+            return max(0, height - top - bottom - head - foot)
+    return 0
 
 
 def _paragraphs_under(ctrl: Record) -> list[Record]:

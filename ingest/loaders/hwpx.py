@@ -154,6 +154,17 @@ def char_sizes(header: Element | None) -> dict[str, float]:
     return sizes
 
 
+def _body_height(sec_pr: Element) -> int:
+    """The text area's height: ``hp:pagePr height`` less its margin's top, bottom, header and
+    footer (0 when absent)."""
+    page = next((c for c in sec_pr if local(c.tag) == "pagePr"), None)
+    if page is None:
+        return 0
+    margin = next((c for c in page if local(c.tag) == "margin"), None)
+    used = sum(_int(margin, side, 0) for side in ("top", "bottom", "header", "footer"))
+    return max(0, _int(page, "height", 0) - used)
+
+
 def outline_levels(header: Element | None) -> dict[str, int]:
     """``paraPr`` id → outline level (1 = top) for shapes with an OUTLINE heading."""
     levels: dict[str, int] = {}
@@ -184,9 +195,11 @@ class _Reader(ParagraphReader["Element", "Element"]):
         self.heads = para_heads(header)
         self.sizes = char_sizes(header)
         self.outline_numbering = "1"  # the section's outline numbering (secPr outlineShapeIDRef)
+        self.body_height = 0  # the page's text area height (secPr's pagePr), HWPUNIT
 
     def layout(self, p: Element) -> ParaLayout:
         columns = None
+        blocks = 0
         for run in p:
             if local(run.tag) != "run":
                 continue
@@ -194,6 +207,10 @@ class _Reader(ParagraphReader["Element", "Element"]):
                 name = local(item.tag)
                 if name == "secPr":
                     self.outline_numbering = item.get("outlineShapeIDRef", self.outline_numbering)
+                    self.body_height = _body_height(item) or self.body_height
+                elif name == "tbl":
+                    size = next((c for c in item if local(c.tag) == "sz"), None)
+                    blocks += _int(size, "height", 0)
                 elif name == "ctrl":
                     for c in item:
                         if local(c.tag) == "colPr":
@@ -210,6 +227,8 @@ class _Reader(ParagraphReader["Element", "Element"]):
             column_break=p.get("columnBreak", "0") in ("1", "true"),
             columns=columns,
             vpos=vpos,
+            block_height=blocks,
+            body_height=self.body_height,
         )
 
     def head(self, p: Element) -> tuple[HeadKind, str, int] | None:

@@ -8,6 +8,7 @@ class turns them into an outline.
 
 from __future__ import annotations
 
+import itertools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -44,6 +45,10 @@ class ParaLayout:
     column_break: bool = False
     columns: int | None = None
     vpos: tuple[int, ...] = ()
+    # Tables in the paragraph: their total height, and the page's body height (same unit; 0 when
+    # unknown). A table longer than a page has one line segment for all its pages.
+    block_height: int = 0
+    body_height: int = 0
 
 
 @dataclass
@@ -83,8 +88,22 @@ class PageCounter:
             self.last_vpos = v
             if first is None:
                 first = self.page
+        self._tall_blocks(layout)
         self.started = True
         return first if first is not None else self.page
+
+    def _tall_blocks(self, layout: ParaLayout) -> None:
+        """Pages turned inside a table taller than what is left of its page (one column)."""
+        if not (layout.block_height and layout.body_height and layout.vpos) or self.columns > 1:
+            return
+        if any(b < a for a, b in itertools.pairwise(layout.vpos)):
+            return  # the line segments already show the page turns
+        bottom = layout.vpos[0] + layout.block_height
+        if bottom > layout.body_height:
+            turns = bottom // layout.body_height
+            self.page += turns
+            self.column = 0
+            self.last_vpos = bottom - turns * layout.body_height
 
     def _next_column(self) -> None:
         self.column += 1

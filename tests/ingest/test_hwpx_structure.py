@@ -184,3 +184,33 @@ def test_a_word_table_header_is_guessed_when_the_format_marks_none() -> None:
     ]
     context, lines = word_table(pairs)
     assert context == "" and len(lines) == 2 and "100억 원" in lines[0] and "20명" in lines[1]
+
+
+def test_a_table_longer_than_a_page_turns_the_pages_it_fills(
+    tmp_path: Path,
+    docs,  # type: ignore[no-untyped-def]
+) -> None:
+    # A4 with Hancom's default margins: a text area 65,764 HWPUNIT high. A table starting at
+    # 20,000 and 120,000 high ends on the third page, though it has one line segment.
+    sec_pr = (
+        '<hp:run charPrIDRef="0"><hp:secPr outlineShapeIDRef="1"><hp:pagePr width="59528" '
+        'height="84188"><hp:margin top="5668" bottom="4252" header="4252" footer="4252" '
+        'left="8504" right="8504"/></hp:pagePr></hp:secPr></hp:run>'
+    )
+    rows = "".join(
+        f'<hp:tr><hp:tc><hp:subList>{para(f"항목{r}")}</hp:subList><hp:cellAddr colAddr="0" '
+        f'rowAddr="{r}"/></hp:tc><hp:tc><hp:subList>{para(f"값{r}")}</hp:subList>'
+        f'<hp:cellAddr colAddr="1" rowAddr="{r}"/></hp:tc></hp:tr>'
+        for r in range(3)
+    )
+    tall = f'<hp:tbl rowCnt="3" colCnt="2"><hp:sz width="40000" height="120000"/>{rows}</hp:tbl>'
+    body = (
+        para("", runs=sec_pr + '<hp:run charPrIDRef="0"><hp:t>첫 쪽 글이다.</hp:t></hp:run>')
+        + para("", runs=f'<hp:run charPrIDRef="0">{tall}</hp:run>', vpos=(20000,))
+        + para("표 다음 글이다.", vpos=(10000,))
+    )
+    doc = HwpxLoader().load(docs.write_hwpx(tmp_path / "tall.hwpx", [body], header=HEADER))
+    pages = [(s.page, doc.text[s.start : s.end].split("\n")[0]) for s in doc.sections]
+    assert pages[0] == (1, "첫 쪽 글이다.")
+    assert pages[1][0] == 1 and doc.sections[1].table  # the table starts on page 1
+    assert pages[-1] == (3, "표 다음 글이다.")
