@@ -27,6 +27,7 @@ from ingest.loaders.text import (
     head_text,
     looks_binary,
     make_document,
+    utf16_encoding,
 )
 from reportqa.types import Document
 
@@ -338,8 +339,9 @@ def _declared_charset(raw: bytes) -> str | None:
 
 
 def decode_html(raw: bytes, path: Path) -> tuple[str, str]:
-    """Decode HTML bytes: BOM or valid UTF-8, then the ``<meta charset>``, then detection."""
-    if bom_encoding(raw) is None:
+    """Decode HTML bytes: BOM or valid UTF-8, then the ``<meta charset>``, then detection
+    (UTF-16 without a BOM is valid UTF-8 with NULs: decode_text recognises it first)."""
+    if bom_encoding(raw) is None and utf16_encoding(raw) is None:
         try:
             return raw.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
