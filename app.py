@@ -416,6 +416,19 @@ def create_server_app(
     )
 
 
+def warm_up(backend: Any) -> None:
+    """Load the index and every model a first question needs, between the CLI's "loading
+    models…" line and the line with its time (stderr)."""
+    from reportqa.cli import load_models, loading_models
+
+    try:
+        with loading_models():
+            backend.warm_up()  # the index; logs why when it cannot
+            load_models(backend.pipeline)
+    except ReportQAError as exc:  # the first question reports it too
+        log.warning("could not load the models at start: %s", exc)
+
+
 def serve(settings: Settings) -> None:
     """Build the index on first run, then serve everything on ``settings.host:settings.port``."""
     import threading
@@ -429,7 +442,7 @@ def serve(settings: Settings) -> None:
     if summary is not None:
         print(summary.sample_built_line(), file=sys.stderr)
     server_app = create_server_app(settings)
-    threading.Thread(target=server_app.state.backend.warm_up, daemon=True).start()
+    threading.Thread(target=warm_up, args=(server_app.state.backend,), daemon=True).start()
     base = f"http://{settings.host}:{settings.port}"
     print(
         f"reportqa: chat {base}/ · widget {base}/widget · API {base}/api/v1 "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 from reportqa.errors import ReportQAError
 from reportqa.language import detect_language
+
+log = logging.getLogger(__name__)
 
 
 class EvalSetError(ReportQAError):
@@ -82,24 +85,52 @@ def jsonl_items(raw: str, path: Path) -> list[EvalItem]:
         question = str(obj["question"]).strip()
         answers = _strings(obj.get("answers"), path, lineno, "answers")
         answerable = bool(obj.get("answerable", bool(answers)))
-        items.append(
-            EvalItem(
-                id=item_id,
-                question=question,
-                language=str(obj.get("language") or detect_language(question)),
-                answers=answers,
-                evidence=_strings(obj.get("evidence"), path, lineno, "evidence"),
-                answerable=answerable,
-                doc_id=obj.get("doc_id"),
-                meta={k: v for k, v in obj.items() if k not in _KNOWN},
-            )
+        item = EvalItem(
+            id=item_id,
+            question=question,
+            language=str(obj.get("language") or detect_language(question)),
+            answers=answers,
+            evidence=_strings(obj.get("evidence"), path, lineno, "evidence"),
+            answerable=answerable,
+            doc_id=obj.get("doc_id"),
+            meta={k: v for k, v in obj.items() if k not in _KNOWN},
         )
+        problem = unscorable(item, "answerable" in obj)
+        if problem:
+            log.warning("%s:%d: row %r %s", path, lineno, item_id, problem)
+        items.append(item)
     if not items:
         raise EvalSetError(f"{path}: no questions found (expected JSONL or SQuAD/KorQuAD JSON)")
     return items
 
 
 _KNOWN = {"id", "question", "language", "answers", "evidence", "answerable", "doc_id"}
+
+
+def unscorable(item: EvalItem, answerable_given: bool = True) -> str:
+    """What ``item`` lacks for its metrics, as the rest of a warning; "" when it lacks nothing.
+
+    An answerable row needs ``answers`` for answer containment and F1, and ``evidence`` or
+    ``answers`` for hit@k and the other retrieval metrics (unscored rows count in no mean).
+    """
+    if not item.answerable:
+        if item.evidence and not answerable_given:
+            return (
+                'has "evidence" but no "answers" and no "answerable", so it is read as '
+                'unanswerable (only abstention is scored); add "answers" or "answerable": true'
+            )
+        return ""
+    if not item.answers and not item.evidence:
+        return (
+            'is answerable but has no "answers" and no "evidence": no answer containment, F1 or '
+            'hit@k is scored for it; add them, or mark it "answerable": false'
+        )
+    if not item.answers:
+        return (
+            'is answerable but has no "answers": no answer containment or F1 is scored for it '
+            '(retrieval is scored by its "evidence"); add "answers"'
+        )
+    return ""
 
 
 def _strings(value: Any, path: Path, lineno: int, name: str) -> tuple[str, ...]:

@@ -22,12 +22,14 @@ def run_eval_set(
     limit: int | None = None,
     name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    pipeline: QAPipeline | None = None,
 ) -> tuple[EvalResult, Path, Path]:
-    """Evaluate ``settings``' index on ``eval_path``; returns the result and the files written."""
+    """Evaluate ``settings``' index on ``eval_path`` (with ``pipeline``, one already loaded over
+    it); returns the result and the files written."""
     items = load_eval_set(eval_path)
     if limit:
         items = items[:limit]
-    pipeline = QAPipeline(settings)
+    pipeline = pipeline or QAPipeline(settings)
     index = pipeline.index  # load once, outside the timed questions
     pipeline.retrieve(items[0].question, 1)  # warm caches (Kiwi, model) before timing
     run_name = (

