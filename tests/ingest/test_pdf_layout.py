@@ -321,3 +321,14 @@ def test_real_glossary_keeps_each_definition_with_its_term() -> None:
     assert len(glossary) >= 15
     assert any(line.startswith("기밀성(confidentiality): ") for line in glossary)
     assert any(line.startswith("무결성(integrity): ") for line in glossary)
+
+
+@pytest.mark.slow
+def test_real_brochure_columns_are_read_one_at_a_time() -> None:
+    # The quick guide sets its safety notes in columns a little over an em apart.
+    lines = _real(VACUUM).text.split("\n")
+    # A note wrapped over three lines of one column is one line again ...
+    assert any("콘센트 끝까지" in line and "느슨해진 콘센트는" in line for line in lines)
+    assert any("잡아당기거나" in line and "밀어 넣지" in line for line in lines)
+    # ... and no line runs on into the neighbouring column.
+    assert not any("접촉" in line and "정격 전원" in line for line in lines)
