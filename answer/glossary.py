@@ -91,12 +91,48 @@ class Glossary:
                 merged.add(phrase, terms, parsed.english[phrase])
         return merged
 
-    def add_terms(self, pairs: Iterable[Sequence[str]]) -> None:
-        """Add (Korean, English) pairs, e.g. the terms mined from the indexed documents."""
+    def add_terms(self, pairs: Iterable[Sequence[str]], fill_gaps: bool = False) -> None:
+        """Add (Korean, English) pairs, e.g. the terms mined from the indexed documents.
+
+        ``fill_gaps``: skip a pair whose English or Korean side the glossary already translates
+        word for word (the shipped entries stay in charge of what they know; a long mined
+        phrase would otherwise swallow their shorter matches, longest first)."""
+        pairs = list(pairs)
+        known = (
+            {(k, e) for k, e in pairs if self._covers(k, e)} if fill_gaps and len(self) else set()
+        )
         for korean, english in pairs:
             stems = english_stems(english)
-            if stems and korean.strip():
+            if stems and korean.strip() and (korean, english) not in known:
                 self.add(stems, [korean.strip()], english.strip())
+
+    def _covers(self, korean: str, english: str) -> bool:
+        stems = english_stems(english)
+        covered = sum(len(p) for p in self._phrases_in(stems))
+        if stems and covered == len(stems):
+            return True
+        reverse, longest = self._reverse_entries()
+        terms = self._index_terms(korean)
+        i = hit = 0
+        while i < len(terms):
+            n = next((n for n in range(min(longest, len(terms) - i), 0, -1) if tuple(terms[i : i + n]) in reverse), 0)
+            hit += n
+            i += n or 1
+        return bool(terms) and hit == len(terms)
+
+    def _phrases_in(self, stems: Sequence[str]) -> list[Phrase]:
+        """The known phrases of ``stems``, longest first at each position (as :meth:`matches`)."""
+        found: list[Phrase] = []
+        i = 0
+        while i < len(stems):
+            for n in range(min(self.longest, len(stems) - i), 0, -1):
+                if tuple(stems[i : i + n]) in self.entries:
+                    found.append(tuple(stems[i : i + n]))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
         """For each English phrase of ``question`` the glossary knows (longest match first), the

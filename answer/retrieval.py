@@ -22,6 +22,14 @@ from reportqa.protocols import Embedder, Reranker, Retriever
 from reportqa.settings import BUNDLED_GLOSSARY, Settings
 from reportqa.types import Hit
 
+# How sure the question's own-language BM25 must be (lexical_confidence of its best passage)
+# before its glossary translation is weighted as an aid only (glossary_weight_own). Below it the
+# translated route counts fully even when a passage in the question's language is the best dense
+# match: with a mixed corpus an English passage of another document (an abbreviation table, an
+# English rule book) wins the dense match of an English question about a Korean document.
+# Chosen with benchmarks/crosslingual.py --sweep-own-confident (realdocs tune rows, sample sets).
+OWN_CONFIDENT = 0.0
+
 # Constructor defaults are the app's defaults (Settings' fields; reading no environment), so a
 # retriever built by hand behaves as the one make_retriever builds.
 _D = Settings()
@@ -162,6 +170,7 @@ class HybridRetriever:
         glossary_weight: float = _D.glossary_weight,
         glossary_weight_own: float = _D.glossary_weight_own,
         sentence_share: float = _D.fusion_sentence_share,
+        own_confident: float = OWN_CONFIDENT,
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
@@ -173,6 +182,7 @@ class HybridRetriever:
         self.glossary_weight = glossary_weight
         self.glossary_weight_own = glossary_weight_own
         self.sentence_share = sentence_share
+        self.own_confident = own_confident
         self._languages: dict[int, str] = {}
 
     def _own_language_leads(self, question: str, dense: list[tuple[int, float]]) -> bool:
@@ -184,6 +194,17 @@ class HybridRetriever:
         if row not in self._languages:
             self._languages[row] = detect_language(self.dense.index.chunks[row].text)
         return self._languages[row] == detect_language(question)
+
+    def _own_words_answer(
+        self, question: str, dense: list[tuple[int, float]], bm25: list[tuple[int, float]],
+        ceiling: float, power: float,
+    ) -> bool:
+        """Whether the question's own words answer it (so its translation only helps): the best
+        dense match is in its language and its own BM25 is sure (:data:`OWN_CONFIDENT`)."""
+        if not self._own_language_leads(question, dense):
+            return False
+        confidence, _ = lexical_confidence(dict(bm25), ceiling, power)
+        return confidence >= self.own_confident
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         n = max(k, self.candidates)
@@ -204,8 +225,9 @@ class HybridRetriever:
         if self.fusion == "confidence":
             share, floor, span, power = self.confidence
             extra = [(dict(translated), translated_ceiling)] if translated else []
+            ceiling = self.bm25.ceiling(question)
             weight = self.glossary_weight
-            if translated and self._own_language_leads(question, dense):
+            if translated and self._own_words_answer(question, dense, bm25, ceiling, power):
                 weight = self.glossary_weight_own
             evidence = cosines
             if self.sentence_share > 0:
@@ -214,7 +236,7 @@ class HybridRetriever:
                     for row, cos in cosines.items()
                 }
             fused = confidence_fusion(
-                evidence, dict(bm25), self.bm25.ceiling(question), share, floor, span, power, extra, weight
+                evidence, dict(bm25), ceiling, share, floor, span, power, extra, weight
             )[:k]
         elif self.fusion == "score":
             share = self.weights["bm25"] / ((self.weights["bm25"] + self.weights["dense"]) or 1.0)
@@ -302,11 +324,12 @@ def make_retriever(
 
 def load_glossary(settings: Settings, index: ReportIndex | None = None) -> Glossary | None:
     """The bundled glossary (unless turned off) merged with ``settings.glossary`` and the terms
-    mined from ``index``'s documents at ingest; None if there is none of them."""
+    mined from ``index``'s documents at ingest (those the files do not already translate);
+    None if there is none of them."""
     paths = [BUNDLED_GLOSSARY] if settings.bundled_glossary else []
     if settings.glossary is not None:
         paths.append(settings.glossary)
     glossary = Glossary.load(paths)
     if index is not None:
-        glossary.add_terms(mined_terms(index.documents))
+        glossary.add_terms(mined_terms(index.documents), fill_gaps=True)
     return glossary if len(glossary) else None

@@ -99,3 +99,17 @@ def test_with_the_shipped_glossary_off_an_english_question_finds_the_korean_pass
     # Without the mined terms (and no shipped glossary) there is no translated route at all.
     assert load_glossary(settings) is None
     assert Bm25Retriever(index, None).rank_translated(question, 5) == ([], 0.0)
+
+
+def test_mined_terms_fill_gaps_of_the_shipped_glossary() -> None:
+    shipped = Glossary.parse("탬퍼\ttamper\n대응\tresponse\n", "shipped.tsv")
+    shipped.add_terms(
+        [("탬퍼 대응", "tamper response"), ("암호 경계", "cryptographic boundary")], fill_gaps=True
+    )
+    # "tamper response" is translated word for word already: the shipped entries keep it.
+    assert ("tamper", "respons") not in shipped.entries
+    assert shipped.korean_terms("cryptographic boundary") == list(content_terms("암호 경계"))
+    # Without fill_gaps (or into an empty glossary) every pair is added.
+    everything = Glossary()
+    everything.add_terms([("탬퍼 대응", "tamper response")], fill_gaps=True)
+    assert len(everything) == 1
