@@ -249,13 +249,16 @@ def analyse(
             continue
         current = Segment(heading_path=path.path, page=number, ocr=ocr)
         segments.append(current)
+        rendered_tables = [render_table(t) for t in tables]
+        # A caption outside the table's box is already the table's context: not prose too.
+        captions = {c for r in rendered_tables for c in r.context.split("\n") if c}
         pairs = glossary_pairs(blocks)
         definitions = set(pairs.values())
         for i, block in enumerate(blocks):
             if i in definitions:
                 continue
             if block.item is not None:
-                rendered = render_table(tables[block.item])
+                rendered = rendered_tables[block.item]
                 segments.append(
                     Segment(
                         list(rendered.lines),
@@ -282,7 +285,8 @@ def analyse(
                 current.page, current.ocr = number, ocr
                 segments.append(current)
             else:
-                current.lines.extend(paragraphs(block, column_right(block, blocks, page.width)))
+                prose = paragraphs(block, column_right(block, blocks, page.width))
+                current.lines.extend(t for t in prose if t not in captions)
     resolve_breaks(segments, join_words)
     return Analysis(
         segments=segments,
