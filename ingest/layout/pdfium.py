@@ -161,6 +161,9 @@ def page_layout(page: Any, number: int) -> PageLayout:
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
+    if page.get_rotation() in (90, 270):
+        # PDFium's boxes are in the unrotated page space, where the text runs left to right.
+        width, height = height, width
     textpage = page.get_textpage()
     try:
         words = page_words(textpage.raw, height)

@@ -172,6 +172,32 @@ def test_glossary_term_and_definition_are_one_line(tmp_path: Path) -> None:
     assert lines == [f"{term}: {definition}" for term, definition in terms]
 
 
+def test_rotated_page_reads_in_order_with_its_page_number_margins(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = english_pdf()
+    for n in range(1, 4):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        pdf.set_xy(10, 40)
+        pdf.multi_cell(0, 6, f"Page {n} opens here. " + BODY, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, f"Page {n} closes here.", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_xy(10, 282)
+        pdf.cell(0, 5, str(n), align="C")
+    writer = PdfWriter()
+    for p in PdfReader(io.BytesIO(bytes(pdf.output()))).pages:
+        p.rotate(90)  # /Rotate 90: PDFium keeps the text in the unrotated page space
+        writer.add_page(p)
+    path = tmp_path / "rotated.pdf"
+    writer.write(str(path))
+    doc = PdfLoader().load(path)
+    assert [line for _, _, _, line in section_lines(doc)][:2] == [
+        "Page 1 opens here. " + BODY,
+        "Page 1 closes here.",
+    ]
+    assert doc.meta["page_furniture"][2] == ["2"]
+
+
 @pytest.mark.slow
 def test_image_only_page_is_ocred(tmp_path: Path) -> None:
     reason = unavailable_reason()

@@ -216,3 +216,18 @@ def test_meaningless_metadata_titles_are_dropped(title: str) -> None:
 def test_meaningful_metadata_title_is_kept() -> None:
     assert _usable_title("Battery Plan 2024") == "Battery Plan 2024"
     assert _usable_title("경기도 이차전지산업 육성계획") == "경기도 이차전지산업 육성계획"
+
+
+def test_two_column_glossary_rows_keep_each_definition_with_its_term() -> None:
+    ws: list[Word] = []
+    y = 60.0
+    for term in ("Alpha", "Beta", "Gamma"):
+        ws += words(term, 50, y, bold=True)
+        ws += words(f"what {term.lower()} means, said in a few plain words.", 200, y)
+        y += 20
+    lines = [line for s in analyse([page(1, ws)]).segments for line in s.lines]
+    assert lines == [
+        "Alpha: what alpha means, said in a few plain words.",
+        "Beta: what beta means, said in a few plain words.",
+        "Gamma: what gamma means, said in a few plain words.",
+    ]
