@@ -190,7 +190,7 @@ class PdfLoader:
                     else:
                         deadline.check()
                         try:
-                            read = self._ocr(page, layout)
+                            read = self._ocr(page, layout, self.limits.time_budget_s)
                         except RuntimeError as exc:
                             ocr_failed[number] = str(exc)
                         else:
@@ -243,11 +243,11 @@ class PdfLoader:
             return None
 
     @staticmethod
-    def _ocr(page: Any, layout: Any) -> Any:
+    def _ocr(page: Any, layout: Any, budget_s: float) -> Any:
         """The page rendered at 300 dpi and OCRed: its layout with tesseract's words."""
         from dataclasses import replace
 
-        from ingest.ocr import ocr_words, unavailable_reason
+        from ingest.ocr import PAGE_TIMEOUT_S, ocr_words, unavailable_reason
 
         reason = unavailable_reason()
         if reason is not None:
@@ -258,7 +258,7 @@ class PdfLoader:
             with tempfile.TemporaryDirectory(prefix="reportqa-ocr-") as tmp:
                 png = Path(tmp) / "page.png"
                 image.save(png)
-                words = ocr_words(png, OCR_SCALE)
+                words = ocr_words(png, OCR_SCALE, min(PAGE_TIMEOUT_S, budget_s))
         finally:
             bitmap.close()
         return replace(layout, words=words)
