@@ -2,7 +2,9 @@
 
 Each candidate reads every page of the shared real PDFs (``../shared/realdocs/``) down to what the
 reader needs: words with boxes, font size and weight, and ruling lines. Printed as one Markdown
-table (the README's). The last row is the whole reportqa PDF loader (layout analysis included).
+table (the README's): wall seconds per page per file and overall, and CPU seconds per page (this
+process's, threads included: the fair number on a shared, loaded machine). The last row is the
+whole reportqa PDF loader (layout analysis included).
 
     python benchmarks/pdf_readers.py [--folder ../shared/realdocs]
 
@@ -130,15 +132,18 @@ def main() -> None:
         per_file: list[str] = []
         total_pages = 0
         total_s = 0.0
+        total_cpu = 0.0
         words = rules = 0
         for path in files:
             start = time.perf_counter()
+            cpu = time.process_time()
             try:
                 pages, w, r = reader(path)
             except Exception as exc:  # a candidate failing on a file is a result too
                 per_file.append(f"error ({type(exc).__name__})")
                 continue
             elapsed = time.perf_counter() - start
+            total_cpu += time.process_time() - cpu
             per_file.append(f"{elapsed / max(pages, 1):.4f}")
             total_pages += pages
             total_s += elapsed
@@ -149,6 +154,7 @@ def main() -> None:
                 name,
                 *per_file,
                 f"{total_s / max(total_pages, 1):.4f}",
+                f"{total_cpu / max(total_pages, 1):.4f}",
                 f"{words:,}",
                 f"{rules:,}",
                 gives,
@@ -159,6 +165,7 @@ def main() -> None:
         "reader",
         *(f"s/page {p.name[:24]}" for p in files),
         "s/page all",
+        "CPU s/page all",
         "words",
         "rules",
         "gives",
