@@ -2,7 +2,7 @@
 
 A line is page furniture when the same text (digits allowed to vary: "Part1: … 7" and "… 8")
 sits at about the same place on several pages, or when it is a lone page number ("7", "- 7 -",
-"7 / 120", "p. 7") in the top or bottom margin. Large text (a chapter title repeated at the top
+"7 / 120", "p. 7") in the top or bottom margin, or a printer's slug ("x.indd 1", a print time). Large text (a chapter title repeated at the top
 of each of its pages) is kept: it is a heading, not furniture, unless it repeats on most pages.
 """
 
@@ -42,6 +42,12 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d+")
+# A DTP printer's slug: the layout file's name and page, the print time (InDesign, QuarkXPress).
+_SLUG = re.compile(
+    r"\.(?:indd|qxp|qxd)\b.*\d\s*$|^\d{4}[-./]\d{1,2}[-./]\d{1,2}\.?\s*(?:오[전후]|[AP]M)?\s*"
+    r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M)?$",
+    re.IGNORECASE,
+)
 
 
 def _key(line: Line) -> str:
@@ -100,7 +106,8 @@ def find_furniture(
             tiny = (
                 line.size < TINY_RATIO * body and len(line.text.replace(" ", "")) <= TINY_MAX_CHARS
             )
-            if page_number or running or everywhere or tiny or display:
+            slug = bool(_SLUG.search(line.text))
+            if page_number or running or everywhere or tiny or display or slug:
                 found.add(i)
         out.append(found)
     return out

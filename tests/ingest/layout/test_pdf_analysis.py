@@ -89,6 +89,18 @@ def test_furniture_repeats_with_varying_digits_and_lone_page_numbers() -> None:
         assert len(kept) == 1 and kept[0].startswith("Body text of page")
 
 
+def test_a_printers_slug_is_furniture_on_a_single_page() -> None:
+    lines = group_lines(
+        column(["A note about the product and its warranty terms for the buyer."], 50, 200)
+        + words("QG_VS9500_manual.indd 1", 50, 700, size=6)
+        + words("2023-04-12 오후 3:34:24", 400, 700, size=6)
+    )
+    (drop,) = find_furniture([lines], [800], [600], body=SIZE)
+    assert [ln.text for i, ln in enumerate(lines) if i not in drop] == [
+        "A note about the product and its warranty terms for the buyer."
+    ]
+
+
 def test_a_large_repeated_section_title_is_not_furniture() -> None:
     pages = [
         group_lines(words("4.1 Authorised roles", 50, 30, size=16) + column(["body"] * 3, 50, 200))
