@@ -15,6 +15,7 @@ from index.store import DocumentRecord, ReportIndex, make_manifest
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
 from ingest.korean import content_terms, split_sentences
+from ingest.sections import merge_fragment_sections
 from ingest.terms import mine_terms
 from reportqa.protocols import Embedder
 from reportqa.types import Chunk, Document
@@ -37,6 +38,16 @@ def passage_text(chunk: Chunk) -> str:
     if chunk.context:
         head = f"{head}\n{chunk.context}" if head else chunk.context
     return (head + "\n" + chunk.text) if head else chunk.text
+
+
+def with_joined_fragments(
+    doc: Document, count_tokens: Callable[[str], int], max_tokens: int
+) -> Document:
+    """``doc`` with its lead-ins, captions and labels joined to the section they belong to
+    (ingest/sections.py), so none becomes a passage of a few words."""
+    if len(doc.sections) < 2:
+        return doc
+    return replace(doc, sections=merge_fragment_sections(doc.sections, doc.text, count_tokens, max_tokens))
 
 
 def with_sentence_terms(chunk: Chunk) -> Chunk:
@@ -71,7 +82,12 @@ def build_index(
     for doc in documents:
         doc_chunks = [
             with_sentence_terms(c)
-            for c in chunk_document(doc, split_sentences, embedder.count_tokens, config)
+            for c in chunk_document(
+                with_joined_fragments(doc, embedder.count_tokens, config.max_tokens),
+                split_sentences,
+                embedder.count_tokens,
+                config,
+            )
         ]
         chunks.extend(doc_chunks)
         records.append(

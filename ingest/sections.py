@@ -1,0 +1,87 @@
+"""Loader sections joined where a reader sees one unit: a lead-in or caption with its table.
+
+Loaders cut a document into sections at every heading, page and table boundary, so a table's
+lead-in line ("… 다음과 같이 4가지로 구분된다.") or its caption ("[암호모듈 상태 목록]") ends up
+a section of its own, which the chunker makes a passage of a few words, apart from the table it
+introduces. This pass joins such a short section to its neighbour on the same page under the same
+heading path (a table first: a caption or lead-in belongs to it), when the two fit in one passage.
+Pure: the token counter is passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from reportqa.types import Section
+
+# A section under this many embedder tokens is a fragment that should travel with a neighbour
+# (a caption, a label, a one-line lead-in; measured on the shared real PDFs: their captions and
+# lead-ins are 4-30 tokens, the shortest real paragraphs 40+).
+FRAGMENT_SECTION_TOKENS = 32
+# A line that announces what follows ("…은 다음과 같다.", "아래와 같이 구분된다", "as follows:").
+_LEAD_IN = re.compile(r"(?:[:：]|다음과\s*같[다이은습]|아래와\s*같[다이은습]|as follows)\W*$|다음을\s*의미", re.IGNORECASE)
+
+
+def _joinable(a: Section, b: Section) -> bool:
+    return (
+        not a.toc
+        and not b.toc
+        and a.page == b.page
+        and a.ocr == b.ocr
+        and (a.heading_path == b.heading_path or b.heading_path[: len(a.heading_path)] == a.heading_path)
+    )
+
+
+def _join(a: Section, b: Section) -> Section:
+    """``a`` and the section right after it as one (the table's flag and header win)."""
+    table = a if a.table else b
+    return replace(
+        b if b.table or not a.table else a,
+        start=a.start,
+        end=b.end,
+        heading_path=b.heading_path if len(b.heading_path) >= len(a.heading_path) else a.heading_path,
+        table=a.table or b.table,
+        context=table.context if (a.table or b.table) else (a.context or b.context),
+    )
+
+
+def merge_fragment_sections(
+    sections: Sequence[Section],
+    text: str,
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+) -> tuple[Section, ...]:
+    """``sections`` with each fragment (a short text section; a table is a unit, never one) joined
+    to its neighbour where they are joinable and fit: back to a table right before it (a caption
+    below), else forward (a heading, label or lead-in above what follows), else back."""
+    out: list[Section] = list(sections)
+    sizes = [count_tokens(text[s.start : s.end]) for s in out]
+    i = 0
+    while i < len(out):
+        if sizes[i] >= FRAGMENT_SECTION_TOKENS or out[i].toc or out[i].table:
+            i += 1
+            continue
+        nxt = i + 1 if i + 1 < len(out) else None
+        prev = i - 1 if i > 0 else None
+        # A fragment right after a table (a caption below it) goes back to the table; otherwise
+        # forward (a heading, label or lead-in above what follows), else back.
+        lead_in = bool(_LEAD_IN.search(text[out[i].start : out[i].end].strip()))
+        back_first = prev is not None and out[prev].table and not lead_in
+        order = [prev, nxt] if back_first else [nxt, prev]
+        for j in order:
+            if j is None:
+                continue
+            a, b = (out[j], out[i]) if j < i else (out[i], out[j])
+            if not _joinable(a, b) or sizes[i] + sizes[j] > max_tokens:
+                continue
+            merged = _join(a, b)
+            lo = min(i, j)
+            out[lo : lo + 2] = [merged]
+            sizes[lo : lo + 2] = [sizes[i] + sizes[j]]
+            i = lo
+            break
+        else:
+            i += 1
+    return tuple(out)

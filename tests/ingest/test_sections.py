@@ -1,0 +1,78 @@
+"""Fragment sections (captions, lead-ins, labels) join the table or text they belong to."""
+
+from __future__ import annotations
+
+from ingest.sections import merge_fragment_sections
+from reportqa.types import Section
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def sections_of(text: str, parts: list[tuple[str, dict]]) -> tuple[str, tuple[Section, ...]]:
+    out, pos = [], 0
+    body = []
+    for chunk, kw in parts:
+        start = pos
+        body.append(chunk)
+        pos += len(chunk) + 1
+        out.append(Section(start, pos, **kw))
+    full = "\n".join(body) + "\n"
+    return full, tuple(out)
+
+
+PROSE = " ".join(["문장"] * 40)
+
+
+def test_a_lead_in_joins_the_table_after_it_and_a_caption_the_table_before_it() -> None:
+    text, secs = sections_of("", [
+        ("답변 다음과 같이 구분된다.", {"page": 3, "heading_path": ("1장", "답변")}),
+        ("A — 값: 1\nB — 값: 2", {"page": 3, "heading_path": ("1장", "답변"), "table": True, "context": "구분 | 값"}),
+        ("[표 1 상태 목록]", {"page": 3, "heading_path": ("1장", "답변")}),
+        (PROSE, {"page": 3, "heading_path": ("1장", "답변")}),
+    ])
+    merged = merge_fragment_sections(secs, text, words, 300)
+    assert len(merged) == 2
+    table = merged[0]
+    assert table.table and table.context == "구분 | 값"
+    assert text[table.start : table.end].startswith("답변 다음과")
+    assert "[표 1 상태 목록]" in text[table.start : table.end]
+    assert not merged[1].table and text[merged[1].start : merged[1].end].startswith("문장")
+    # sections stay contiguous
+    assert merged[0].end == merged[1].start and merged[-1].end == secs[-1].end
+
+
+def test_fragments_never_cross_pages_headings_tocs_or_the_size_limit() -> None:
+    text, secs = sections_of("", [
+        ("라벨", {"page": 1, "heading_path": ("가",)}),
+        (PROSE, {"page": 2, "heading_path": ("가",)}),
+        ("목차 1", {"page": 2, "heading_path": ("가",), "toc": True}),
+        ("짧은 줄", {"page": 2, "heading_path": ("나",)}),
+        (PROSE, {"page": 2, "heading_path": ("다",)}),
+    ])
+    assert merge_fragment_sections(secs, text, words, 300) == secs
+    text, secs = sections_of("", [("짧은 줄", {"page": 1}), (PROSE, {"page": 1})])
+    assert merge_fragment_sections(secs, text, words, 30) == secs
+    assert len(merge_fragment_sections(secs, text, words, 300)) == 1
+
+
+def test_a_heading_section_joins_the_subsection_under_it() -> None:
+    text, secs = sections_of("", [
+        ("1.2 미적용 요구사항", {"page": 5, "heading_path": ("1장", "1.2 미적용 요구사항")}),
+        (PROSE, {"page": 5, "heading_path": ("1장", "1.2 미적용 요구사항", "질문")}),
+    ])
+    (one,) = merge_fragment_sections(secs, text, words, 300)
+    assert one.heading_path == ("1장", "1.2 미적용 요구사항", "질문")
+    assert (one.start, one.end) == (secs[0].start, secs[1].end)
+
+
+def test_a_lead_in_between_two_tables_goes_with_the_one_it_announces() -> None:
+    text, secs = sections_of("", [
+        ("A — 값: 1\nB — 값: 2", {"page": 3, "table": True, "context": "구분 | 값"}),
+        ("오류 코드는 다음과 같다.", {"page": 3}),
+        ("C — 코드: 3\nD — 코드: 4", {"page": 3, "table": True, "context": "구분 | 코드"}),
+    ])
+    first, second = merge_fragment_sections(secs, text, words, 300)
+    assert text[second.start : second.end].startswith("오류 코드는 다음과 같다.")
+    assert second.context == "구분 | 코드" and first == secs[0]
