@@ -15,6 +15,7 @@ from answer.fusion import (
     weighted_rrf,
 )
 from answer.glossary import Glossary, mined_terms
+from answer.labels import LabelReranker
 from answer.rerank import CrossEncoderReranker, mmr_select
 from index.store import ReportIndex
 from reportqa.language import detect_language
@@ -315,6 +316,9 @@ def make_retriever(
             settings.glossary_weight_own,
             settings.fusion_sentence_share,
         )
+    if settings.label_boost > 0:
+        labelled = LabelReranker(index.keyword.idf, settings.label_boost)
+        retriever = RerankingRetriever(retriever, labelled, settings.label_candidates)
     if settings.reranker:
         retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)
     if settings.mmr_lambda < 1.0 or settings.mmr_duplicate < 1.0:

@@ -174,6 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, default=None,
                     help="where to build reportqa's index (default: a temporary folder)")
     ap.add_argument("--json", type=Path, default=None, help="write every outcome here")
+    ap.add_argument("--reuse", action="store_true",
+                    help="answer from the existing --index instead of ingesting again")
+    ap.add_argument("--quick", action="store_true",
+                    help="reportqa only, tuning rows only (for choosing settings; no tutorial)")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="a setting for this run (repeatable), e.g. --set label_boost=0.2")
     ap.add_argument("--ingest-speed", action="store_true",
                     help="also time a cold end-to-end ingest of the longest PDF (no embedding cache)")
     args = ap.parse_args(argv)
@@ -183,11 +189,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     pdfs = sorted(args.docs.glob("*.pdf"))
     questions = [q for q in load_questions(args.questions) if (args.docs / q.document).exists()]
+    if args.quick:
+        questions = [q for q in questions if q.split == "tune"]
     print(f"{len(pdfs)} PDFs, {len(questions)} questions "
           f"({sum(q.split == 'heldout' for q in questions)} held out)", file=sys.stderr)
 
     tmp = tempfile.TemporaryDirectory(prefix="reportqa-realdocs-")
-    settings = Settings.load().replace(index_dir=args.index or Path(tmp.name) / "index")
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    settings = Settings.load(overrides).replace(index_dir=args.index or Path(tmp.name) / "index")
     embedder = embedder_from_settings(settings)
 
     # Parse time per page: reportqa's loader and the tutorial's pypdf text, file by file.
@@ -207,19 +216,25 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"pypdf {tutorial_parse_s / pages:.4f} s/page", file=sys.stderr)
 
     t0 = time.perf_counter()
-    summary = ingest_paths(pdfs, settings, rebuild=True, embedder=embedder)
+    if args.reuse and args.index:
+        summary = None
+    else:
+        summary = ingest_paths(pdfs, settings, rebuild=True, embedder=embedder)
+        for skipped in summary.skipped:
+            print(f"warning: skipped {skipped}", file=sys.stderr)
     ingest_s = time.perf_counter() - t0
-    for skipped in summary.skipped:
-        print(f"warning: skipped {skipped}", file=sys.stderr)
     index = open_index(settings.resolved_index_dir, embedder.name)
     ours = [chunk_passage(c) for c in index.chunks]
-    print(f"reportqa ingest: {summary.chunks} passages in {ingest_s:.1f} s "
-          f"(cache hits {summary.cache_hits}, misses {summary.cache_misses})", file=sys.stderr)
+    if summary is not None:
+        print(f"reportqa ingest: {summary.chunks} passages in {ingest_s:.1f} s "
+              f"(cache hits {summary.cache_hits}, misses {summary.cache_misses})", file=sys.stderr)
 
-    cache = EmbeddingCache.from_settings(settings)
-    tutorial = TutorialRetriever(tutorial_passages, embedder, cache)
-    if cache is not None:
-        cache.close()
+    tutorial = None
+    if not args.quick:
+        cache = EmbeddingCache.from_settings(settings)
+        tutorial = TutorialRetriever(tutorial_passages, embedder, cache)
+        if cache is not None:
+            cache.close()
 
     def progress(label: str) -> Callable[[int], None]:
         def tick(n: int) -> None:
@@ -228,17 +243,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return tick
 
     hybrid = QAPipeline(settings, index=index, embedder=embedder)
-    bm25 = QAPipeline(settings.replace(retrieval_mode="bm25"), index=index, embedder=embedder)
     results: dict[str, list[Outcome]] = {
         "reportqa (hybrid)": run_pipeline(hybrid, questions, progress("reportqa")),
-        "BM25 alone": run_pipeline(bm25, questions, progress("bm25")),
     }
-    tick = progress("tutorial")
-    tutorial_out = []
-    for n, q in enumerate(questions, start=1):
-        tutorial_out.append(Outcome(ranked=tutorial.search(q.question)))
-        tick(n)
-    results["tutorial pipeline"] = tutorial_out
+    if tutorial is not None:
+        bm25 = QAPipeline(settings.replace(retrieval_mode="bm25"), index=index, embedder=embedder)
+        results["BM25 alone"] = run_pipeline(bm25, questions, progress("bm25"))
+        tick = progress("tutorial")
+        tutorial_out = []
+        for n, q in enumerate(questions, start=1):
+            tutorial_out.append(Outcome(ranked=tutorial.search(q.question)))
+            tick(n)
+        results["tutorial pipeline"] = tutorial_out
 
     extras = {
         "reportqa (hybrid)": passage_stats([p.text for p in ours])
@@ -257,16 +273,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         held = {"heldout": True, "tune": False, "all": None}[split]
         rows = [
             (name, score([questions[i] for i in keep], [outs[i] for i in keep]),
-             extras[name] | {"cells": cell_metric(passages_of[name], held)})
+             extras[name] | {"cells": None if args.quick else cell_metric(passages_of[name], held)})
             for name, outs in results.items()
         ]
         print()
         print(table(rows, {"heldout": "Held-out questions", "tune": "Tuning questions",
                            "all": "All questions"}[split]))
     stats = extras["reportqa (hybrid)"]
-    print(f"\nreportqa passages: {stats['passages']}, median {stats['median_chars']} chars, "
-          f"{stats['under_20_chars']} under 20 chars; ingest {pages / ingest_s:.2f} pages/s "
-          f"(embedding cache {'warm' if summary.cache_hits else 'cold'})")
+    if summary is not None:
+        print(f"\nreportqa passages: {stats['passages']}, median {stats['median_chars']} chars, "
+              f"{stats['under_20_chars']} under 20 chars; ingest {pages / ingest_s:.2f} pages/s "
+              f"(embedding cache {'warm' if summary.cache_hits else 'cold'})")
 
     if args.ingest_speed:
         longest = max(pdfs, key=lambda p: p.stat().st_size)

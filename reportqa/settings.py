@@ -115,6 +115,12 @@ class Settings:
     # answers in the question's language and translations only pulled in other-language text).
     glossary_weight: float = 1.0
     glossary_weight_own: float = 0.0
+    # Label-aware reranking (answer/labels.py): a passage whose line label (a glossary term, a
+    # table row's label, a key before ":") holds the question's terms gains label_boost × the
+    # idf-weighted share it holds, among the top label_candidates (benchmarks/realdocs.py, tuning
+    # rows).
+    label_boost: float = 0.0
+    label_candidates: int = 20
     reranker: str = ""  # cross-encoder model id or local folder; "" → no reranking
     rerank_candidates: int = 20
     mmr_lambda: float = 1.0  # 1 → pure relevance order; lower trades relevance for novelty
