@@ -28,6 +28,8 @@ DENSE_WEIGHT, LEXICAL_WEIGHT, RANK_WEIGHT = 0.4, 0.4, 0.2
 # precision up on both). Only for that score scale: raw cosines (dense mode) sit within 5% of
 # each other, RRF scores too, and reranker logits can be negative; those keep plain ranks.
 RANK_TIE = 0.05
+# What a sentence ends with and a heading does not (see score_sentences).
+_SENTENCE_END = (".", "!", "?", "。", "다")
 
 
 # Questions that ask for a date or a number, and text that holds one. "어떤 몇 가지" (which few),
@@ -185,7 +187,11 @@ def score_sentences(
                 continue
             seen.add(key)
             text = chunk.text[span[0] - chunk.start : span[1] - chunk.start]
-            if text.lstrip("#").strip() in headings:  # a heading names a topic; it answers nothing
+            # A heading names a topic; it answers nothing. But a plain-text file's title is its
+            # first line: a sentence there (it ends like one), or the only one of the passage,
+            # still answers (issue 15.1: a one-line file was answered from another file).
+            bare = text.lstrip("#").strip()
+            if bare in headings and len(chunk.sentences) > 1 and not bare.endswith(_SENTENCE_END):
                 continue
             cos = float(cosines[j]) if j < len(cosines) else 0.0
             sentence_terms = set(stored[j] if stored is not None else terms(text))
