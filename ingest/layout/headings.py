@@ -100,8 +100,8 @@ def heading_of(block: Block, body: float, left: float | None = None) -> Heading 
     large = size >= HEADING_RATIO * body
     if size > DISPLAY_RATIO * body:
         return None
-    if outline is not None and outline >= 5 and not large:
-        return None  # (1), ①, □, ○, - items of body size are list items
+    if outline is not None and outline >= 5 and not large and not (bold and len(text) <= 40):
+        return None  # (1), ①, □, ○, - items of body size are list items unless short and bold
     if _SENTENCE_END.search(text) and not (large and len(text) < 40):
         return None
     if large:

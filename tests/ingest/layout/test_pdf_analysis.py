@@ -243,3 +243,16 @@ def test_two_column_glossary_rows_keep_each_definition_with_its_term() -> None:
         "Beta: what beta means, said in a few plain words.",
         "Gamma: what gamma means, said in a few plain words.",
     ]
+
+
+def test_bold_box_item_is_a_heading_and_regular_circle_items_are_its_list() -> None:
+    body = [f"본문 문장 {i}번은 여기에서 이 쪽의 내용을 설명하고 있다." for i in range(12)]
+    ws = (
+        words("□ 추진 배경", 50, 60, bold=True)
+        + words("○ 세부 내용은 다음과 같이 정리하여 여기에 적는다", 50, 80)
+        + column(body, 50, 100)
+    )
+    segments = [s for s in analyse([page(1, ws)]).segments if s.lines]
+    assert [(s.heading_path, s.lines[:2]) for s in segments] == [
+        (("□ 추진 배경",), ["□ 추진 배경", "○ 세부 내용은 다음과 같이 정리하여 여기에 적는다"])
+    ]
