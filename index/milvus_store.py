@@ -340,8 +340,13 @@ class MilvusIndexStore:
     def recover(self, state: MilvusState | None) -> int:
         """Delete what no reader of ``state`` can see: rows of an interrupted ingest, rows of
         documents ``state`` does not hold, other manifests. Returns the rows deleted."""
-        if state is None or not self.exists():
+        if not self.exists():
             return 0
+        if state is None:  # an ingest that never committed its first manifest
+            before = self.count_rows()
+            self.client.delete(self.passages, filter="row >= 0")
+            self.client.delete(self.meta, filter="seq >= 0")
+            return before
         # Rows ``state`` superseded go too: only readers of the manifest before it used them.
         keep = [int(d["version"]) for d in state.documents]
         before = self.count_rows()
@@ -597,7 +602,7 @@ class MilvusChunks(Sequence[Chunk]):
             yield _chunk_from_json(json.loads(entity["chunk"]))
 
     def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
-        chunk_id = json.dumps(getattr(value, "id", ""))
+        chunk_id = json.dumps(getattr(value, "id", ""), ensure_ascii=False)
         found = self.rows.store.client.query(
             self.rows.store.passages, filter=f"({self.rows.filter}) and chunk_id == {chunk_id}", output_fields=["row"]
         )

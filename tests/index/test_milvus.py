@@ -200,6 +200,31 @@ def test_a_reader_keeps_its_answers_while_an_ingest_replaces_documents(tmp_path:
     assert any("반도체" in c.text for c in fresh.chunks) and not any("반도체" in c.text for c in reader.chunks)
 
 
+def test_a_first_ingest_that_never_committed_leaves_no_rows_behind(
+    tmp_path: Path, lite_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import milvus_store
+    from index.milvus_store import MilvusIndexStore, MilvusTarget
+    from reportqa.errors import IndexNotFoundError
+
+    emb = CountingHashEmbedder()
+    settings = _settings(tmp_path, "uncommitted", lite_db)
+
+    def crash(self: MilvusIndexStore, state: milvus_store.MilvusState) -> None:
+        raise RuntimeError("killed before the commit")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(milvus_store.MilvusIndexStore, "write_state", crash)
+        with pytest.raises(RuntimeError, match="before the commit"):
+            ingest_paths([SAMPLE_CORPUS_DIR], settings, embedder=emb)
+    store = MilvusIndexStore(MilvusTarget(str(lite_db), "uncommitted"))
+    assert store.count_rows() > 0 and store.read_state() is None  # written, never committed
+    with pytest.raises(IndexNotFoundError):
+        open_index(tmp_path / "uncommitted")
+    summary = ingest_paths([SAMPLE_CORPUS_DIR], settings, embedder=emb)
+    assert store.count_rows() == summary.chunks == len(open_index(tmp_path / "uncommitted").chunks)
+
+
 CHILD = textwrap.dedent(
     """
     import logging, sys, time
