@@ -93,7 +93,7 @@ class QAPipeline:
             # With a language model configured it also translates questions (answer/translation.py).
             self.glossary = with_model_translation(
                 load_glossary(self.settings, index), getattr(self.generator, "backend", None),
-                index.keyword.contains,
+                index, self.encode,
             )
             self.retriever = make_retriever(index, self.encode, self.settings, self.glossary)
             self._ready = True

@@ -334,18 +334,15 @@ def rewrite_question(
 ) -> str:
     """``question`` as a standalone question (unchanged when there is no history or no need).
 
-    An ordinal follow-up ("the second one?") becomes the item it picks (:func:`item_follow_up`;
-    ``passages`` finds the list when the previous answer did not quote it). Otherwise, with
-    ``llm`` the model rewrites questions that lean on the conversation; a rewrite that fails
-    ``acceptable_rewrite`` (or an error) falls back to the heuristic.
+    With ``llm`` the model rewrites questions that lean on the conversation (it sees the
+    passages when it answers, so it can pick an item itself); a rewrite that fails
+    ``acceptable_rewrite`` (or an error) falls back to the heuristics: an ordinal follow-up
+    ("the second one?") becomes the item it picks (:func:`item_follow_up`; ``passages`` finds
+    the list when the previous answer did not quote it), any other the topic-joined question.
     """
     q = question.strip()
     if not history:
         return q
-    if terms is not None:
-        picked = item_follow_up(q, history, terms, passages)
-        if picked:
-            return picked
     if llm is not None and terms is not None and is_follow_up(q, terms):
         try:
             rewritten = llm(q, history).strip()
@@ -355,4 +352,8 @@ def rewrite_question(
             if acceptable_rewrite(rewritten, q, history, terms):
                 return rewritten
             log.info("rejected the model's rewrite %r; using the heuristic", rewritten)
+    if terms is not None:
+        picked = item_follow_up(q, history, terms, passages)
+        if picked:
+            return picked
     return heuristic_rewrite(q, history, terms)

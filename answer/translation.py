@@ -14,9 +14,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+import numpy as np
+
 from answer.generators.base import LLMBackend
 from answer.generators.prompting import Prompt
 from answer.glossary import Glossary
+from index.store import ReportIndex
 from ingest.korean import content_terms
 from reportqa.language import detect_language
 
@@ -76,10 +79,20 @@ def checked_terms(translation: str, target: str, known: Callable[[str], bool]) -
 class ModelTranslatedGlossary(Glossary):
     """A :class:`Glossary` whose translations start with the model's checked translation.
 
-    ``known(term)``: whether the index holds ``term`` (``KiwiBm25Index.contains``)."""
+    ``known(term)``: whether the index holds ``term`` (``KiwiBm25Index.contains``).
+    ``wanted(question)``: whether to ask the model at all (default: always); the pipeline asks
+    only when the best passage is in the other language, so a question nothing answers costs
+    no model call."""
 
-    def __init__(self, base: Glossary | None, translate: Translate, known: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        base: Glossary | None,
+        translate: Translate,
+        known: Callable[[str], bool],
+        wanted: Callable[[str], bool] | None = None,
+    ) -> None:
         super().__init__()
+        self._wanted = wanted
         if base is not None:
             self.entries, self.longest, self.english = base.entries, base.longest, base.english
         self._translate = translate
@@ -102,6 +115,8 @@ class ModelTranslatedGlossary(Glossary):
         return model + [g for g in glossary if not all(alt in seen for alt in g)]
 
     def _model_groups(self, question: str, target: str) -> Groups:
+        if self._wanted is not None and not self._wanted(question):
+            return []
         key = (question, target)
         with self._lock:
             if key in self._cache:
@@ -123,10 +138,28 @@ class ModelTranslatedGlossary(Glossary):
         return groups
 
 
+def other_language_leads(index: ReportIndex, encode: Callable[[str], np.ndarray]) -> Callable[[str], bool]:
+    """Whether the best dense match of a question is a passage in the other language."""
+
+    def leads(question: str) -> bool:
+        best = index.vectors.search(encode(question), 1)
+        if not best:
+            return False
+        return detect_language(index.chunks[best[0][0]].text) != detect_language(question)
+
+    return leads
+
+
 def with_model_translation(
-    glossary: Glossary | None, backend: LLMBackend | None, known: Callable[[str], bool]
+    glossary: Glossary | None,
+    backend: LLMBackend | None,
+    index: ReportIndex,
+    encode: Callable[[str], np.ndarray],
 ) -> Glossary | None:
-    """``glossary`` with the model's checked translations first, when there is a model."""
+    """``glossary`` with the model's checked translations first, when there is a model; the
+    model is asked about questions whose best passage is in the other language."""
     if backend is None:
         return glossary
-    return ModelTranslatedGlossary(glossary, model_translator(backend), known)
+    return ModelTranslatedGlossary(
+        glossary, model_translator(backend), index.keyword.contains, other_language_leads(index, encode)
+    )

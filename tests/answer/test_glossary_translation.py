@@ -68,7 +68,19 @@ def test_a_translation_matching_nothing_falls_back_to_the_glossary() -> None:
         raise RuntimeError("model server down")
 
     assert ModelTranslatedGlossary(base, broken, known).translate(QUESTION) == base.translate(QUESTION)
-    assert with_model_translation(base, None, known) is base
+    index, _ = _known()
+    assert with_model_translation(base, None, index, HashEmbedder().embed_query) is base
+
+
+def test_the_model_is_asked_only_when_the_best_passage_is_in_the_other_language() -> None:
+    index, _ = _known()
+    backend = ScriptedBackend(["덮개가 열리면 탬퍼 대응은 무엇을 지우나요?"])
+    glossary = with_model_translation(None, backend, index, HashEmbedder().embed_query)
+    assert glossary is not None
+    glossary.translate_korean("덮개가 열리면 무엇이 지워지나요?")  # Korean question, Korean passages
+    assert backend.prompts == []
+    assert glossary.translate(QUESTION)  # English question, Korean passages: translated
+    assert len(backend.prompts) == 1
 
 
 def test_the_tiny_local_model_translates_through_the_pipeline(tmp_path: Path) -> None:
