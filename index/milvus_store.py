@@ -65,9 +65,10 @@ VARCHAR_MAX = 65_535  # Milvus's longest VARCHAR, in bytes
 PART_CHARS = 60_000  # manifest text per meta row (under VARCHAR_MAX)
 INSERT_BATCH = 1_000  # rows per insert call: ~6 MB of gRPC message at 384-d
 FETCH_FIELDS = ["chunk", "sentences", "vector"]
-# A dense hit's cosine is its search score, so its vector is fetched only when asked for
-# (MMR, LLM support checks); BM25 hits bring theirs (fusion needs every candidate's cosine).
-DENSE_FIELDS = ["chunk", "sentences"]
+# Every hit brings its vector too: fusion needs each BM25 candidate's cosine and MMR (on by
+# default) every hit's vector; fetching them one row at a time cost 11 s a question at 100k rows
+# on Milvus Lite (bench_query --store milvus), where each query walks every row.
+DENSE_FIELDS = FETCH_FIELDS
 ROW_CACHE = 8_192  # fetched rows kept per index (a question's candidates, many times over)
 PLACEHOLDER = "\u2205"  # the token of a passage without terms (as KiwiBm25Index.build)
 QUERY_PAGE = 4_096
