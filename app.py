@@ -22,18 +22,23 @@ from reportqa.cli import configure_logging
 from reportqa.errors import ReportQAError
 from reportqa.settings import Settings
 from reportqa.types import Answer, Citation
+from server.collections import (
+    ALL,
+    Collection,
+    Collections,
+    UnknownCollectionError,
+    ask_collections,
+    build_collections,
+    file_name,
+    preview_path,
+)
 from server.feedback import FeedbackStore, Rating, RecentAnswers, answer_settings
 from server.served_index import ServedIndex
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "보고서가 제시한 3대 추진 전략은?",
-    "경기도가 이차전지 산업에 유리한 이유는 무엇인가요?",
-    "사용 후 배터리와 관련된 과제는?",
-    "What are the three strategies?",
-    "Who published the report and when?",
-]
+ALL_LABEL = "전체 · All collections"
+SEARCHING = "검색 중… · Searching…"
 
 CSS = """
 .rq-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
@@ -42,7 +47,25 @@ CSS = """
 .rq-source h4 { margin: 0 0 4px 0; font-size: 0.95em; }
 .rq-meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin-bottom: 6px; }
 .rq-passage { white-space: pre-wrap; font-size: 0.92em; line-height: 1.5; }
-.rq-passage mark { background: #fde68a; color: inherit; padding: 0 1px; }
+/* Dark text on the yellow in both themes (inherit made it white on pale yellow in dark mode). */
+.rq-passage mark { background: #fde68a; color: #1f2937; padding: 0 1px; border-radius: 2px; }
+.rq-inline { margin-top: 10px; border-top: 1px solid var(--border-color-primary); padding-top: 6px; }
+.rq-inline summary { cursor: pointer; font-size: 0.9em; color: var(--body-text-color-subdued); }
+.rq-inline .rq-source { margin: 8px 0 0 0; }
+.rq-page-img { width: 100%; height: auto; border: 1px solid var(--border-color-primary);
+               border-radius: 4px; margin-top: 6px; background: #fff; }
+.rq-page-box summary, a.rq-page { cursor: pointer; font-size: 0.88em; }
+#rq-admin label, #rq-admin .rq-admin-row { display: flex; gap: 8px; align-items: center;
+                                           flex-wrap: wrap; margin: 6px 0; }
+#rq-admin progress { width: 100%; }
+#rq-admin pre { white-space: pre-wrap; font-size: 0.85em; margin: 4px 0; }
+#rq-admin .rq-admin-bad { color: #b91c1c; }
+.dark #rq-admin .rq-admin-bad { color: #fca5a5; }
+#rq-admin button { border: 1px solid var(--border-color-primary); border-radius: 6px;
+                   padding: 2px 10px; background: var(--button-secondary-background-fill); }
+.rq-pending { color: var(--body-text-color-subdued); font-style: italic; }
+/* A phone: each answer carries its sources inline; the side panel would sit far below. */
+@media (max-width: 820px) { #rq-sources-col { display: none !important; } }
 a.rq-cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 .rq-unsupported { text-decoration: underline dotted #d97706; text-underline-offset: 3px; }
 .rq-grounded { color: var(--body-text-color-subdued); font-size: 0.85em; }
@@ -51,22 +74,122 @@ a.rq-cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 #rq-chat .message-content { white-space: pre-wrap; }
 """
 
-# Clicking a [n] marker in the chat scrolls the sources panel to passage n and flashes it.
+# Clicking a [n] marker shows that answer's own passage n: in the side panel when it shows that
+# answer (a wide screen), else in the answer's inline sources (opened), and flashes it.
 JS = """
 () => {
   document.addEventListener('click', (ev) => {
     const a = ev.target.closest && ev.target.closest('a.rq-cite, a[href^="#rq-src-"]');
     if (!a) return;
     ev.preventDefault();
-    const id = (a.getAttribute('href') || '').slice(1);
-    const el = document.getElementById(id);
+    const key = (a.getAttribute('href') || '').slice('#rq-src-'.length);
+    const all = Array.from(document.querySelectorAll('[data-rq-src="' + key + '"]'));
+    const panel = all.find((el) => el.closest('#rq-sources') && el.offsetParent !== null);
+    const inline = all.find((el) => !el.closest('#rq-sources'));
+    const el = panel || inline;
     if (!el) return;
+    const box = el.closest('details');
+    if (box) box.open = true;
     el.scrollIntoView({behavior: 'smooth', block: 'center'});
     el.classList.add('rq-flash');
     setTimeout(() => el.classList.remove('rq-flash'), 1500);
   }, true);
+  // The admin panel (ADMIN_HTML): upload with progress, document list, remove; over the API.
+  const $ = (id) => document.getElementById(id);
+  const collection = () => {
+    const box = document.querySelector('#rq-collection input');
+    const panel = $('rq-admin');
+    const name = box && box.value ? box.value : (panel ? panel.dataset.default : '');
+    return name && name !== '*' && !name.startsWith('전체') ? name : (panel ? panel.dataset.default : '');
+  };
+  const auth = () => ({'Authorization': 'Bearer ' + (($('rq-admin-key') || {}).value || '')});
+  const say = (text, bad) => {
+    const out = $('rq-admin-status');
+    if (!out) return;
+    out.textContent = text;
+    out.classList.toggle('rq-admin-bad', !!bad);
+  };
+  const failure = async (r) => {
+    try { const body = await r.json(); return (body.error && body.error.message) || r.statusText; }
+    catch (e) { return r.statusText || String(r.status); }
+  };
+  const listDocs = async () => {
+    const list = $('rq-admin-docs');
+    if (!list) return;
+    const r = await fetch('api/v1/collections/' + encodeURIComponent(collection()) + '/documents');
+    if (!r.ok) { say(await failure(r), true); return; }
+    const body = await r.json();
+    list.textContent = '';
+    body.documents.forEach((d) => {
+      const row = document.createElement('li');
+      const name = document.createElement('span');
+      name.textContent = d.title + ' (' + d.file + ', ' + d.chunks + ')';
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'rq-admin-remove';
+      remove.textContent = '삭제 · Remove';
+      remove.dataset.doc = d.id;
+      row.append(name, ' ', remove);
+      list.appendChild(row);
+    });
+  };
+  const poll = async (id) => {
+    for (;;) {
+      const r = await fetch('api/v1/jobs/' + encodeURIComponent(id));
+      if (!r.ok) { say(await failure(r), true); return; }
+      const job = await r.json();
+      const bar = $('rq-admin-progress');
+      if (bar) { bar.max = Math.max(job.progress.total, 1); bar.value = job.progress.done; }
+      const lines = job.results.map((x) => x.file + ': ' + x.status + (x.reason ? ' — ' + x.reason : ''));
+      say([job.state + ' · ' + job.phase + ' ' + job.progress.done + '/' + job.progress.total,
+           job.served ? '답변에 반영됨 · now answering from it' : (job.message || ''), ...lines].join('\n'),
+          job.state === 'failed');
+      if (job.state === 'failed' || (job.state === 'done' && job.served)) { listDocs(); return; }
+      await new Promise((ok) => setTimeout(ok, 500));
+    }
+  };
+  document.addEventListener('click', async (ev) => {
+    const t = ev.target;
+    if (!t || !t.closest) return;
+    if (t.closest('#rq-admin-upload')) {
+      const input = $('rq-admin-files');
+      if (!input || !input.files.length) { say('파일을 고르세요 · Choose files first', true); return; }
+      const form = new FormData();
+      Array.from(input.files).forEach((f) => form.append('files', f, f.name));
+      say('올리는 중… · Uploading…');
+      const r = await fetch('api/v1/collections/' + encodeURIComponent(collection()) + '/documents',
+                            {method: 'POST', headers: auth(), body: form});
+      if (!r.ok) { say(await failure(r), true); return; }
+      poll((await r.json()).id);
+    } else if (t.closest('#rq-admin-list')) {
+      listDocs();
+    } else if (t.closest('.rq-admin-remove')) {
+      const doc = t.closest('.rq-admin-remove').dataset.doc;
+      const r = await fetch('api/v1/collections/' + encodeURIComponent(collection()) + '/documents/' +
+                            encodeURIComponent(doc), {method: 'DELETE', headers: auth()});
+      if (!r.ok) { say(await failure(r), true); return; }
+      say('삭제됨 · Removed: ' + doc);
+      setTimeout(listDocs, 1500);
+    }
+  });
 }
 """
+
+
+def admin_html(default: str) -> str:
+    """The admin panel: the admin key, files to upload (progress and per-file results), the
+    collection's documents with a remove button each. Its buttons call the API (JS above)."""
+    return (
+        f'<div id="rq-admin" data-default="{html.escape(default)}">'
+        '<label>관리자 키 · Admin key <input id="rq-admin-key" type="password" autocomplete="off"></label>'
+        '<div class="rq-admin-row"><input id="rq-admin-files" type="file" multiple '
+        'accept=".pdf,.hwp,.hwpx,.docx,.txt,.md,.html,.htm,.csv,.xlsx,.pptx">'
+        '<button type="button" id="rq-admin-upload">올리기 · Upload</button></div>'
+        '<progress id="rq-admin-progress" value="0" max="1"></progress>'
+        '<pre id="rq-admin-status" aria-live="polite"></pre>'
+        '<button type="button" id="rq-admin-list">문서 목록 · Documents</button>'
+        '<ul id="rq-admin-docs"></ul></div>'
+    )
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
@@ -74,8 +197,9 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 UNSUPPORTED_TITLE = "출처가 뒷받침하지 않는 문장 · not supported by its cited sources"
 
 
-def render_answer_html(answer: Answer) -> str:
-    """The answer text, escaped, with each ``[n]`` turned into a link to source ``n``.
+def render_answer_html(answer: Answer, key: str = "a", owners: tuple[str, ...] = ()) -> str:
+    """The answer text, escaped, with each ``[n]`` turned into a link to this answer's source
+    ``n`` (``key`` tells the answers of one chat apart), its sources inline below it.
 
     Sentences their sources do not support are underlined and flagged with ⚠; a generated
     answer ends with its groundedness (extractive answers quote their sources verbatim).
@@ -86,7 +210,7 @@ def render_answer_html(answer: Answer) -> str:
         n = int(m.group(1))
         if n not in known:
             return m.group(0)
-        return f'<a class="rq-cite" href="#rq-src-{n}">[{n}]</a>'
+        return f'<a class="rq-cite" href="#rq-src-{key}-{n}">[{n}]</a>'
 
     def piece(text: str) -> str:
         return _MARKER.sub(link, html.escape(text))
@@ -104,6 +228,11 @@ def render_answer_html(answer: Answer) -> str:
     if answer.grounded is not None and (answer.unsupported or answer.grounded < 1):
         out.append(
             f'\n\n<span class="rq-grounded">근거 일치도 · grounded: {answer.grounded:.0%}</span>'
+        )
+    if answer.citations:
+        out.append(
+            f'<details class="rq-inline"><summary>출처 {len(answer.citations)} · Sources</summary>'
+            f"{source_cards(answer, key, owners)}</details>"
         )
     return "".join(out)
 
@@ -136,25 +265,59 @@ def flag_badge(flags: tuple[str, ...]) -> str:
     return f'<div class="rq-flag" data-flags="{names}">⚠ {html.escape(FLAG_NOTE)} ({names})</div>'
 
 
-def render_sources_html(answer: Answer | None) -> str:
-    """The sources panel: one card per citation, answering sentences highlighted; all escaped."""
-    if answer is None or not answer.citations:
-        note = "답변에 인용된 출처가 여기에 표시됩니다. · Cited passages appear here."
-        return f'<div class="rq-meta">{html.escape(note)}</div>'
+def page_link(citation: Citation, owner: str | None, image: bool) -> str:
+    """For a cited PDF page: a link to its preview (the passage highlighted) and, in the side
+    panel, the preview itself, loaded when opened; "" for other documents (their card shows
+    the passage in its section)."""
+    chunk = citation.chunk
+    if owner is None or not chunk.page or not file_name(chunk.source).lower().endswith(".pdf"):
+        return ""
+    url = html.escape(preview_path(owner, chunk.doc_id, chunk.page, chunk.id))
+    label = f"{chunk.page}쪽 보기 · View page {chunk.page}"
+    link = f'<a class="rq-page" href="{url}" target="_blank" rel="noopener">{label}</a>'
+    if not image:
+        return f'<div class="rq-meta">{link}</div>'
+    return (
+        f'<details class="rq-page-box"><summary>{label}</summary>'
+        f'<img class="rq-page-img" loading="lazy" src="{url}" alt="{html.escape(label)}">'
+        f'<div class="rq-meta">{link}</div></details>'
+    )
+
+
+def source_cards(
+    answer: Answer, key: str, owners: tuple[str, ...] = (), images: bool = False
+) -> str:
+    """One card per citation (file name, never a server path), answering sentences
+    highlighted; all escaped. ``owners`` names each citation's collection."""
     cards = []
-    for c in answer.citations:
-        meta = [html.escape(c.chunk.doc_id)]
+    many = len(set(owners)) > 1
+    for i, c in enumerate(answer.citations):
+        owner = owners[i] if i < len(owners) else None
+        meta = [html.escape(file_name(c.chunk.source) or c.chunk.doc_id)]
         if c.chunk.location:
             meta.append(html.escape(c.chunk.location))
+        if owner is not None and many:
+            meta.append(html.escape(owner))
         meta.append(f"score {c.score:.3f}")
         cards.append(
-            f'<div class="rq-source" id="rq-src-{c.n}">'
+            f'<div class="rq-source" data-rq-src="{html.escape(key)}-{c.n}">'
             f"<h4>[{c.n}] {html.escape(c.chunk.title)}</h4>"
             f'<div class="rq-meta">{" · ".join(meta)}</div>'
             f"{flag_badge(c.flags)}"
-            f'<div class="rq-passage">{_highlighted(c)}</div></div>'
+            f'<div class="rq-passage">{_highlighted(c)}</div>'
+            f"{page_link(c, owner, images)}</div>"
         )
     return "".join(cards)
+
+
+def render_sources_html(
+    answer: Answer | None, key: str = "a", owners: tuple[str, ...] = ()
+) -> str:
+    """The sources panel: the latest answer's cards (its ``key`` as in its message)."""
+    if answer is None or not answer.citations:
+        note = "답변에 인용된 출처가 여기에 표시됩니다. · Cited passages appear here."
+        return f'<div class="rq-meta">{html.escape(note)}</div>'
+    return source_cards(answer, key, owners, images=True)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
@@ -166,24 +329,39 @@ def markdown_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text))
 
 
-def corpus_note(settings: Settings) -> str:
-    """Which index is loaded, read from its manifest only (no model, no vectors)."""
-    index_dir = settings.resolved_index_dir
+def corpus_note(settings: Settings, collection: Collection | None = None) -> str:
+    """Which collection is asked, read from its manifest only (no model, no vectors); its name
+    and document titles, never a server path."""
+    name = collection.name if collection is not None else settings.resolved_index_dir.name
     try:
-        manifest = read_manifest(index_dir)
+        manifest = (
+            collection.manifest() if collection is not None
+            else read_manifest(settings.resolved_index_dir)
+        )
     except ReportQAError:
-        return f"Index: `{index_dir}` — not built yet (it is built on first start)."
+        return f"**{markdown_text(name)}** — not built yet (it is built on first start)."
     docs = manifest.get("documents", [])
     titles = ", ".join(sorted({d.get("title", d.get("id", "")) for d in docs})[:4])
     more = " …" if len(docs) > 4 else ""
     return (
-        f"**Index** `{index_dir}` · {len(docs)} documents · {manifest.get('chunk_count', 0)} passages · "
-        f"embedder `{manifest.get('embedder', {}).get('name')}`  \n{markdown_text(titles)}{more}"
+        f"**{markdown_text(name)}** · {len(docs)} documents · "
+        f"{manifest.get('chunk_count', 0)} passages  \n{markdown_text(titles)}{more}"
     )
 
 
+def all_note(collections: Collections) -> str:
+    """The note for ``"*"``: every collection's name and counts."""
+    parts = []
+    for c in collections.items:
+        info = c.info()
+        parts.append(
+            f"**{markdown_text(c.name)}** ({info['documents']} documents, {info['passages']} passages)"
+        )
+    return "모든 컬렉션 · All collections: " + ", ".join(parts)
+
+
 class ChatService:
-    """The UI's functions, bound to one lazily loaded pipeline."""
+    """The UI's functions, bound to the served collections (each lazily loaded)."""
 
     def __init__(
         self,
@@ -192,19 +370,49 @@ class ChatService:
         feedback: FeedbackStore | None = None,
         recent: RecentAnswers | None = None,
         served: ServedIndex | None = None,
+        collections: Collections | None = None,
     ) -> None:
         self.settings = settings
-        self.served = served or ServedIndex(settings, pipeline)
+        self.collections = collections or build_collections(settings, (), pipeline, served)
+        self.served = self.collections.first.served
         self.feedback_store = feedback or FeedbackStore(settings.feedback_db)
         self.recent = recent or RecentAnswers()
 
     @property
     def pipeline(self) -> QAPipeline:
-        """The pipeline over the index version served now (one per chat turn)."""
+        """The first collection's pipeline over the version served now (one per chat turn)."""
         return self.served.current().pipeline
 
+    def choices(self) -> list[tuple[str, str]]:
+        """The picker's (label, value) pairs: each collection, then all of them."""
+        pairs = [(c.name, c.name) for c in self.collections.items]
+        return [*pairs, (ALL_LABEL, ALL)] if len(pairs) > 1 else pairs
+
+    def note(self, name: str | None) -> str:
+        if name == ALL:
+            return all_note(self.collections)
+        try:
+            return corpus_note(self.settings, self.collections.get(name))
+        except UnknownCollectionError:
+            return corpus_note(self.settings, self.collections.first)
+
+    def examples(self, name: str | None) -> list[str]:
+        """The example questions of ``name`` (for ``"*"``: the first collection's that has some)."""
+        chosen = self.collections.items if name == ALL else [self._get(name)]
+        for c in chosen:
+            found = c.examples()
+            if found:
+                return found
+        return []
+
+    def _get(self, name: str | None) -> Collection:
+        try:
+            return self.collections.get(name)
+        except UnknownCollectionError:
+            return self.collections.first
+
     def respond(
-        self, message: str, history: list[dict[str, Any]] | None
+        self, message: str, history: list[dict[str, Any]] | None, collection: str | None = None
     ) -> tuple[list[dict[str, Any]], str, str]:
         """One chat turn: returns (chat history, sources panel HTML, cleared textbox)."""
         history = list(history or [])
@@ -212,42 +420,58 @@ class ChatService:
         if not message:
             return history, render_sources_html(None), ""
         pairs = _history_pairs(history)
+        key = turn_key(history)
         try:
-            answer = self.pipeline.ask(message, history=pairs)
+            chosen = self.collections.chosen(collection) if collection else [self.collections.first]
+            fused = ask_collections(chosen, message, pairs)
         except ReportQAError as exc:
             history += [
                 {"role": "user", "content": message},
                 {"role": "assistant", "content": html.escape(str(exc))},
             ]
             return history, render_sources_html(None), ""
-        reply = render_answer_html(answer)
+        answer, owners = fused.answer, fused.collections
+        reply = render_answer_html(answer, key, owners)
         self.remember(message, answer, reply)
         history += [
             {"role": "user", "content": html.escape(message)},
             {"role": "assistant", "content": reply},
         ]
-        return history, render_sources_html(answer), ""
+        return history, render_sources_html(answer, key, owners), ""
 
     def respond_stream(
-        self, message: str, history: list[dict[str, Any]] | None
+        self, message: str, history: list[dict[str, Any]] | None, collection: str | None = None
     ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
-        """``respond`` as a stream: the answer appears as it is written, then the checked one."""
+        """``respond`` as a stream: a "searching…" bubble, the answer as it is written, then the
+        checked one. ``"*"`` (several collections) shows the fused answer when it is ready."""
         history = list(history or [])
         message = (message or "").strip()
         if not message:
             yield history, render_sources_html(None), ""
             return
         pairs = _history_pairs(history)
+        key = turn_key(history)
         turn = [{"role": "user", "content": html.escape(message)}]
-        yield history + turn, render_sources_html(None), ""
+        pending = [*turn, {"role": "assistant", "content": f'<span class="rq-pending">{SEARCHING}</span>'}]
+        yield history + pending, render_sources_html(None), ""
         shown = ""
         try:
-            for event in self.pipeline.ask_stream(message, history=pairs):
+            owners: tuple[str, ...] | None = None
+            if collection == ALL and len(self.collections.items) > 1:
+                fused = ask_collections(self.collections.items, message, pairs)
+                events: Iterator[str | Answer] = iter([fused.answer])
+                owners = fused.collections
+            else:
+                chosen = self._get(collection or None)
+                events = chosen.served.current().pipeline.ask_stream(message, history=pairs)
+            for event in events:
                 if isinstance(event, Answer):
-                    reply = render_answer_html(event)
+                    if owners is None:
+                        owners = (chosen.name,) * len(event.citations)
+                    reply = render_answer_html(event, key, owners)
                     self.remember(message, event, reply)
                     done = [*turn, {"role": "assistant", "content": reply}]
-                    yield history + done, render_sources_html(event), ""
+                    yield history + done, render_sources_html(event, key, owners), ""
                     return
                 shown += event
                 partial = [*turn, {"role": "assistant", "content": html.escape(shown) + " ▌"}]
@@ -310,11 +534,20 @@ def message_text(content: Any) -> str:
     return ""
 
 
+def turn_key(history: list[dict[str, Any]]) -> str:
+    """A key for the next answer's source links: its turn number (answers of one chat apart)."""
+    return f"t{sum(1 for m in history if m.get('role') == 'assistant') + 1}"
+
+
+_INLINE_SOURCES = re.compile(r'<details class="rq-inline">.*?</details>', re.S)
+
+
 def _history_pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     user: str | None = None
     for msg in history:
-        text = html.unescape(re.sub(r"<[^>]+>", "", message_text(msg.get("content"))))
+        content = _INLINE_SOURCES.sub("", message_text(msg.get("content")))
+        text = html.unescape(re.sub(r"<[^>]+>", "", content))
         if msg.get("role") == "user":
             user = text
         elif user is not None:
@@ -326,12 +559,22 @@ def _history_pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
 def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Blocks:
     """The Gradio Blocks app. Cheap: no model or index is loaded here."""
     service = service or ChatService(settings)
+    first = service.collections.first.name
+    many = len(service.collections.items) > 1
     with gr.Blocks(title="reportqa — 보고서 Q&A") as demo:
         gr.Markdown("## reportqa · 보고서 질의응답 (Korean / English)")
+        picker = gr.Dropdown(
+            service.choices(),
+            value=first,
+            label="컬렉션 · Collection",
+            visible=many,
+            interactive=True,
+            elem_id="rq-collection",
+        )
         # A callable value is evaluated on each page load: the note follows new index versions.
-        gr.Markdown(lambda: corpus_note(settings), elem_id="rq-corpus")
+        note = gr.Markdown(lambda: service.note(first), elem_id="rq-corpus")
         with gr.Row():
-            with gr.Column(scale=3):
+            with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
                     label="Chat",
                     height=480,
@@ -349,7 +592,17 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                         max_length=2000,
                     )
                     send = gr.Button("보내기 · Send", variant="primary", scale=1, elem_id="rq-send")
-                gr.Examples(EXAMPLES, inputs=box, label="예시 질문 · Example questions")
+                    stop = gr.Button(
+                        "중지 · Stop", variant="stop", scale=1, visible=False, elem_id="rq-stop"
+                    )
+                first_examples = service.examples(first)
+                examples = gr.Dataset(
+                    components=[box],
+                    samples=[[q] for q in first_examples] or [[""]],
+                    label="예시 질문 · Example questions",
+                    visible=bool(first_examples),
+                    elem_id="rq-examples",
+                )
                 clear = gr.Button("대화 지우기 · Clear", size="sm")
                 comment = gr.Textbox(
                     placeholder="답변에 대한 의견 (선택): 답변 아래 좋아요/싫어요를 누르면 함께 "
@@ -360,18 +613,41 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                     elem_id="rq-feedback-comment",
                 )
                 feedback_note = gr.Markdown(elem_id="rq-feedback-note")
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, min_width=280, elem_id="rq-sources-col"):
                 gr.Markdown("### 출처 · Sources")
                 sources = gr.HTML(render_sources_html(None), elem_id="rq-sources")
-        box.submit(
-            service.respond_stream, [box, chatbot], [chatbot, sources, box], api_name="chat"
+        if settings.admin_key:  # uploads are on: the panel for admins (the key is asked for)
+            with gr.Accordion("관리 · Admin: 문서 올리기 · upload documents", open=False):
+                gr.HTML(admin_html(first), elem_id="rq-admin-panel")
+
+        def picked(name: str) -> tuple[str, Any, list[Any], str]:
+            found = service.examples(name)
+            return (
+                service.note(name),
+                gr.Dataset(samples=[[q] for q in found] or [[""]], visible=bool(found)),
+                [],
+                render_sources_html(None),
+            )
+
+        picker.change(
+            picked, picker, [note, examples, chatbot, sources], api_visibility="private"
         )
-        send.click(
-            service.respond_stream,
-            [box, chatbot],
-            [chatbot, sources, box],
-            api_visibility="private",
-        )
+        examples.click(lambda row: row[0] if row else "", examples, box, api_visibility="private")
+        busy = (gr.Button(visible=False), gr.Button(visible=True))
+        idle = (gr.Button(visible=True), gr.Button(visible=False))
+        runs = []
+        for trigger, visibility in ((box.submit, "public"), (send.click, "private")):
+            started = trigger(lambda: busy, None, [send, stop], api_visibility="private")
+            run = started.then(
+                service.respond_stream,
+                [box, chatbot, picker],
+                [chatbot, sources, box],
+                api_name="chat" if visibility == "public" else None,
+                api_visibility=visibility,
+            )
+            run.then(lambda: idle, None, [send, stop], api_visibility="private")
+            runs.append(run)
+        stop.click(lambda: idle, None, [send, stop], cancels=runs, api_visibility="private")
         chatbot.like(
             service.feedback, [chatbot, comment], [comment, feedback_note], api_visibility="private"
         )
@@ -388,19 +664,22 @@ def create_server_app(
     settings: Settings,
     pipeline: QAPipeline | None = None,
     feedback: FeedbackStore | None = None,
+    indexes: list[str] | None = None,
 ) -> FastAPI:
     """The one HTTP app: the Gradio chat at ``/``, the widget at ``/widget``, the JSON API under
-    ``/api/v1`` and the OpenAI-compatible ``/v1``; one pipeline and one feedback store for all.
+    ``/api/v1`` and the OpenAI-compatible ``/v1``; one feedback store for all, one
+    ``ServedIndex`` per collection (``indexes``: ``NAME=DIR`` specs; none: ``settings``' index).
 
     Cheap: no model or index is loaded here (``app.state.backend.warm_up()`` loads them).
     """
     from server.api import create_api
 
-    served = ServedIndex(settings, pipeline)  # one for all: they follow new versions together
+    # One holder per collection for all front ends: they follow new versions together.
+    collections = build_collections(settings, indexes or (), pipeline)
     feedback = feedback or FeedbackStore(settings.feedback_db)
     recent = RecentAnswers()
-    api = create_api(settings, None, feedback, recent, served)
-    demo = build_ui(settings, ChatService(settings, None, feedback, recent, served))
+    api = create_api(settings, None, feedback, recent, None, collections)
+    demo = build_ui(settings, ChatService(settings, None, feedback, recent, None, collections))
     demo.queue(default_concurrency_limit=4)
     return gr.mount_gradio_app(
         api,
@@ -429,8 +708,9 @@ def warm_up(backend: Any) -> None:
         log.warning("could not load the models at start: %s", exc)
 
 
-def serve(settings: Settings) -> None:
-    """Build the index on first run, then serve everything on ``settings.host:settings.port``."""
+def serve(settings: Settings, indexes: list[str] | None = None) -> None:
+    """Build the index on first run, then serve everything on ``settings.host:settings.port``;
+    ``indexes`` (``NAME=DIR`` specs) serves those existing indexes as collections instead."""
     import threading
 
     import uvicorn
@@ -438,10 +718,15 @@ def serve(settings: Settings) -> None:
     from index.indexing import ensure_index
     from server.background import uvicorn_options
 
-    summary = ensure_index(settings)
-    if summary is not None:
-        print(summary.sample_built_line(), file=sys.stderr)
-    server_app = create_server_app(settings)
+    collections = build_collections(settings, indexes or ())  # names checked before any load
+    if len(collections.items) > 1:
+        for c in collections.items:
+            read_manifest(c.settings.resolved_index_dir)  # a missing index: its error, now
+    else:  # one index: built from the corpus on first run, as before
+        summary = ensure_index(collections.first.settings)
+        if summary is not None:
+            print(summary.sample_built_line(), file=sys.stderr)
+    server_app = create_server_app(settings, indexes=indexes)
     threading.Thread(target=warm_up, args=(server_app.state.backend,), daemon=True).start()
     base = f"http://{settings.host}:{settings.port}"
     print(

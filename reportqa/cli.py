@@ -46,14 +46,26 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--index",
-        dest="index_dir",
-        type=Path,
-        default=None,
-        help="index directory (default: the sample index in the user data directory; REPORTQA_INDEX_DIR)",
-    )
+def _common(p: argparse.ArgumentParser, collections: bool = False) -> None:
+    if collections:  # serve: several indexes, each a collection (server/collections.py)
+        p.add_argument(
+            "--index",
+            dest="indexes",
+            action="append",
+            default=None,
+            metavar="[NAME=]DIR",
+            help="an index to serve as collection NAME (default: named after its folder); "
+            "repeat for several, the first is the default (default: the sample index; "
+            "REPORTQA_INDEX_DIR)",
+        )
+    else:
+        p.add_argument(
+            "--index",
+            dest="index_dir",
+            type=Path,
+            default=None,
+            help="index directory (default: the sample index in the user data directory; REPORTQA_INDEX_DIR)",
+        )
     p.add_argument(
         "--embedder",
         default=None,
@@ -135,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="folder ingested when the index does not exist yet (default: the bundled sample)",
     )
-    _common(p)
+    _common(p, collections=True)
 
     p = sub.add_parser("eval", help="score retrieval and answers on an eval set (JSONL or SQuAD/KorQuAD JSON)")
     p.add_argument("eval_set", nargs="?", type=Path, help="eval set file (default: data/eval/sample.jsonl)")
@@ -419,7 +431,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import app
 
-    app.serve(settings)
+    app.serve(settings, getattr(args, "indexes", None))
     return 0
 
 

@@ -121,6 +121,7 @@ class Settings:
     # rows).
     label_boost: float = 0.0
     label_candidates: int = 20
+    label_min_match: float = 0.0
     reranker: str = ""  # cross-encoder model id or local folder; "" → no reranking
     rerank_candidates: int = 20
     mmr_lambda: float = 1.0  # 1 → pure relevance order; lower trades relevance for novelty
@@ -171,6 +172,9 @@ class Settings:
     # HTTP layer (server/): JSON API, widget, feedback. Defaults are safe: no cross-origin API
     # access, the widget frameable by its own origin only, uploads and Gradio file access closed.
     api_key: str = field(default="", repr=False)  # "" → API open; several keys: comma-separated
+    # Uploads and document removal over HTTP (server/uploads.py) need this as a Bearer token;
+    # "" → they are off.
+    admin_key: str = field(default="", repr=False)
     api_generators: str = ""  # generators an API caller may pick besides `generator` (comma-sep.)
     cors_origins: str = ""  # origins allowed to call the API from a browser, e.g. https://portal.example
     frame_ancestors: str = ""  # origins allowed to embed the UI/widget in a frame ("" → same origin)
@@ -303,7 +307,7 @@ class Settings:
     def as_public_dict(self) -> dict[str, Any]:
         """Settings as JSON-friendly values (for manifests, feedback records, /health)."""
         return {
-            k: ("***" if v and k.endswith("api_key") else str(v) if isinstance(v, Path) else v)
+            k: ("***" if v and k.endswith(("api_key", "admin_key")) else str(v) if isinstance(v, Path) else v)
             for k, v in dataclasses.asdict(self).items()
         }
 

@@ -8,13 +8,12 @@ recent answers) serves the API, the widget and the OpenAI-compatible endpoint al
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, File, Header, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -30,6 +29,16 @@ from reportqa.errors import (
     ReportQAError,
 )
 from reportqa.settings import Settings
+from server.collections import (
+    ALL,
+    Collections,
+    Fused,
+    UnknownCollectionError,
+    ask_collections,
+    build_collections,
+    file_name,
+    public_citations,
+)
 from server.feedback import (
     AnswerRecord,
     FeedbackError,
@@ -37,6 +46,7 @@ from server.feedback import (
     RecentAnswers,
     answer_settings,
 )
+from server.pages import PageCache, PagePreviewError, preview
 from server.security import (
     ApiCorsMiddleware,
     AuthorizationMiddleware,
@@ -44,12 +54,21 @@ from server.security import (
     ClosedFilesMiddleware,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
+    UploadGuardMiddleware,
     error_body,
     parse_origins,
     split_list,
 )
 from server.served_index import Served, ServedIndex
 from server.streaming import answer_events, sse
+from server.uploads import (
+    MAX_UPLOAD_FILES,
+    Jobs,
+    UploadError,
+    admin_refusal,
+    safe_file_name,
+    save_upload,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +100,11 @@ class AskRequest(BaseModel):
         default=None,
         max_length=100,
         description="answer generator; the server's default, or one it lists in api_generators",
+    )
+    collection: str | None = Field(
+        default=None,
+        max_length=64,
+        description='the collection to ask (GET /collections; default: the first); "*": all',
     )
 
     @field_validator("question")
@@ -171,6 +195,22 @@ class DocumentList(BaseModel):
     documents: list[DocumentOut]
 
 
+class CollectionOut(BaseModel):
+    name: str
+    title: str
+    documents: int
+    passages: int
+    languages: list[str]
+    examples: list[str] = Field(description="example questions (from the index's manifest)")
+    ready: bool
+
+
+class CollectionList(BaseModel):
+    count: int
+    default: str
+    collections: list[CollectionOut]
+
+
 class ErrorDetail(BaseModel):
     type: str
     code: str
@@ -226,11 +266,15 @@ class ChatBackend:
         store: FeedbackStore,
         recent: RecentAnswers | None = None,
         served: ServedIndex | None = None,
+        collections: Collections | None = None,
     ) -> None:
         self.settings = settings
-        self.served = served or ServedIndex(settings, pipeline)
+        self.collections = collections or build_collections(settings, (), pipeline, served)
+        self.served = self.collections.first.served  # /health and /documents describe it
         self.store = store
         self.recent = recent or RecentAnswers()
+        self.pages = PageCache()
+        self.jobs = Jobs()
         self.generators = [settings.generator] + [
             g for g in split_list(settings.api_generators) if g != settings.generator
         ]
@@ -251,22 +295,92 @@ class ChatBackend:
             )
         return (served or self.served.current()).pipeline_for(name)
 
-    def remember(self, req: AskRequest, answer: Any, channel: str) -> AnswerRecord:
+    def remember(
+        self, req: AskRequest, answer: Any, channel: str, owners: Sequence[str] = ()
+    ) -> AnswerRecord:
+        """Keep the answer for feedback; its citations name file names only (and their
+        collection), as every front end shows them."""
         settings = answer_settings(
             self.settings, top_k=req.top_k, generator=req.generator or self.settings.generator
         )
-        return self.recent.remember(req.question, answer, settings, channel=channel)
+        if req.collection:
+            settings["collection"] = req.collection
+        record = self.recent.remember(req.question, answer, settings, channel=channel)
+        if not owners:
+            owners = [self.collections.get(req.collection).name] * len(answer.citations)
+        public_citations(
+            record.answer.get("citations", []), owners, [c.chunk.id for c in answer.citations]
+        )
+        return record
+
+    def chosen(self, req: AskRequest) -> list[Any]:
+        try:
+            return self.collections.chosen(req.collection)
+        except UnknownCollectionError as exc:
+            raise ApiError(404, "unknown_collection", str(exc)) from exc
+
+    def collection_for_model(self, model: str | None) -> str | None:
+        """The collection an OpenAI ``model`` names (any other name: the default one)."""
+        return model if model in self.collections.by_name else None
+
+    def pipeline_in(self, collection: str | None) -> QAPipeline:
+        """The default pipeline over the version of ``collection`` served now."""
+        return self.collections.get(collection).served.current().pipeline
+
+    def ask_fused(self, req: AskRequest) -> Fused:
+        """The answer of the chosen collection(s), with each citation's collection."""
+        chosen = self.chosen(req)
+        self.pipeline_for(req.generator)  # an unknown generator is a 400 first
+        return ask_collections(
+            chosen,
+            req.question,
+            history_pairs(req.history),
+            req.top_k,
+            lambda served: self.pipeline_for(req.generator, served),
+        )
 
     def ask(self, req: AskRequest, channel: str) -> dict[str, Any]:
-        served = self.served.current()
+        if req.collection == ALL and len(self.collections.items) > 1:
+            fused = self.ask_fused(req)
+            record = self.remember(req, fused.answer, channel, fused.collections)
+            return {"id": record.id, **record.answer, "collection": ALL}
+        collection = self.chosen(req)[0]
+        served = collection.served.current()
         pipeline = self.pipeline_for(req.generator, served)
         answer = pipeline.ask(req.question, history=history_pairs(req.history), top_k=req.top_k)
         record = self.remember(req, answer, channel)
-        return {"id": record.id, **record.answer, "index_version": served.version}
+        return {
+            "id": record.id,
+            **record.answer,
+            "collection": collection.name,
+            "index_version": served.version,
+        }
 
     def stream(self, req: AskRequest, channel: str) -> Iterator[str]:
-        """SSE frames: ``delta`` {text} …, then ``answer`` (the /ask body), or ``error``."""
-        pipeline = self.pipeline_for(req.generator)  # errors here become a 400 before streaming
+        """SSE frames: ``delta`` {text} …, then ``answer`` (the /ask body), or ``error``.
+
+        ``"*"`` over several collections sends the fused answer as one delta."""
+        if req.collection == ALL and len(self.collections.items) > 1:
+            self.chosen(req)
+            self.pipeline_for(req.generator)
+
+            def fused_frames() -> Iterator[str]:
+                try:
+                    body = self.ask(req, channel)
+                    yield sse("delta", {"text": body["answer"]})
+                    yield sse("answer", body)
+                except ReportQAError as exc:
+                    status, code = error_status(exc)
+                    yield sse("error", error_body(status, code, str(exc)))
+                except Exception:
+                    log.exception("streaming an answer failed")
+                    yield sse("error", error_body(500, "internal_error", "Answering failed."))
+
+            return fused_frames()
+        collection = self.chosen(req)[0]
+        served = collection.served.current()
+        # errors here become a 400 before streaming
+        pipeline = self.pipeline_for(req.generator, served)
         events = answer_events(
             pipeline, req.question, history=history_pairs(req.history), top_k=req.top_k
         )
@@ -278,7 +392,8 @@ class ChatBackend:
                         yield sse("delta", {"text": value})
                     else:
                         record = self.remember(req, value, channel)
-                        yield sse("answer", {"id": record.id, **record.answer})
+                        body = {"id": record.id, **record.answer, "collection": collection.name}
+                        yield sse("answer", body)
             except ReportQAError as exc:
                 status, code = error_status(exc)
                 yield sse("error", error_body(status, code, str(exc)))
@@ -353,14 +468,85 @@ class ChatBackend:
             "index_created_at": manifest.get("created_at"),
         }
 
-    def documents(self) -> dict[str, Any]:
-        manifest = self.served.current().manifest()
+    def page_png(self, name: str, doc_id: str, page: int, chunk: str | None) -> bytes:
+        """The PNG preview of a cited page (server/pages.py)."""
+        try:
+            collection = self.collections.get(name)
+        except UnknownCollectionError as exc:
+            raise ApiError(404, "unknown_collection", str(exc)) from exc
+        return preview(collection.served.current(), self.pages, name, doc_id, page, chunk)
+
+    def collection(self, name: str) -> Any:
+        try:
+            return self.collections.get(name)
+        except UnknownCollectionError as exc:
+            raise ApiError(404, "unknown_collection", str(exc)) from exc
+
+    def upload(self, name: str, files: Sequence[UploadFile], authorization: str | None) -> dict[str, Any]:
+        """Save the files and start their ingest job (server/uploads.py); the job's body."""
+        refused = admin_refusal(self.settings, authorization)
+        if refused is not None:
+            raise refused
+        collection = self.collection(name)
+        if not files:
+            raise UploadError(400, "no_files", "Send one or more files as multipart field 'files'.")
+        if len(files) > MAX_UPLOAD_FILES:
+            raise UploadError(
+                400, "too_many_files", f"{len(files)} files; send at most {MAX_UPLOAD_FILES} at once."
+            )
+        names = [safe_file_name(f.filename or "") for f in files]
+        if len(set(names)) != len(names):
+            raise UploadError(400, "duplicate_file_name", "Two files have the same name; rename one.")
+        job, folder = self.jobs.new(collection.name, self.settings.home / "uploads")
+        limit = int(self.settings.max_file_mb * (1 << 20))
+        try:
+            for f, file_name_ in zip(files, names, strict=True):
+                save_upload(f.file, folder / file_name_, limit)
+        except UploadError:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        job.files = names
+        self.jobs.start(job, folder, collection.settings)
+        return job.to_dict()
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ApiError(404, "unknown_job", f"No upload job {job_id!r} (jobs are kept until a restart).")
+        served = self.collection(job.collection).served.current()
+        return job.to_dict(served.version)
+
+    def remove(self, name: str, doc_id: str, authorization: str | None) -> dict[str, Any]:
+        """Drop one document from a collection (a new index version, served like any)."""
+        from index.indexing import remove_documents
+
+        refused = admin_refusal(self.settings, authorization)
+        if refused is not None:
+            raise refused
+        collection = self.collection(name)
+        removed = remove_documents(collection.settings, [doc_id])
+        if not removed:
+            raise ApiError(404, "unknown_document", f"This collection has no document {doc_id!r}.")
+        return {"removed": removed, "collection": collection.name}
+
+    def list_collections(self) -> dict[str, Any]:
+        items = [c.info() for c in self.collections.items]
+        return {"count": len(items), "default": self.collections.first.name, "collections": items}
+
+    def documents(self, collection: str | None = None) -> dict[str, Any]:
+        try:
+            served = self.collections.get(collection).served
+        except UnknownCollectionError as exc:
+            raise ApiError(404, "unknown_collection", str(exc)) from exc
+        manifest = served.current().manifest()
         docs = [
             {
                 "id": str(d.get("id", "")),
                 "title": str(d.get("title", "")),
                 "format": str(d.get("format", "")),
-                "file": re.split(r"[\\/]", str(d.get("source", "")))[-1],
+                "file": file_name(str(d.get("source", ""))),
                 "chunks": int(d.get("chunks", 0)),
             }
             for d in manifest.get("documents", [])
@@ -368,17 +554,22 @@ class ChatBackend:
         return {"count": len(docs), "chunks": int(manifest.get("chunk_count", 0)), "documents": docs}
 
     def warm_up(self) -> None:
-        """Load the index and models now, so the first question is not the slow one."""
-        try:
-            _ = self.served.current().pipeline.index
-        except ReportQAError as exc:
-            log.warning("could not load the index at start: %s", exc)
+        """Load the indexes and models now, so the first question is not the slow one."""
+        for c in self.collections.items:
+            try:
+                _ = c.served.current().pipeline.index
+            except ReportQAError as exc:
+                log.warning("could not load the index of collection %s at start: %s", c.name, exc)
 
 
 def error_status(exc: ReportQAError) -> tuple[int, str]:
     """HTTP status and code for a library error."""
     if isinstance(exc, EmptyQuestionError):
         return 400, "empty_question"
+    if isinstance(exc, UnknownCollectionError):
+        return 404, "unknown_collection"
+    if isinstance(exc, PagePreviewError | UploadError):
+        return exc.status, exc.code
     if isinstance(exc, IndexNotFoundError):
         return 503, "no_index"
     if isinstance(exc, IndexCorruptError | IndexMismatchError):
@@ -401,6 +592,7 @@ def create_api(
     store: FeedbackStore | None = None,
     recent: RecentAnswers | None = None,
     served: ServedIndex | None = None,
+    collections: Collections | None = None,
 ) -> FastAPI:
     """The FastAPI app with the JSON API, the OpenAI-compatible API, the widget and protection.
 
@@ -411,7 +603,8 @@ def create_api(
     from server.widget import widget_router
 
     backend = ChatBackend(
-        settings, pipeline, store or FeedbackStore(settings.feedback_db), recent, served
+        settings, pipeline, store or FeedbackStore(settings.feedback_db), recent, served,
+        collections,
     )
     app = FastAPI(
         title="reportqa API",
@@ -438,9 +631,52 @@ def create_api(
         return JSONResponse(body, status_code=status)
 
     @api.get("/documents", response_model=DocumentList)
-    def documents() -> dict[str, Any]:
-        """The indexed documents."""
-        return backend.documents()
+    def documents(collection: str | None = None) -> dict[str, Any]:
+        """The indexed documents (of ``?collection=``; default: the first)."""
+        return backend.documents(collection)
+
+    @api.get("/collections", response_model=CollectionList)
+    def collections_list() -> dict[str, Any]:
+        """The collections (indexes) this server answers from; the first is the default."""
+        return backend.list_collections()
+
+    @api.get("/collections/{name}/documents", response_model=DocumentList)
+    def collection_documents(name: str) -> dict[str, Any]:
+        """The documents of one collection."""
+        return backend.documents(name)
+
+    @api.post("/collections/{name}/documents", status_code=202)
+    def upload(
+        name: str,
+        files: Annotated[list[UploadFile], File(description="the documents (PDF, HWP(X), DOCX, …)")],
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        """Add documents to a collection (admin key as ``Authorization: Bearer``): returns the
+        ingest job; follow it at ``GET /jobs/{id}``. The new version is served when ready."""
+        return backend.upload(name, files, authorization)
+
+    @api.get("/jobs/{job_id}")
+    def job(job_id: str) -> dict[str, Any]:
+        """An upload job: state, phase, progress and per-file results."""
+        return backend.job(job_id)
+
+    @api.delete("/collections/{name}/documents/{doc_id:path}")
+    def remove(
+        name: str, doc_id: str, authorization: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        """Remove a document from a collection (admin key as ``Authorization: Bearer``)."""
+        return backend.remove(name, doc_id, authorization)
+
+    @api.get(
+        "/collections/{name}/documents/{doc_id:path}/pages/{page}.png",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}, "description": "the page as PNG"}},
+    )
+    def page_preview(name: str, doc_id: str, page: int, chunk: str | None = None) -> Response:
+        """A PDF page as PNG; ``?chunk=<passage id>`` highlights that passage on it (a
+        citation's ``chunk_id``). Non-PDF documents: 409 (show the passage instead)."""
+        png = backend.page_png(name, doc_id, page, chunk)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     @api.post("/ask", response_model=AskResponse)
     def ask(req: AskRequest) -> dict[str, Any]:
@@ -476,6 +712,7 @@ def create_api(
 
     # Outermost last: headers on everything, CORS before the refusals (so browsers can read them);
     # the rate limit before the key check, so guessing keys costs tokens too.
+    app.add_middleware(UploadGuardMiddleware, settings=settings)  # inside the key check
     app.add_middleware(AuthorizationMiddleware, settings=settings)
     app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(BodyLimitMiddleware, settings=settings)

@@ -155,8 +155,9 @@ def model_card(model_id: str) -> dict[str, Any]:
 
 
 def served_models(backend: ChatBackend) -> list[str]:
-    """The model ids this server answers as (one per served index)."""
-    return [MODEL_ID]
+    """The model ids this server answers as: ``reportqa`` (the default collection), then one per
+    collection (server/collections.py)."""
+    return [MODEL_ID, *(n for n in backend.collections.names if n != MODEL_ID)]
 
 
 def content_text(content: str | list[dict[str, Any]] | None) -> str:
@@ -235,8 +236,8 @@ def openai_router(backend: ChatBackend, settings: Settings) -> APIRouter:
         prompts = [content_text(m.content) for m in req.messages]
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
-        pipeline = backend.pipeline
-        ask_req = AskRequest(question=question)
+        ask_req = AskRequest(question=question, collection=backend.collection_for_model(req.model))
+        pipeline = backend.pipeline_in(ask_req.collection)
 
         if not req.stream:
             answer: Answer = pipeline.ask(question, history=history)

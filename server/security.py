@@ -360,6 +360,9 @@ class RateLimitMiddleware:
 # --- request size ------------------------------------------------------------------------------
 
 
+UPLOAD_PATH = re.compile(r"^/api/v1/collections/[^/]+/documents$")
+
+
 class BodyLimitMiddleware:
     """413 for request bodies over ``max_request_bytes`` (by Content-Length, or counted).
 
@@ -394,6 +397,9 @@ class BodyLimitMiddleware:
         limit = self.api_limit
         if scope["path"].startswith("/gradio_api/"):
             limit = max(limit, self.GRADIO_MIN_BYTES)
+        if scope["method"] == "POST" and UPLOAD_PATH.match(normalized_path(scope["path"])):
+            await self.app(scope, receive, send)  # UploadGuardMiddleware: after the rate limit
+            return
         length = _header(scope, b"content-length")
         if length is not None:
             try:
@@ -428,6 +434,46 @@ class BodyLimitMiddleware:
                 break
         replay: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([replay], receive), send)
+
+
+class UploadGuardMiddleware:
+    """Document uploads (server/uploads.py): refused without the admin key before a byte of the
+    files is read, then up to ``MAX_UPLOAD_FILES`` × ``max_file_mb`` by Content-Length (a longer
+    body is cut off). Installed inside the rate limit and the API-key check."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        from server.uploads import MAX_UPLOAD_FILES
+
+        self.app = app
+        self.settings = settings
+        self.limit = int(settings.max_file_mb * (1 << 20)) * MAX_UPLOAD_FILES + (1 << 20)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and UPLOAD_PATH.match(normalized_path(scope["path"]))
+        ):
+            await self.app(scope, receive, send)
+            return
+        from server.uploads import admin_refusal
+
+        refused = admin_refusal(self.settings, _header(scope, b"authorization"))
+        if refused is not None:
+            await send_json(send, refused.status, error_body(refused.status, refused.code, str(refused)))
+            return
+        length = _header(scope, b"content-length")
+        if length is None or not length.isdigit():
+            await send_json(
+                send, 411, error_body(411, "length_required", "Send the upload with a Content-Length.")
+            )
+            return
+        if int(length) > self.limit:
+            await send_json(send, 413, error_body(413, "request_too_large",
+                            f"The upload is larger than {self.limit} bytes; send fewer or smaller files.",
+                            limit_bytes=self.limit))
+            return
+        await self.app(scope, _counting(receive, int(length)), send)
 
 
 async def _drain(receive: Receive) -> None:

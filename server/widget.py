@@ -16,12 +16,19 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
 
 from reportqa.settings import Settings
 from server.api import AskRequest, ChatBackend, FeedbackRequest, event_stream
+from server.collections import UnknownCollectionError
 from server.security import widget_csp
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+class ExamplesRequest(BaseModel):
+    collection: str | None = Field(default=None, max_length=64)
+
 ASSETS = {
     "widget.js": "text/javascript; charset=utf-8",
     "widget.css": "text/css; charset=utf-8",
@@ -63,6 +70,15 @@ def widget_router(backend: ChatBackend, settings: Settings) -> APIRouter:
     @router.post("/widget/api/ask")
     def ask(req: AskRequest) -> dict[str, Any]:
         return backend.ask(req, "widget")
+
+    @router.post("/widget/api/examples")
+    def examples(req: ExamplesRequest) -> dict[str, Any]:
+        """The example questions of the widget's collection (its manifest's; none without)."""
+        try:
+            found = backend.collections.get(req.collection).examples()
+        except UnknownCollectionError:
+            found = []
+        return {"examples": found}
 
     @router.post("/widget/api/feedback", status_code=201)
     def feedback(req: FeedbackRequest) -> dict[str, Any]:

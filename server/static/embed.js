@@ -7,6 +7,8 @@
      data-target  a CSS selector: put the widget inside that element (else a floating button)
      data-height  height of the inline widget (default 560px)
      data-title   the iframe's accessible title
+     data-collection  the collection (index) to ask, by its name (GET /api/v1/collections);
+                  "*" asks all of them; default: the server's first
    The widget runs in an iframe served by the chat server; the portal page must be listed in the
    server's REPORTQA_FRAME_ANCESTORS. */
 (function () {
@@ -16,10 +18,13 @@
   var data = script.dataset || {};
   var src = new URL("../widget", script.src);
   if (data.lang) src.searchParams.set("lang", data.lang);
+  if (data.collection) src.searchParams.set("collection", data.collection);
 
-  function frame() {
+  function frame(floatingPanel) {
     var f = document.createElement("iframe");
-    f.src = src.href;
+    var url = new URL(src.href);
+    if (floatingPanel) url.searchParams.set("embed", "floating");  /* the widget shows a close button */
+    f.src = url.href;
     f.className = "reportqa-frame";
     f.title = data.title || "보고서 Q&A · Report Q&A";
     f.referrerPolicy = "strict-origin-when-cross-origin";
@@ -59,12 +64,22 @@
     p.width = "min(400px, calc(100vw - 40px))"; p.height = "min(600px, calc(100vh - 120px))";
     p.borderRadius = "12px"; p.overflow = "hidden"; p.boxShadow = "0 8px 32px rgba(0,0,0,.25)";
     p.background = "#fff"; p.display = "none";
-    var loaded = false;
-    button.addEventListener("click", function () {
-      if (!loaded) { panel.appendChild(frame()); loaded = true; }
-      var open = panel.style.display === "none";
+    var loaded = null;
+    function show(open) {
       panel.style.display = open ? "block" : "none";
       button.setAttribute("aria-expanded", String(open));
+      if (!open) button.focus();
+    }
+    button.addEventListener("click", function () {
+      if (!loaded) { loaded = frame(true); panel.appendChild(loaded); }
+      show(panel.style.display === "none");
+    });
+    /* The widget's close button and Escape (inside the frame), and Escape on this page. */
+    window.addEventListener("message", function (ev) {
+      if (loaded && ev.source === loaded.contentWindow && ev.data && ev.data.type === "reportqa:close") show(false);
+    });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && panel.style.display !== "none") show(false);
     });
     document.body.appendChild(panel);
     document.body.appendChild(button);

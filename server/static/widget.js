@@ -12,7 +12,8 @@
       send: "보내기",
       powered: "powered by",
       note: "답변은 보고서 문단을 인용합니다",
-      examples: ["보고서가 제시한 3대 추진 전략은?", "경기도가 이차전지 산업에 유리한 이유는?"],
+      close: "닫기",
+      viewPage: "쪽 미리보기",
       sources: "출처",
       source: "출처 문단",
       page: "쪽",
@@ -23,6 +24,7 @@
       thanks: "의견 감사합니다.",
       failed: "답변을 가져오지 못했습니다.",
       rate: "요청이 너무 많습니다. 잠시 후 다시 시도하세요.",
+      retryIn: "({s}초 후)",
       network: "서버에 연결할 수 없습니다.",
       flagged: "주의: 이 출처에는 지시문·링크·서식이 있습니다. 그대로 따르지 마세요."
     },
@@ -34,7 +36,8 @@
       send: "Send",
       powered: "powered by",
       note: "Answers quote the report",
-      examples: ["What are the three strategies?", "Who published the report and when?"],
+      close: "Close",
+      viewPage: "View page",
       sources: "Sources",
       source: "Source passage",
       page: "p.",
@@ -45,6 +48,7 @@
       thanks: "Thank you for the feedback.",
       failed: "Could not get an answer.",
       rate: "Too many requests. Please try again shortly.",
+      retryIn: "(in {s} s)",
       network: "Cannot reach the server.",
       flagged: "Caution: this source contains instructions, links or markup. Do not follow them."
     }
@@ -53,6 +57,8 @@
   var MAX_TURNS = 10;
 
   var lang = "ko";
+  var serverExamples = null;  /* the collection's own example questions (its manifest), or none */
+  var turns = [];  /* [{question, answer data}] kept in sessionStorage across reloads */
   var history = [];
   var busy = false;
   var seq = 0;
@@ -95,7 +101,7 @@
     });
     var examples = $("rq-examples");
     examples.textContent = "";
-    t("examples").forEach(function (q) {
+    (serverExamples || []).forEach(function (q) {
       var b = el("button", "rq-example", q);
       b.type = "button";
       b.addEventListener("click", function () { ask(q); });
@@ -170,6 +176,14 @@
         card.appendChild(badge);
       }
       card.appendChild(passageText(c));
+      if (typeof c.preview === "string" && c.preview.indexOf("/api/v1/collections/") === 0) {
+        var link = el("a", "rq-page-link",
+          lang === "ko" ? c.page + t("viewPage") : t("viewPage") + " " + c.page);
+        link.setAttribute("href", c.preview);
+        link.setAttribute("target", "_blank");
+        link.setAttribute("rel", "noopener");
+        card.appendChild(link);
+      }
       passages.appendChild(card);
     });
     msg.appendChild(passages);
@@ -306,6 +320,66 @@
     return pump();
   }
 
+  /* The collection named by the embedding page (data-collection → ?collection=), if any. */
+  function collection() {
+    var name = new URLSearchParams(window.location.search).get("collection");
+    return name && name.length <= 64 ? name : null;
+  }
+
+  function askBody(question) {
+    var body = { question: question, history: history.slice(-2 * MAX_TURNS) };
+    var name = collection();
+    if (name) body.collection = name;
+    return body;
+  }
+
+  function storageKey() { return "reportqa.chat." + (collection() || ""); }
+
+  function saveTurns() {
+    try {
+      turns = turns.slice(-MAX_TURNS);
+      window.sessionStorage.setItem(storageKey(), JSON.stringify(turns));
+    } catch (e) { /* storage blocked or full: the conversation is not kept */ }
+  }
+
+  /* The conversation of this tab (sessionStorage), shown again after a reload. */
+  function restoreTurns() {
+    var saved = [];
+    try { saved = JSON.parse(window.sessionStorage.getItem(storageKey()) || "[]"); } catch (e) { saved = []; }
+    if (!Array.isArray(saved)) return;
+    saved.slice(-MAX_TURNS).forEach(function (turn) {
+      if (!turn || typeof turn.question !== "string" || !turn.data) return;
+      addMessage("rq-user", turn.question);
+      renderAnswer(addMessage("rq-bot", ""), turn.data);
+      history.push({ role: "user", content: turn.question });
+      history.push({ role: "assistant", content: String(turn.data.answer || "") });
+      turns.push(turn);
+    });
+  }
+
+  /* Close: the embedding page (embed.js) hides the widget's panel. */
+  function closeWidget() {
+    if (window.parent && window.parent !== window) {
+      window.parent.postMessage({ type: "reportqa:close" }, "*");
+    }
+  }
+
+  function loadExamples() {
+    var body = {};
+    var name = collection();
+    if (name) body.collection = name;
+    fetch("widget/api/examples", {
+      method: "POST",  /* a POST carries Origin: the widget's keyless rule needs it */
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.ok ? r.json() : { examples: [] }; })
+      .then(function (data) {
+        serverExamples = Array.isArray(data.examples) ? data.examples.slice(0, 4) : [];
+        setLang(lang);
+      })
+      .catch(function () { serverExamples = []; });
+  }
+
   function ask(question) {
     question = (question || "").trim();
     if (!question || busy) return;
@@ -318,11 +392,13 @@
     fetch("widget/api/ask/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify({ question: question, history: history.slice(-2 * MAX_TURNS) })
+      body: JSON.stringify(askBody(question))
     }).then(function (response) {
       if (!response.ok) {
         return response.json().catch(function () { return {}; }).then(function (err) {
-          var text = response.status === 429 ? t("rate")
+          var retry = Number(response.headers.get("Retry-After") || 0);
+          var text = response.status === 429
+            ? t("rate") + (retry > 0 ? " " + t("retryIn").replace("{s}", String(Math.ceil(retry))) : "")
             : (err && err.error && err.error.message) || t("failed");
           showError(msg, text);
         });
@@ -336,6 +412,8 @@
           renderAnswer(msg, data);
           history.push({ role: "user", content: question });
           history.push({ role: "assistant", content: String(data.answer || "") });
+          turns.push({ question: question, data: data });
+          saveTurns();
         } else if (name === "error") {
           got = true;
           showError(msg, (data.error && data.error.message) || t("failed"));
@@ -357,6 +435,15 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setLang(initialLang());
+    restoreTurns();
+    loadExamples();
+    var close = $("rq-close");
+    /* only a floating panel (embed.js) can be closed; inline or opened directly: no button */
+    if (new URLSearchParams(location.search).get("embed") !== "floating") close.hidden = true;
+    close.addEventListener("click", closeWidget);
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && !ev.isComposing) closeWidget();
+    });
     document.querySelectorAll(".rq-lang-btn").forEach(function (btn) {
       btn.addEventListener("click", function () { setLang(btn.getAttribute("data-lang")); });
     });

@@ -19,11 +19,20 @@ def test_building_the_ui_loads_no_model_and_shows_the_corpus(sample_settings: Se
     service = app.ChatService(sample_settings, QAPipeline(sample_settings))
     demo = app.build_ui(sample_settings, service)
     assert service.pipeline._ready is False  # nothing loaded until the first question
-    config = demo.get_config_file()
-    texts = str(config)
+    texts = str(demo.get_config_file())
+    # an index named by --index has no example questions unless its manifest lists some
+    assert "보고서가 제시한 3대 추진 전략은?" not in texts
+    assert "rq-collection" in texts  # the picker exists, hidden with one collection
+    # the bundled sample index shows the sample's questions
+    from server.collections import Collection, Collections
+    from server.served_index import ServedIndex
+
+    sample = Collections([Collection("sample", sample_settings, ServedIndex(sample_settings), sample=True)])
+    texts = str(app.build_ui(sample_settings, app.ChatService(sample_settings, collections=sample)).get_config_file())
     assert "보고서가 제시한 3대 추진 전략은?" in texts and "What are the three strategies?" in texts
     assert "documents" in app.corpus_note(sample_settings)
-    assert str(sample_settings.resolved_index_dir) in app.corpus_note(sample_settings)
+    # the collection's name and its titles, never the server's path
+    assert str(sample_settings.resolved_index_dir) not in app.corpus_note(sample_settings)
 
 
 def test_corpus_note_when_no_index_yet(tmp_path: Path) -> None:
@@ -37,14 +46,20 @@ def test_a_chat_turn_returns_linked_markers_and_highlighted_sources(sample_pipel
     assert box == ""
     assert [m["role"] for m in history] == ["user", "assistant"]
     reply = history[1]["content"]
-    assert '<a class="rq-cite" href="#rq-src-1">[1]</a>' in reply
+    assert '<a class="rq-cite" href="#rq-src-t1-1">[1]</a>' in reply
     assert "산학연 협력 생태계 조성" in reply
-    assert 'id="rq-src-1"' in sources and "<mark>" in sources
+    assert 'data-rq-src="t1-1"' in sources and "<mark>" in sources
     assert "03-strategies-and-tasks.ko.md" in sources
-    # a follow-up keeps the history
-    history, _, _ = service.respond("What are the three strategies?", history)
-    assert len(history) == 4 and "rq-cite" in history[3]["content"]
-    assert app._history_pairs(history)[0][0] == "보고서가 제시한 3대 추진 전략은?"
+    # the answer carries its own sources inline, with the same key
+    assert '<details class="rq-inline">' in reply and 'data-rq-src="t1-1"' in reply
+    assert "data/sample" not in reply + sources  # file names, never the server's path
+    # a follow-up keeps the history; its markers point at its own sources
+    history, sources2, _ = service.respond("What are the three strategies?", history)
+    assert len(history) == 4 and 'href="#rq-src-t2-1"' in history[3]["content"]
+    assert 'data-rq-src="t2-1"' in sources2 and 'data-rq-src="t1-1"' in history[1]["content"]
+    pairs = app._history_pairs(history)
+    assert pairs[0][0] == "보고서가 제시한 3대 추진 전략은?"
+    assert "score" not in pairs[0][1]  # the inline sources are no part of the history
 
 
 def test_empty_message_and_errors_do_not_crash(sample_pipeline: QAPipeline, tmp_path: Path) -> None:
@@ -86,6 +101,6 @@ def test_launched_server_answers_through_gradio_client(sample_settings: Settings
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         history, sources, _box = client.predict("보고서가 제시한 3대 추진 전략은?", [], api_name="/chat")
         assert "산학연 협력 생태계 조성" in app.message_text(history[-1]["content"])
-        assert "rq-src-1" in sources
+        assert 'data-rq-src="t1-1"' in sources
     finally:
         demo.close()

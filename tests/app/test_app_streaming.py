@@ -22,7 +22,7 @@ def test_unsupported_sentences_are_marked_and_escaped() -> None:
     start = text.index("<b>")
     answer = Answer(text, "ko", (Citation(1, chunk, 0.9),), False, 0.5, unsupported=((start, len(text)),))
     rendered = app.render_answer_html(answer)
-    assert rendered.startswith('전략은 거점 확보이다 <a class="rq-cite" href="#rq-src-1">[1]</a>. ')
+    assert rendered.startswith('전략은 거점 확보이다 <a class="rq-cite" href="#rq-src-a-1">[1]</a>. ')
     assert '<span class="rq-unsupported"' in rendered and "</span> ⚠" in rendered
     assert "&lt;b&gt;달에&lt;/b&gt;" in rendered and "<b>" not in rendered
     assert "grounded: 50%" in rendered
@@ -42,12 +42,14 @@ def test_respond_stream_shows_the_answer_as_it_is_written(sample_pipeline: QAPip
         service = app.ChatService(settings, pipeline)
         updates = list(service.respond_stream("보고서가 제시한 3대 추진 전략은?", []))
     first, *partial, last = updates
-    assert [m["role"] for m in first[0]] == ["user"]
+    # a "searching…" bubble until the first words
+    assert [m["role"] for m in first[0]] == ["user", "assistant"]
+    assert app.SEARCHING in first[0][1]["content"]
     assert len(partial) == 3 and partial[-1][0][-1]["content"].endswith("▌")
     history, sources, box = last
     assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
-    assert '<a class="rq-cite" href="#rq-src-1">[1]</a>' in history[1]["content"]
-    assert 'id="rq-src-1"' in sources
+    assert '<a class="rq-cite" href="#rq-src-t1-1">[1]</a>' in history[1]["content"]
+    assert 'data-rq-src="t1-1"' in sources
     # the next turn passes the history on
     updates = list(service.respond_stream("  ", history))
     assert updates[-1][0] == history

@@ -1,0 +1,260 @@
+"""Several indexes in one server (server/collections.py): pure parts, then a real server with
+two collections (the sample index and a small wind-farm index built here)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from reportqa.errors import ConfigError
+from reportqa.settings import Settings
+from reportqa.types import Answer, Chunk, Citation
+from server.collections import (
+    SAMPLE_EXAMPLES,
+    Collection,
+    Collections,
+    UnknownCollectionError,
+    file_name,
+    fuse_answers,
+    parse_index_spec,
+)
+
+WIND_PAGES = [
+    [
+        "Vardo wind farm plan",
+        "This plan describes a wind farm on the northern ridge of Vardo.",
+    ],
+    [
+        "Strategies",
+        "The Vardo wind farm plan sets out three strategies: build forty turbines on the "
+        "northern ridge, connect the farm to the regional grid by 2028, and train local "
+        "technicians for maintenance.",
+        "The farm is run by the Northern Wind Cooperative, founded in 2019 in Vardo.",
+        "Each turbine produces 4.2 megawatts at rated wind speed.",
+    ],
+]
+WIND_FILE = "vardo-wind.en.pdf"
+
+
+def wind_pdf(path: Path) -> Path:
+    """A two-page PDF (fpdf2, Helvetica): the plan's facts on page 2."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_title("Vardo wind farm plan")
+    pdf.set_font("Helvetica", size=12)
+    for lines in WIND_PAGES:
+        pdf.add_page()
+        for line in lines:
+            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+# --- pure ----------------------------------------------------------------------------------------
+
+
+def test_index_specs_name_a_collection_or_take_the_folder_name(tmp_path: Path) -> None:
+    assert parse_index_spec("wind=/srv/idx/w") == ("wind", Path("/srv/idx/w"))
+    assert parse_index_spec("/srv/idx/battery-2024") == ("battery-2024", Path("/srv/idx/battery-2024"))
+    assert parse_index_spec("보고서=/x") == ("보고서", Path("/x"))
+    # a bare path holding "=" after a slash is a path, not NAME=DIR
+    assert parse_index_spec("/srv/a=b") == ("a-b", Path("/srv/a=b"))
+    for bad in ("-x=/a", "a b=/a", "*=/a", f"{'n' * 65}=/a"):
+        with pytest.raises(ConfigError, match="collection name"):
+            parse_index_spec(bad)
+
+
+def test_two_indexes_with_one_name_are_refused(sample_settings: Settings) -> None:
+    from server.served_index import ServedIndex
+
+    served = ServedIndex(sample_settings)
+    with pytest.raises(ConfigError, match="both named 'a'"):
+        Collections([Collection("a", sample_settings, served), Collection("a", sample_settings, served)])
+    one = Collections([Collection("a", sample_settings, served)])
+    assert one.get(None).name == "a" and one.get("a").name == "a"
+    with pytest.raises(UnknownCollectionError, match="no collection 'b'; available: a"):
+        one.get("b")
+
+
+def test_file_name_drops_every_directory() -> None:
+    assert file_name("/home/srv/reports/plan.pdf") == "plan.pdf"
+    assert file_name("C:\\srv\\reports\\계획.hwp") == "계획.hwp"
+    assert file_name("plain.txt") == "plain.txt"
+
+
+def _citation(n: int, doc: str, score: float) -> Citation:
+    chunk = Chunk(f"{doc}#0", doc, doc.title(), f"/srv/{doc}.txt", f"text of {doc}", 0, 10)
+    return Citation(n, chunk, score)
+
+
+def test_fused_answers_are_joined_best_first_with_markers_renumbered() -> None:
+    a = Answer("A says this [1]. And that [2].", "en", (_citation(1, "a1", 0.5), _citation(2, "a2", 0.4)),
+               unsupported=((17, 30),))
+    b = Answer("B says [1].", "en", (_citation(1, "b1", 0.9),), grounded=1.0)
+    none = Answer("Not found.", "en", (), True)
+    fused = fuse_answers([("alpha", a), ("beta", b), ("gamma", none)])
+    assert fused.answer.text == "B says [1].\n\nA says this [2]. And that [3]."
+    assert [c.n for c in fused.answer.citations] == [1, 2, 3]
+    assert [c.chunk.doc_id for c in fused.answer.citations] == ["b1", "a1", "a2"]
+    assert fused.collections == ("beta", "alpha", "alpha")
+    (s, e), = fused.answer.unsupported
+    assert fused.answer.text[s:e] == "And that [3]."
+    assert not fused.answer.abstained
+    # nobody found anything: the first "not found" stands
+    only = fuse_answers([("gamma", none), ("alpha", none)])
+    assert only.answer is none and only.collections == ()
+
+
+# --- a real server with two collections --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wind_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from index.indexing import ingest_paths
+
+    docs = tmp_path_factory.mktemp("wind-docs")
+    wind_pdf(docs / WIND_FILE)
+    index_dir = tmp_path_factory.mktemp("wind-index")
+    settings = Settings.load({"home": tmp_path_factory.mktemp("wind-home"), "index_dir": index_dir}, env={})
+    summary = ingest_paths([docs], settings)
+    assert summary.documents == 1
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def two(
+    sample_settings: Settings, sample_pipeline: Any, wind_index: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    import app
+    from server.background import BackgroundServer
+
+    settings = sample_settings.replace(
+        home=tmp_path_factory.mktemp("two-home"), rate_limit_per_minute=1000
+    )
+    specs = [f"sample={sample_settings.resolved_index_dir}", str(wind_index)]
+    server = BackgroundServer(app.create_server_app(settings, pipeline=sample_pipeline, indexes=specs))
+    yield server.start()
+    server.stop()
+
+
+def _docs(body: dict[str, Any]) -> set[str]:
+    return {c["document"] for c in body["citations"]}
+
+
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_collections_are_listed_with_their_counts(two: str, wind_index: Path) -> None:
+    r = httpx.get(f"{two}/api/v1/collections", timeout=30)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["count"] == 2 and body["default"] == "sample"
+    sample, wind = body["collections"]
+    assert sample["name"] == "sample" and sample["documents"] >= 5 and sample["passages"] >= 5
+    assert wind == {
+        "name": wind_index.name, "title": wind["title"], "documents": 1,
+        "passages": wind["passages"], "languages": ["en"], "examples": [], "ready": True,
+    }
+    assert "Vardo" in wind["title"] and wind["passages"] >= 1
+    assert "ko" in sample["languages"]
+    # a named index has no example questions unless its manifest lists some
+    assert sample["examples"] == [] and list(SAMPLE_EXAMPLES)
+    assert "/" not in json.dumps(body["collections"]).replace("\\/", "")
+    docs = httpx.get(f"{two}/api/v1/collections/{wind_index.name}/documents", timeout=30).json()
+    assert [d["file"] for d in docs["documents"]] == [WIND_FILE]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_each_collection_answers_from_its_own_documents_and_star_cites_both(
+    two: str, wind_index: Path
+) -> None:
+    wind = wind_index.name
+    with httpx.Client(base_url=two, timeout=120) as c:
+        own = c.post("/api/v1/ask", json={"question": "What are the three strategies of the plan?", "collection": wind}).json()
+        default = c.post("/api/v1/ask", json={"question": "보고서가 제시한 3대 추진 전략은?"}).json()
+        both = c.post("/api/v1/ask", json={"question": "What are the three strategies?", "collection": "*"}).json()
+        missing = c.post("/api/v1/ask", json={"question": "x?", "collection": "nope"})
+    assert own["collection"] == wind and _docs(own) == {WIND_FILE}
+    assert "turbines" in own["answer"]
+    assert default["collection"] == "sample" and _docs(default)
+    assert WIND_FILE not in _docs(default)
+    assert {c["collection"] for c in both["citations"]} == {"sample", wind}, both
+    assert [c["n"] for c in both["citations"]] == list(range(1, len(both["citations"]) + 1))
+    for body in (own, default, both):  # file names only, never a server path
+        assert all("/" not in c["source"] and "\\" not in c["source"] for c in body["citations"])
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "unknown_collection"
+    assert "available: sample" in missing.json()["error"]["message"]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_stream_and_the_openai_models_follow_the_collection(two: str, wind_index: Path) -> None:
+    wind = wind_index.name
+    with httpx.Client(base_url=two, timeout=120) as c:
+        r = c.post("/api/v1/ask/stream", json={"question": "Who runs the wind farm?", "collection": wind})
+        models = c.get("/v1/models").json()
+        card = c.get(f"/v1/models/{wind}")
+        done = c.post(
+            "/v1/chat/completions",
+            json={"model": wind, "messages": [{"role": "user", "content": "Who runs the wind farm?"}]},
+        ).json()
+        star = c.post("/api/v1/ask/stream", json={"question": "What are the three strategies?", "collection": "*"})
+    frames = [f for f in r.text.split("\n\n") if f.startswith("event: answer")]
+    answer = json.loads(frames[0].split("data:", 1)[1])
+    assert answer["collection"] == wind and _docs(answer) == {WIND_FILE}
+    assert "Cooperative" in answer["answer"]
+    assert [m["id"] for m in models["data"]] == ["reportqa", "sample", wind]
+    assert card.status_code == 200 and card.json()["id"] == wind
+    assert "Cooperative" in done["choices"][0]["message"]["content"]
+    assert {c["document"] for c in done["citations"]} == {WIND_FILE}
+    assert all("/" not in c["source"] for c in done["citations"])
+    star_answer = json.loads(
+        next(f for f in star.text.split("\n\n") if f.startswith("event: answer")).split("data:", 1)[1]
+    )
+    assert {c["collection"] for c in star_answer["citations"]} == {"sample", wind}
+
+
+def _yellow(png: bytes) -> int:
+    """Pixels of the highlight's translucent yellow over white (server/pages.py)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return sum(1 for r, g, b in image.getdata() if r > 240 and 215 < g < 240 and b < 200)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_cited_pdf_page_is_rendered_with_its_passage_highlighted(two: str, wind_index: Path) -> None:
+    wind = wind_index.name
+    with httpx.Client(base_url=two, timeout=120) as c:
+        answer = c.post("/api/v1/ask", json={"question": "Who runs the wind farm?", "collection": wind}).json()
+        cited = answer["citations"][0]
+        assert cited["page"] == 2 and cited["chunk_id"]
+        assert cited["preview"].startswith(f"/api/v1/collections/{wind}/documents/")
+        shown = c.get(cited["preview"])
+        again = c.get(cited["preview"])
+        plain = c.get(f"/api/v1/collections/{wind}/documents/{WIND_FILE}/pages/2.png")
+        no_page = c.get(f"/api/v1/collections/{wind}/documents/{WIND_FILE}/pages/9.png")
+        no_doc = c.get(f"/api/v1/collections/{wind}/documents/etc%2Fpasswd/pages/1.png")
+        other = c.get(f"/api/v1/collections/{wind}/documents/{WIND_FILE}/pages/2.png?chunk=sample%230")
+        md = c.get("/api/v1/collections/sample/documents/01-overview.ko.md/pages/1.png")
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+    assert shown.content[:8] == b"\x89PNG\r\n\x1a\n" and again.content == shown.content
+    assert len(shown.content) < 300_000
+    assert _yellow(shown.content) > 2000 and _yellow(plain.content) == 0
+    assert no_page.status_code == 404 and no_page.json()["error"]["code"] == "no_such_page"
+    assert no_doc.status_code == 404 and no_doc.json()["error"]["code"] == "unknown_document"
+    assert other.status_code == 404 and other.json()["error"]["code"] == "unknown_passage"
+    assert md.status_code == 409 and md.json()["error"]["code"] == "not_a_pdf"
