@@ -76,12 +76,17 @@ def test_docx_and_hwpx_answers_cite_heading_paths(
     assert cite.chunk.doc_id == f"report.{fmt}"
     assert cite.chunk.heading_path == ("Ⅱ. 추진 전략", "1. 핵심과제 예산")
     assert cite.chunk.table
-    assert cite.chunk.page is None
-    assert cite.chunk.location == "Ⅱ. 추진 전략 > 1. 핵심과제 예산 · 표"
+    # HWPX pages are counted from its layout; DOCX stores none.
+    page = 1 if fmt == "hwpx" else None
+    assert cite.chunk.page == page
+    where = "Ⅱ. 추진 전략 > 1. 핵심과제 예산 · 표"
+    assert cite.chunk.location == (f"p. 1 · {where}" if page else where)
     assert cite.to_dict()["heading"] == "Ⅱ. 추진 전략 > 1. 핵심과제 예산"
 
     background = pipeline.ask(BACKGROUND_QUESTION)
     assert not background.abstained, background.text
     assert "전기차 전환" in background.text
     assert background.citations[0].chunk.heading_path == ("Ⅰ. 추진 배경",)
-    assert background.citations[0].chunk.location == "Ⅰ. 추진 배경"
+    assert background.citations[0].chunk.location == (
+        "p. 1 · Ⅰ. 추진 배경" if page else "Ⅰ. 추진 배경"
+    )
