@@ -48,14 +48,16 @@ def label_match(question_terms: Sequence[str], text: str, idf: Callable[[str], f
 class LabelReranker:
     """Adds ``boost`` × :func:`label_match` to each hit's score and reorders (a Reranker)."""
 
-    def __init__(self, idf: Callable[[str], float], boost: float) -> None:
+    def __init__(self, idf: Callable[[str], float], boost: float, min_match: float = 0.0) -> None:
         self.idf = idf
         self.boost = boost
+        self.min_match = min_match
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         terms = content_terms(question)
+        matches = [label_match(terms, h.chunk.text, self.idf) for h in hits]
         scored = [
-            replace(h, score=h.score + self.boost * label_match(terms, h.chunk.text, self.idf))
-            for h in hits
+            replace(h, score=h.score + (self.boost * m if m >= self.min_match else 0.0))
+            for h, m in zip(hits, matches, strict=True)
         ]
         return sorted(scored, key=lambda h: -h.score)

@@ -317,7 +317,7 @@ def make_retriever(
             settings.fusion_sentence_share,
         )
     if settings.label_boost > 0:
-        labelled = LabelReranker(index.keyword.idf, settings.label_boost)
+        labelled = LabelReranker(index.keyword.idf, settings.label_boost, settings.label_min_match)
         retriever = RerankingRetriever(retriever, labelled, settings.label_candidates)
     if settings.reranker:
         retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)
