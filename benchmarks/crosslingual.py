@@ -96,8 +96,11 @@ def run(
     """Ask every question with ``glossary`` in place of the pipeline's own."""
     pipeline.glossary = glossary
     pipeline.retriever = make_retriever(pipeline.index, pipeline.encode, pipeline.settings, glossary)
-    if own_confident is not None and isinstance(pipeline.retriever, HybridRetriever):
-        pipeline.retriever.own_confident = own_confident
+    if own_confident is not None:
+        hybrid = pipeline.retriever
+        while not isinstance(hybrid, HybridRetriever):  # under the MMR / reranking wrappers
+            hybrid = hybrid.base  # type: ignore[attr-defined]
+        hybrid.own_confident = own_confident
     outcomes = []
     for q in questions:
         hits = pipeline.retrieve(q.question, TOP_K)
