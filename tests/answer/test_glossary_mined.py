@@ -113,3 +113,19 @@ def test_mined_terms_fill_gaps_of_the_shipped_glossary() -> None:
     everything = Glossary()
     everything.add_terms([("탬퍼 대응", "tamper response")], fill_gaps=True)
     assert len(everything) == 1
+
+
+def test_an_incremental_ingest_keeps_the_earlier_documents_terms(tmp_path: Path) -> None:
+    from index.indexing import ingest_paths
+
+    first, second = tmp_path / "terms.md", tmp_path / "body.md"
+    first.write_text(DOCS[0].text, encoding="utf-8")
+    second.write_text(DOCS[1].text, encoding="utf-8")
+    settings = Settings(home=tmp_path / "home", index_dir=tmp_path / "idx")
+    ingest_paths([first], settings, embedder=HashEmbedder())
+    ingest_paths([second], settings, embedder=HashEmbedder())
+    index = open_index(tmp_path / "idx", HashEmbedder.name)
+    assert {d.id for d in index.documents} == {"terms.md", "body.md"}
+    assert ("탬퍼 대응", "tamper response") in mined_terms(index.documents)
+    glossary = load_glossary(Settings(bundled_glossary=False), index)
+    assert glossary is not None and glossary.korean_terms("tamper response") == list(content_terms("탬퍼 대응"))
