@@ -14,9 +14,11 @@ from index.keyword import KiwiBm25Index
 from index.store import DocumentRecord, ReportIndex, make_manifest
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
-from ingest.korean import content_terms, split_sentences
+from ingest.korean import content_terms, get_kiwi, split_sentences
+from ingest.safety import Deadline
 from ingest.sections import merge_fragment_sections
 from ingest.terms import mine_terms
+from reportqa.errors import IngestError
 from reportqa.protocols import Embedder
 from reportqa.types import Chunk, Document
 
@@ -69,26 +71,36 @@ def build_index(
     progress: Progress | None = None,
     cache: EmbeddingCache | None = None,
     vector_index: VectorIndexSpec | None = None,
+    chunk_budget_s: float | None = None,
 ) -> tuple[ReportIndex, dict[str, float]]:
     """Chunk and embed ``documents``; returns the index and seconds spent per stage.
 
     ``cache``: texts embedded before (same embedder) are looked up instead of embedded again.
     ``vector_index``: which FAISS index to build (default: chosen by size).
+    ``chunk_budget_s``: seconds each document may take to chunk; one over it gets no chunk and
+    its record says why (``meta["skip_reason"]``), the others go on.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     chunks: list[Chunk] = []
     records: list[DocumentRecord] = []
+    if chunk_budget_s and documents:
+        get_kiwi()  # loaded once here, not inside the first document's chunking budget
     for doc in documents:
-        doc_chunks = [
-            with_sentence_terms(c)
-            for c in chunk_document(
-                with_joined_fragments(doc, embedder.count_tokens, config.max_tokens),
-                split_sentences,
-                embedder.count_tokens,
-                config,
-            )
-        ]
+        skip_reason = ""
+        try:
+            doc_chunks = [
+                with_sentence_terms(c)
+                for c in chunk_document(
+                    with_joined_fragments(doc, embedder.count_tokens, config.max_tokens),
+                    split_sentences,
+                    embedder.count_tokens,
+                    config,
+                    deadline=Deadline(chunk_budget_s) if chunk_budget_s else None,
+                )
+            ]
+        except IngestError as exc:
+            doc_chunks, skip_reason = [], exc.reason
         chunks.extend(doc_chunks)
         records.append(
             DocumentRecord(
@@ -103,7 +115,8 @@ def build_index(
                     for k, v in doc.meta.items()
                     if k in ("pages", "encoding", "empty_pages", "size")
                 }
-                | _mined_terms(doc),
+                | _mined_terms(doc)
+                | ({"skip_reason": skip_reason} if skip_reason else {}),
             )
         )
     timings["chunk"] = time.perf_counter() - t0

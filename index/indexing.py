@@ -188,19 +188,23 @@ def _update_index(
     spec = VectorIndexSpec.from_settings(settings)
     cache = EmbeddingCache.from_settings(settings)
     try:
-        built, timings = build_index(to_embed, embedder, config, on_step, cache, spec)
+        built, timings = build_index(
+            to_embed, embedder, config, on_step, cache, spec, settings.parse_timeout_s
+        )
     finally:
         if cache is not None:
             summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
             cache.close()
     summary.seconds.update(timings)
+    reasons = {d.id: str(d.meta.get("skip_reason") or "") for d in built.documents}
     dropped = drop_passageless(built)
     for doc_id in dropped:
         doc = incoming[doc_id]
         was_indexed = doc_id in summary.changed
         summary.added = [i for i in summary.added if i != doc_id]
         summary.changed = [i for i in summary.changed if i != doc_id]
-        summary.skipped.append(IngestError(doc.source, no_passage_reason(doc, was_indexed)))
+        reason = reasons.get(doc_id) or no_passage_reason(doc, was_indexed)
+        summary.skipped.append(IngestError(doc.source, reason))
     if base is not None and not (summary.added or summary.changed or summary.removed) and not (
         set(dropped) & set(old_hashes)
     ):
