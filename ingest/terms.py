@@ -38,9 +38,11 @@ _NOT_A_TERM = re.compile(
     r"^(?:(?:fig|figure|table|tab|eq|p|pp|no|vol|ref|see|cf|e\.g|i\.e|etc|ibid)\b.*|[ivx]+|[a-z])$",
     re.IGNORECASE,
 )
-# Units, numbers, clause numbers and file names: mg/L, kWh, 2022, AS02.13, KISACrypto64.dll.
+# Units, numbers, clause numbers, file names and hex codes: mg/L, kWh, 2022, AS02.13,
+# KISACrypto64.dll, x000003EA.
 _UNIT = re.compile(
-    r"^[a-z%][A-Za-z0-9]{0,2}(?:/[A-Za-z0-9]{1,3})*$|^[A-Z]?\d.*$|\d\.\d|\.[a-z]{2,4}$|[()]"
+    r"^[a-z%][A-Za-z0-9]{0,2}(?:/[A-Za-z0-9]{1,3})*$|^[A-Z]?\d.*$|\d\.\d|\.[a-z]{2,4}$|[()]|"
+    r"^0?x[0-9A-Fa-f]+$"
 )
 # An English side that starts with one of these is a clause, not a term ("from Input to Output").
 _EN_CLAUSE_START = frozenset({"from", "to", "in", "of", "by", "for", "with", "at", "as", "if", "is", "and", "or"})
@@ -179,7 +181,10 @@ def _table_row(line: str) -> list[TermPair]:
     # The term is in the first two cells; a later Korean cell is a description.
     korean = next((k for c in cells[:2] if (k := _clean_korean(c))), "")
     english_cells = [e for c in cells[:3] if (e := _clean_english(c))]
-    pairs = [TermPair(korean, e) for e in english_cells[:2]] if korean else []
+    # Layout columns are not always a glossary: one plain word beside a Korean cell ("내부상태 |
+    # Key") is a table's content more often than its translation; abbreviations and phrases count.
+    glossed = [e for e in english_cells[:2] if " " in e or _ABBREVIATION.match(e)]
+    pairs = [TermPair(korean, e) for e in glossed] if korean else []
     # "KCMVP | Korea Cryptographic Module Validation Program": the abbreviation stands for the
     # expansion in the Korean text (which writes the abbreviation as it is).
     if len(english_cells) >= 2 and _ABBREVIATION.match(english_cells[0]):

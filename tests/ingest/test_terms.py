@@ -50,6 +50,7 @@ def test_several_english_alternatives_in_one_parenthesis() -> None:
         "보고서(2022)가 나왔다.",
         "조항(AS02.13)을 따른다.",
         "라이브러리(KISACrypto64.dll)를 쓴다.",
+        "정상동작 상태(x000003EA)를 돌려준다.",
         "구현(from Input to Output)을 본다.",
         "경기도경제과학진흥원(경과원)이 발간했다.",
     ],
@@ -76,6 +77,11 @@ def test_abbreviation_and_term_table_rows() -> None:
 
 def test_an_abbreviation_row_needs_matching_initials() -> None:
     assert mine_terms("ABC | Totally Unrelated Words\n") == []
+
+
+def test_a_plain_word_beside_a_korean_cell_is_table_content_not_a_translation() -> None:
+    assert mine_terms("내부상태 | Key | 값\n") == []
+    assert mine_terms("메시지 인증 코드 | HMAC\n") == [TermPair("메시지 인증 코드", "HMAC")]
 
 
 def test_documents_merge_once_each_in_first_order() -> None:
