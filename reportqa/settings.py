@@ -123,7 +123,6 @@ class Settings:
     label_boost: float = 0.1
     label_candidates: int = 20
     label_min_match: float = 0.7
-    label_min_match: float = 0.0
     reranker: str = ""  # cross-encoder model id or local folder; "" → no reranking
     rerank_candidates: int = 20
     mmr_lambda: float = 1.0  # 1 → pure relevance order; lower trades relevance for novelty
