@@ -7,7 +7,10 @@
 missing); it is copied into Milvus Lite with ``index.milvus_ingest.import_index`` (passages
 tokenised again, so BM25 is the FAISS index's), then every eval set runs through ``QAPipeline``
 over both (hybrid retrieval, extractive answer). ``--korquad-index``: the index
-``benchmarks/korquad.py`` builds, scored on its ``--questions`` KorQuAD dev questions the same way.
+``benchmarks/korquad.py`` builds, scored on its ``--questions`` KorQuAD dev questions the same way;
+``--korquad-articles N`` instead builds (once) an index of the first N articles and scores those of
+the benchmark's questions that ask about them (a KorQuAD subset for a machine without an hour
+to embed all 140 articles).
 Target of issue 16: hit@1, hit@5, MRR@10 and containment within 0.01 of FAISS.
 """
 
@@ -45,6 +48,29 @@ def copy_to_milvus(index_dir: Path, work: Path, name: str) -> tuple[Path, float]
     return target_dir, time.perf_counter() - t0
 
 
+def build_subset(articles: list[dict[str, Any]], settings: Settings) -> None:
+    """The FAISS index of ``articles`` at ``settings.index_dir`` (built once; embedding cache on)."""
+    from korquad_data import article_documents
+
+    from index.builder import build_index
+    from index.embedders import embedder_from_settings
+    from index.embedding_cache import EmbeddingCache
+    from index.indexing import chunker_config
+    from index.store import save_index
+
+    if (settings.resolved_index_dir / "CURRENT").exists():
+        return
+    cache = EmbeddingCache.from_settings(settings)
+    try:
+        index, _ = build_index(
+            article_documents(articles), embedder_from_settings(settings), chunker_config(settings), None, cache
+        )
+    finally:
+        if cache is not None:
+            cache.close()
+    save_index(index, settings.resolved_index_dir)
+
+
 def score(settings: Settings, items: list[EvalItem], answers: bool) -> dict[str, Any]:
     pipeline = QAPipeline(settings)
     chunks = list(pipeline.index.chunks)
@@ -76,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", type=Path, default=None, help="FAISS index of the eval sets (default: the sample index)")
     p.add_argument("--eval", type=Path, nargs="*", default=[REPO_ROOT / "data" / "eval" / "sample.jsonl"])
     p.add_argument("--korquad-index", type=Path, default=None)
+    p.add_argument("--korquad-articles", type=int, default=0, help="build and score a subset: the first N articles")
     p.add_argument("--questions", type=int, default=1000, help="KorQuAD questions (seed 13, as benchmarks/korquad.py)")
     p.add_argument("--work", type=Path, default=None, help="folder for the Milvus Lite copies (default <home>/bench/milvus)")
     p.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
@@ -95,15 +122,26 @@ def main(argv: list[str] | None = None) -> int:
         for path in args.eval:
             print(f"scoring {path.name} …", file=sys.stderr, flush=True)
             rows += compare(path.name, faiss_settings, base.replace(index_dir=milvus_dir), load_eval_set(path), answers)
-    if args.korquad_index is not None:
+    if args.korquad_index is not None or args.korquad_articles:
         from korquad_data import eval_items, load_articles, sample_questions
 
-        korquad = base.replace(index_dir=args.korquad_index)
-        milvus_dir, seconds = copy_to_milvus(args.korquad_index, work, "parity_korquad")
-        notes.append(f"{args.korquad_index} copied into Milvus Lite in {seconds:.1f}s")
-        items = eval_items(sample_questions(load_articles(), args.questions, 13))
+        articles = load_articles()
+        questions = sample_questions(articles, args.questions, 13)
+        label = "KorQuAD dev"
+        index_dir = args.korquad_index
+        if args.korquad_articles:
+            subset = articles[: args.korquad_articles]
+            index_dir = index_dir or work / f"korquad-{len(subset)}"
+            build_subset(subset, base.replace(index_dir=index_dir))
+            titles = {a["title"] for a in subset}
+            questions = [q for q in questions if q["doc_id"] in titles]
+            label = f"KorQuAD dev, {len(subset)} articles"
+        assert index_dir is not None
+        korquad = base.replace(index_dir=index_dir)
+        milvus_dir, seconds = copy_to_milvus(index_dir, work, "parity_korquad")
+        notes.append(f"{index_dir} copied into Milvus Lite in {seconds:.1f}s")
         print("scoring KorQuAD …", file=sys.stderr, flush=True)
-        rows += compare("KorQuAD dev", korquad, base.replace(index_dir=milvus_dir), items, answers)
+        rows += compare(label, korquad, base.replace(index_dir=milvus_dir), eval_items(questions), answers)
     print("FAISS vs Milvus Lite · hybrid retrieval, extractive answers · " + "; ".join(notes))
     print(markdown_table(["eval set", "questions", "store", "hit@1", "hit@5", "MRR@10", "containment", "retrieve p50 ms"], rows))
     return 0
