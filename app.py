@@ -38,6 +38,12 @@ from server.served_index import ServedIndex
 log = logging.getLogger(__name__)
 
 ALL_LABEL = "전체 · All collections"
+THANKS_NOTE = "의견 감사합니다 · Thank you for the feedback."
+COMMENT_AFTER_NOTE = (
+    "의견을 덧붙이려면 아래에 적고 '의견 보내기'를 누르세요 · "
+    "To add a comment, type it below and press Send comment."
+)
+UNFINISHED_NOTE = "답변이 끝난 뒤에 평가해 주세요 · Rate the answer once it is finished."
 SEARCHING = "검색 중… · Searching…"
 
 CSS = """
@@ -83,7 +89,8 @@ JS = """
     if (!a) return;
     ev.preventDefault();
     const key = (a.getAttribute('href') || '').slice('#rq-src-'.length);
-    const all = Array.from(document.querySelectorAll('[data-rq-src="' + key + '"]'));
+    if (!/^[A-Za-z0-9-]+$/.test(key)) return;
+    const all = Array.from(document.querySelectorAll('.rq-src-' + key));
     const panel = all.find((el) => el.closest('#rq-sources') && el.offsetParent !== null);
     const inline = all.find((el) => !el.closest('#rq-sources'));
     const el = panel || inline;
@@ -142,7 +149,7 @@ JS = """
       if (bar) { bar.max = Math.max(job.progress.total, 1); bar.value = job.progress.done; }
       const lines = job.results.map((x) => x.file + ': ' + x.status + (x.reason ? ' — ' + x.reason : ''));
       say([job.state + ' · ' + job.phase + ' ' + job.progress.done + '/' + job.progress.total,
-           job.served ? '답변에 반영됨 · now answering from it' : (job.message || ''), ...lines].join('\n'),
+           job.served ? '답변에 반영됨 · now answering from it' : (job.message || ''), ...lines].join(String.fromCharCode(10)),
           job.state === 'failed');
       if (job.state === 'failed' || (job.state === 'done' && job.served)) { listDocs(); return; }
       await new Promise((ok) => setTimeout(ok, 500));
@@ -300,7 +307,8 @@ def source_cards(
             meta.append(html.escape(owner))
         meta.append(f"score {c.score:.3f}")
         cards.append(
-            f'<div class="rq-source" data-rq-src="{html.escape(key)}-{c.n}">'
+            # a class, not a data- attribute: the chat's sanitizer keeps classes only
+            f'<div class="rq-source rq-src-{html.escape(key)}-{c.n}">'
             f"<h4>[{c.n}] {html.escape(c.chunk.title)}</h4>"
             f'<div class="rq-meta">{" · ".join(meta)}</div>'
             f"{flag_badge(c.flags)}"
@@ -487,9 +495,10 @@ class ChatService:
 
     def feedback(
         self, history: list[dict[str, Any]] | None, comment: str, data: gr.LikeData
-    ) -> tuple[str, str]:
-        """A 👍/👎 on a chat answer (with the comment box's text): stored; returns the cleared
-        comment box and a thank-you note."""
+    ) -> tuple[str, str, Any, Any]:
+        """A 👍/👎 on a finished chat answer (with the comment box's text): stored. Returns the
+        comment box, a note, the rating a later comment belongs to, and the comment button
+        (shown when the thumb came first: the comment can follow it)."""
         history = list(history or [])
         index = data.index if isinstance(data.index, int) else data.index[0]
         rating: Rating
@@ -498,9 +507,37 @@ class ChatService:
         elif data.liked in (False, "Dislike"):
             rating = "down"
         else:  # a click that takes the rating back: the table is append-only, keep the first
-            return comment, ""
+            return comment, "", None, gr.Button(visible=False)
         if not 0 <= index < len(history) or history[index].get("role") != "assistant":
-            return comment, ""
+            return comment, "", None, gr.Button(visible=False)
+        content = message_text(history[index].get("content"))
+        if content.endswith(" ▌") or "rq-pending" in content:
+            return comment, UNFINISHED_NOTE, None, gr.Button(visible=False)
+        error = self.store_feedback(history, index, rating, comment)
+        if error:
+            return comment, error, None, gr.Button(visible=False)
+        if comment.strip():
+            return "", THANKS_NOTE, None, gr.Button(visible=False)
+        return "", f"{THANKS_NOTE} {COMMENT_AFTER_NOTE}", (rating, index), gr.Button(visible=True)
+
+    def comment_after(
+        self, history: list[dict[str, Any]] | None, comment: str, pending: Any
+    ) -> tuple[str, str, Any, Any]:
+        """The comment typed after a thumb: stored with that answer and rating."""
+        if not pending or not (comment or "").strip():
+            return comment, COMMENT_AFTER_NOTE if pending else "", pending, gr.Button(visible=bool(pending))
+        rating, index = pending
+        error = self.store_feedback(list(history or []), int(index), rating, comment)
+        if error:
+            return comment, error, pending, gr.Button(visible=True)
+        return "", THANKS_NOTE, None, gr.Button(visible=False)
+
+    def store_feedback(
+        self, history: list[dict[str, Any]], index: int, rating: Rating, comment: str
+    ) -> str:
+        """Store one rating of the answer at ``history[index]``; "" or the error to show."""
+        if not 0 <= index < len(history):
+            return ""
         reply = message_text(history[index].get("content"))
         record = self.recent.find_by_text(reply)
         try:
@@ -519,8 +556,8 @@ class ChatService:
                     source="client",
                 )
         except ReportQAError as exc:
-            return comment, html.escape(str(exc))
-        return "", "의견 감사합니다 · Thank you for the feedback."
+            return html.escape(str(exc))
+        return ""
 
 
 def message_text(content: Any) -> str:
@@ -605,14 +642,18 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                 )
                 clear = gr.Button("대화 지우기 · Clear", size="sm")
                 comment = gr.Textbox(
-                    placeholder="답변에 대한 의견 (선택): 답변 아래 좋아요/싫어요를 누르면 함께 "
-                    "저장됩니다 · Optional comment, saved when you click Like/Dislike on an answer",
+                    placeholder="답변에 대한 의견 (선택): 좋아요/싫어요와 함께 저장됩니다 · "
+                    "Optional comment, saved with your Like/Dislike (before or after it)",
                     show_label=False,
                     max_lines=2,
                     max_length=1000,
                     elem_id="rq-feedback-comment",
                 )
+                send_comment = gr.Button(
+                    "의견 보내기 · Send comment", size="sm", visible=False, elem_id="rq-comment-send"
+                )
                 feedback_note = gr.Markdown(elem_id="rq-feedback-note")
+                pending_rating = gr.State(None)
             with gr.Column(scale=2, min_width=280, elem_id="rq-sources-col"):
                 gr.Markdown("### 출처 · Sources")
                 sources = gr.HTML(render_sources_html(None), elem_id="rq-sources")
@@ -648,8 +689,10 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
             run.then(lambda: idle, None, [send, stop], api_visibility="private")
             runs.append(run)
         stop.click(lambda: idle, None, [send, stop], cancels=runs, api_visibility="private")
-        chatbot.like(
-            service.feedback, [chatbot, comment], [comment, feedback_note], api_visibility="private"
+        rated = [comment, feedback_note, pending_rating, send_comment]
+        chatbot.like(service.feedback, [chatbot, comment], rated, api_visibility="private")
+        send_comment.click(
+            service.comment_after, [chatbot, comment, pending_rating], rated, api_visibility="private"
         )
         clear.click(
             lambda: ([], render_sources_html(None), ""),

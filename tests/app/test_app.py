@@ -48,15 +48,15 @@ def test_a_chat_turn_returns_linked_markers_and_highlighted_sources(sample_pipel
     reply = history[1]["content"]
     assert '<a class="rq-cite" href="#rq-src-t1-1">[1]</a>' in reply
     assert "산학연 협력 생태계 조성" in reply
-    assert 'data-rq-src="t1-1"' in sources and "<mark>" in sources
+    assert 'rq-src-t1-1"' in sources and "<mark>" in sources
     assert "03-strategies-and-tasks.ko.md" in sources
     # the answer carries its own sources inline, with the same key
-    assert '<details class="rq-inline">' in reply and 'data-rq-src="t1-1"' in reply
+    assert '<details class="rq-inline">' in reply and 'rq-src-t1-1"' in reply
     assert "data/sample" not in reply + sources  # file names, never the server's path
     # a follow-up keeps the history; its markers point at its own sources
     history, sources2, _ = service.respond("What are the three strategies?", history)
     assert len(history) == 4 and 'href="#rq-src-t2-1"' in history[3]["content"]
-    assert 'data-rq-src="t2-1"' in sources2 and 'data-rq-src="t1-1"' in history[1]["content"]
+    assert 'rq-src-t2-1"' in sources2 and 'rq-src-t1-1"' in history[1]["content"]
     pairs = app._history_pairs(history)
     assert pairs[0][0] == "보고서가 제시한 3대 추진 전략은?"
     assert "score" not in pairs[0][1]  # the inline sources are no part of the history
@@ -101,6 +101,41 @@ def test_launched_server_answers_through_gradio_client(sample_settings: Settings
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         history, sources, _box = client.predict("보고서가 제시한 3대 추진 전략은?", [], api_name="/chat")
         assert "산학연 협력 생태계 조성" in app.message_text(history[-1]["content"])
-        assert 'data-rq-src="t1-1"' in sources
+        assert 'rq-src-t1-1"' in sources
     finally:
         demo.close()
+
+
+def test_serve_with_several_indexes_refuses_a_missing_or_twice_named_one(tmp_path: Path) -> None:
+    from reportqa.errors import ConfigError, IndexNotFoundError
+
+    settings = Settings.load({"home": tmp_path / "home"}, env={})
+    with pytest.raises(IndexNotFoundError):
+        app.serve(settings, [f"a={tmp_path / 'none'}", f"b={tmp_path / 'none2'}"])
+    with pytest.raises(ConfigError, match="both named 'a'"):
+        app.serve(settings, [f"a={tmp_path / 'x'}", f"a={tmp_path / 'y'}"])
+    with pytest.raises(ConfigError, match="collection name"):
+        app.serve(settings, [f"bad name={tmp_path / 'x'}"])
+
+
+def test_a_comment_can_follow_the_thumb_and_half_written_answers_are_not_rated(
+    sample_pipeline: QAPipeline, tmp_path: Path
+) -> None:
+    import gradio as gr
+
+    from server.feedback import FeedbackStore
+
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    service = app.ChatService(sample_pipeline.settings, sample_pipeline, feedback=store)
+    history, _, _ = service.respond("보고서가 제시한 3대 추진 전략은?", [])
+    down = gr.LikeData(None, {"index": 1, "value": "", "liked": False})
+    box, note, pending, button = service.feedback(history, "", down)
+    assert pending == ("down", 1) and button.visible and app.COMMENT_AFTER_NOTE in note
+    box, note, pending, button = service.comment_after(history, "출처가 더 필요해요", pending)
+    assert (box, note, pending, button.visible) == ("", app.THANKS_NOTE, None, False)
+    rows = list(store.rows())
+    assert [(r.rating, r.comment) for r in rows] == [("down", ""), ("down", "출처가 더 필요해요")]
+    # a thumb on an answer still being written stores nothing
+    partial = [history[0], {"role": "assistant", "content": "3대 추진 전략은 ▌"}]
+    _, note, pending, _ = service.feedback(partial, "", down)
+    assert note == app.UNFINISHED_NOTE and pending is None and len(list(store.rows())) == 2

@@ -49,7 +49,7 @@ def test_respond_stream_shows_the_answer_as_it_is_written(sample_pipeline: QAPip
     history, sources, box = last
     assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
     assert '<a class="rq-cite" href="#rq-src-t1-1">[1]</a>' in history[1]["content"]
-    assert 'data-rq-src="t1-1"' in sources
+    assert 'rq-src-t1-1"' in sources
     # the next turn passes the history on
     updates = list(service.respond_stream("  ", history))
     assert updates[-1][0] == history

@@ -342,4 +342,4 @@ def test_gradio_client_gets_a_cited_answer_from_the_mounted_ui(live: Live) -> No
     history, sources, _box = gc.predict(KO_QUESTION, [], api_name="/chat")
     reply = app.message_text(history[-1]["content"])
     assert "산학연 협력 생태계 조성" in reply and "rq-cite" in reply
-    assert 'data-rq-src="t1-1"' in sources  # the first answer's passage [1]
+    assert 'rq-src-t1-1"' in sources  # the first answer's passage [1]
