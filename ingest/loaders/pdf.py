@@ -21,13 +21,22 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+import time
 import zlib
 from pathlib import Path
 from typing import Any
 
 from ingest.cleaning import clean_line
 from ingest.loaders.text import assemble, base_meta, choose_title, make_document
-from ingest.safety import DEFAULT_LIMITS, Deadline, Limits
+from ingest.safety import (
+    DEFAULT_LIMITS,
+    Deadline,
+    Limits,
+    pdf_no_body_text_reason,
+    pdf_pages_overrun_reason,
+    pdf_too_many_pages_reason,
+    pdf_unreadable_page_reason,
+)
 from reportqa.errors import IngestError
 from reportqa.types import Document
 
@@ -168,13 +177,30 @@ class PdfLoader:
                 raise IngestError(
                     path, "the PDF has no pages (truncated or corrupt?); export it again"
                 )
+            too_many = pdf_too_many_pages_reason(n_pages, self.limits.time_budget_s)
+            if too_many:
+                raise IngestError(path, too_many)
+            started = time.monotonic()
+            unloadable: dict[int, str] = {}  # pages PDFium cannot load at all → its message
             layouts = []
             ocr_pages: set[int] = set()
             ocr_failed: dict[int, str] = {}
             for index in range(n_pages):
                 deadline.check()
                 number = index + 1
-                page = doc[index]
+                overrun = pdf_pages_overrun_reason(
+                    index, n_pages, time.monotonic() - started, self.limits.time_budget_s
+                )
+                if overrun:
+                    raise IngestError(path, overrun)
+                try:
+                    page = doc[index]
+                except Exception as exc:  # PdfiumError: a broken or absurdly nested page tree
+                    from ingest.layout.page import PageLayout
+
+                    unloadable[number] = str(exc) or type(exc).__name__
+                    layouts.append(PageLayout(number, 1.0, 1.0, ()))
+                    continue
                 try:
                     layout = page_layout(page, number)
                 except Exception as exc:  # one broken page must not lose the others
@@ -207,8 +233,14 @@ class PdfLoader:
         text, sections = assemble(analysis.segments)
         # Pages with no words at all (a page of running header and decoration only is not one).
         empty_pages = [layout.number for layout in layouts if not layout.words]
+        if not text and unloadable:
+            first = min(unloadable)
+            raise IngestError(path, pdf_unreadable_page_reason(first, unloadable[first], n_pages))
         if not text:
-            reason = NO_TEXT
+            # Pages with more words than a scan's text layer (a page number) has.
+            with_words = sum(1 for layout in layouts if len(layout.words) >= OCR_MAX_WORDS)
+            furniture = None if ocr_failed else pdf_no_body_text_reason(with_words, n_pages)
+            reason = furniture or NO_TEXT
             if ocr_failed:
                 reason += f" (OCR could not run: {next(iter(ocr_failed.values()))})"
             raise IngestError(path, reason)
