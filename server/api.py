@@ -307,7 +307,7 @@ class ChatBackend:
             settings["collection"] = req.collection
         record = self.recent.remember(req.question, answer, settings, channel=channel)
         if not owners:
-            owners = [self.collections.get(req.collection).name] * len(answer.citations)
+            owners = [self.chosen(req)[0].name] * len(answer.citations)
         public_citations(
             record.answer.get("citations", []), owners, [c.chunk.id for c in answer.citations]
         )

@@ -258,3 +258,13 @@ def test_a_cited_pdf_page_is_rendered_with_its_passage_highlighted(two: str, win
     assert no_doc.status_code == 404 and no_doc.json()["error"]["code"] == "unknown_document"
     assert other.status_code == 404 and other.json()["error"]["code"] == "unknown_passage"
     assert md.status_code == 409 and md.json()["error"]["code"] == "not_a_pdf"
+
+
+def test_star_with_one_collection_is_that_collection(sample_settings: Settings, sample_pipeline: Any) -> None:
+    from server.api import AskRequest, ChatBackend
+    from server.feedback import FeedbackStore
+
+    backend = ChatBackend(sample_settings, sample_pipeline, FeedbackStore(sample_settings.feedback_db))
+    body = backend.ask(AskRequest(question="보고서가 제시한 3대 추진 전략은?", collection="*"), "api")
+    name = sample_settings.resolved_index_dir.name
+    assert body["collection"] == name and {c["collection"] for c in body["citations"]} == {name}
