@@ -614,6 +614,7 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
                     label="Chat",
+                    show_label=False,  # its badge covered the first line of a scrolled chat
                     height=480,
                     elem_id="rq-chat",
                     sanitize_html=True,
@@ -674,11 +675,16 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
             picked, picker, [note, examples, chatbot, sources], api_visibility="private"
         )
         examples.click(lambda row: row[0] if row else "", examples, box, api_visibility="private")
-        busy = (gr.Button(visible=False), gr.Button(visible=True))
-        idle = (gr.Button(visible=True), gr.Button(visible=False))
+        # Updates, made when called (a component made here would be added to the page).
+        def busy() -> tuple[Any, Any]:
+            return gr.update(visible=False), gr.update(visible=True)
+
+        def idle() -> tuple[Any, Any]:
+            return gr.update(visible=True), gr.update(visible=False)
+
         runs = []
         for trigger, visibility in ((box.submit, "public"), (send.click, "private")):
-            started = trigger(lambda: busy, None, [send, stop], api_visibility="private")
+            started = trigger(busy, None, [send, stop], api_visibility="private")
             run = started.then(
                 service.respond_stream,
                 [box, chatbot, picker],
@@ -686,9 +692,9 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                 api_name="chat" if visibility == "public" else None,
                 api_visibility=visibility,
             )
-            run.then(lambda: idle, None, [send, stop], api_visibility="private")
+            run.then(idle, None, [send, stop], api_visibility="private")
             runs.append(run)
-        stop.click(lambda: idle, None, [send, stop], cancels=runs, api_visibility="private")
+        stop.click(idle, None, [send, stop], cancels=runs, api_visibility="private")
         rated = [comment, feedback_note, pending_rating, send_comment]
         chatbot.like(service.feedback, [chatbot, comment], rated, api_visibility="private")
         send_comment.click(

@@ -241,8 +241,14 @@ def fuse_answers(parts: Sequence[tuple[str, Answer]]) -> Fused:
 
         if texts:
             pos += 2  # the "\n\n" between answers
+        raw, raw_spans = answer.text, answer.unsupported
+        intro = found[0][1].text.split("\n\n", 1)[0] + "\n\n"
+        if texts and "[" not in intro and raw.startswith(intro):  # one "here is what…" line
+            cut = len(intro)
+            raw = raw[cut:]
+            raw_spans = tuple((a - cut, b - cut) for a, b in raw_spans if a >= cut)
         # Shifting markers changes lengths: rebuild the unsupported spans piece by piece.
-        text, spans = _shift_text(answer.text, answer.unsupported, shift)
+        text, spans = _shift_text(raw, raw_spans, shift)
         unsupported += [(s + pos, e + pos) for s, e in spans]
         texts.append(text)
         pos += len(text)

@@ -106,6 +106,11 @@ def test_fused_answers_are_joined_best_first_with_markers_renumbered() -> None:
     (s, e), = fused.answer.unsupported
     assert fused.answer.text[s:e] == "And that [3]."
     assert not fused.answer.abstained
+    # the intro line they share is said once
+    intro_a = Answer("Here is what the documents say.\n\nA [1].", "en", (_citation(1, "a1", 0.9),))
+    intro_b = Answer("Here is what the documents say.\n\nB [1].", "en", (_citation(1, "b1", 0.5),))
+    both = fuse_answers([("alpha", intro_a), ("beta", intro_b)]).answer
+    assert both.text == "Here is what the documents say.\n\nA [1].\n\nB [2]."
     # nobody found anything: the first "not found" stands
     only = fuse_answers([("gamma", none), ("alpha", none)])
     assert only.answer is none and only.collections == ()
