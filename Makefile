@@ -48,7 +48,7 @@ system-deps:
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy reportqa ingest index answer evaluation server app.py
+	$(VENV)/bin/mypy reportqa ingest index answer evaluation server app.py cli.py
 
 test: setup system-deps lint
 	$(VENV)/bin/pytest

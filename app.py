@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from answer.pipeline import QAPipeline
 from index.store import read_manifest
-from reportqa.cli import configure_logging
+from reportqa.entry import configure_logging
 from reportqa.errors import ReportQAError
 from reportqa.settings import Settings
 from reportqa.types import Answer, Citation
@@ -747,7 +747,7 @@ def create_server_app(
 def warm_up(backend: Any) -> None:
     """Load the index and every model a first question needs, between the CLI's "loading
     models…" line and the line with its time (stderr)."""
-    from reportqa.cli import load_models, loading_models
+    from reportqa.entry import load_models, loading_models
 
     try:
         with loading_models():

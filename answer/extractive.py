@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from answer.messages import message
-from ingest.korean import content_terms
-from reportqa.language import detect_language
+from reportqa.language import content_terms, detect_language
 from reportqa.types import Chunk, Hit
 
 # e5 cosines of unrelated text sit near 0.75; related text scores 0.82–0.92.

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from index.store import DocumentRecord
-from ingest.korean import content_terms, english_stems
 from reportqa.errors import ConfigError
+from reportqa.language import content_terms, english_stems
 
 Phrase = tuple[str, ...]
 

@@ -2,7 +2,7 @@
 
 Pure functions over text. An answer is split into sentences (a marker run after the full stop
 belongs to the sentence before it). Each claim sentence is scored by the share of its content
-terms (Kiwi morphemes and Latin words, see ``ingest.korean.content_terms``; numbers weigh triple)
+terms (Kiwi morphemes and Latin words, see ``reportqa.language.content_terms``; numbers weigh triple)
 found in the passages it cites; a sentence in another language than its passages is scored by an optional embedding
 similarity instead. A sentence takes the markers of the next marked sentence on its line ("A. B
 [1]." cites passage 1 for both); one without any valid marker scores 0. The answer's groundedness is the

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 from reportqa.types import Hit
 
 # A label: up to 80 characters at a line's start, before ":" or an em dash between spaces.

@@ -35,9 +35,8 @@ from answer.translation import with_model_translation
 from index.embedders import embedder_from_settings
 from index.indexing import outdated_features
 from index.store import ReportIndex, open_index
-from ingest.korean import add_user_words, content_terms
 from reportqa.errors import ConfigError, EmptyQuestionError
-from reportqa.language import detect_language
+from reportqa.language import add_user_words, content_terms, detect_language
 from reportqa.protocols import Embedder, Generator
 from reportqa.settings import Settings
 from reportqa.types import Answer, Citation, Hit

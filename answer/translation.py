@@ -20,8 +20,7 @@ from answer.generators.base import LLMBackend
 from answer.generators.prompting import Prompt
 from answer.glossary import Glossary
 from index.store import ReportIndex
-from ingest.korean import content_terms
-from reportqa.language import detect_language
+from reportqa.language import content_terms, detect_language
 
 log = logging.getLogger(__name__)
 

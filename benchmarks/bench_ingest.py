@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> str:
     settings = Settings.load({"home": work / "home", "index_dir": work / "index", "embedder": args.embedder}, env={})
     embedder = embedder_from_settings(settings)
     embedder.embed_query("워밍업")  # loading the models is not ingest time
-    from ingest.korean import split_sentences
+    from reportqa.language import split_sentences
 
     split_sentences("워밍업. 두 번째 문장.")
 

@@ -61,7 +61,7 @@ def build_synthetic(n: int, pool: bc.RealPool, questions_vecs: np.ndarray, targe
         write_chunks,
     )
     from index.vector_store import FaissVectorStore, VectorIndexSpec
-    from ingest.korean import content_terms
+    from reportqa.language import content_terms
     from reportqa.types import Chunk
 
     t_all = time.perf_counter()

@@ -41,8 +41,7 @@ from answer.citations import invalid_markers, parse_markers
 from answer.generators.prompting import no_answer_text
 from answer.grounding import check_grounding
 from answer.pipeline import QAPipeline
-from ingest.korean import content_terms
-from reportqa.language import detect_language
+from reportqa.language import content_terms, detect_language
 from reportqa.settings import REPO_ROOT, Settings
 
 EVAL_SET = REPO_ROOT / "data" / "eval" / "sample.jsonl"

@@ -122,7 +122,7 @@ def main() -> None:
     if not args.only or "reportqa loader" in args.only:
         # Kiwi's one-time start (seconds) is paid once per process, outside the timing: the
         # chunker and BM25 of an ingest start it anyway.
-        from ingest.korean import get_kiwi
+        from reportqa.language import get_kiwi
 
         get_kiwi().tokenize("준비")
     rows = []

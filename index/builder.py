@@ -14,11 +14,11 @@ from index.keyword import KiwiBm25Index
 from index.store import DocumentRecord, ReportIndex, make_manifest
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
-from ingest.korean import content_terms, get_kiwi, split_sentences
 from ingest.safety import Deadline
 from ingest.sections import merge_fragment_sections
 from ingest.terms import mine_terms
 from reportqa.errors import IngestError
+from reportqa.language import content_terms, get_kiwi, split_sentences
 from reportqa.protocols import Embedder
 from reportqa.types import Chunk, Document
 

@@ -19,7 +19,6 @@ from index.lock import index_write_lock
 from index.store import MILVUS_POINTER, ReportIndex, make_manifest, open_index, save_index
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig
-from ingest.korean import add_user_words, load_user_dictionary
 from ingest.pipeline import load_documents
 from reportqa.errors import (
     ConfigError,
@@ -28,6 +27,7 @@ from reportqa.errors import (
     IngestError,
     printable,
 )
+from reportqa.language import add_user_words, load_user_dictionary
 from reportqa.protocols import Embedder
 from reportqa.settings import Settings
 from reportqa.types import Document, Section

@@ -8,7 +8,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 
 DIR_NAME = "bm25"
 # BM25 term saturation and length normalisation. Lower than the usual 1.5/0.75: over chunks of a

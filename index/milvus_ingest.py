@@ -34,9 +34,9 @@ from index.milvus_store import (
 )
 from index.store import ReportIndex, check_compatible
 from index.vector_store import VectorIndexSpec
-from ingest.korean import add_user_words, content_terms, load_user_dictionary
 from ingest.pipeline import load_documents
 from reportqa.errors import IndexMismatchError
+from reportqa.language import add_user_words, content_terms, load_user_dictionary
 from reportqa.protocols import Embedder
 from reportqa.settings import Settings
 from reportqa.types import Chunk, Document

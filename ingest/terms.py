@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ingest.korean import get_kiwi
+from reportqa.language import get_kiwi
 
 # A Korean term longer than this many eojeol (space-separated words) is a phrase, not a term.
 MAX_KOREAN_EOJEOL = 4

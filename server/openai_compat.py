@@ -30,7 +30,8 @@ from answer.pipeline import MAX_QUESTION_CHARS
 from reportqa.errors import ReportQAError
 from reportqa.settings import Settings
 from reportqa.types import Answer
-from server.api import ApiError, AskRequest, ChatBackend, error_status, event_stream
+from server.backend import ChatBackend
+from server.models import ApiError, AskRequest, error_status, event_stream
 from server.security import error_body
 from server.streaming import answer_events
 

@@ -19,8 +19,9 @@ from fastapi.responses import FileResponse, RedirectResponse, Response, Streamin
 from pydantic import BaseModel, Field
 
 from reportqa.settings import Settings
-from server.api import AskRequest, ChatBackend, FeedbackRequest, event_stream
+from server.backend import ChatBackend
 from server.collections import UnknownCollectionError
+from server.models import AskRequest, FeedbackRequest, event_stream
 from server.security import widget_csp
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -19,7 +19,7 @@ def kiwi_joins(pairs: Sequence[tuple[str, str]]) -> list[bool]:
     """For each (word before the break, word after it): True when they are one word."""
     if not pairs:
         return []
-    from ingest.korean import get_kiwi
+    from reportqa.language import get_kiwi
 
     spaced = get_kiwi().space([a + b for a, b in pairs], reset_whitespace=False)
     out = []

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from answer.citations import claims_by_marker, parse_markers, renumber_citations, support_spans
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 from reportqa.types import Chunk
 
 

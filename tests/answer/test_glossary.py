@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from answer.glossary import Glossary
-from ingest.korean import content_terms
 from reportqa.errors import ConfigError
+from reportqa.language import content_terms
 from reportqa.protocols import Retriever
 from reportqa.settings import BUNDLED_GLOSSARY, REPO_ROOT, SAMPLE_CORPUS_DIR, Settings
 from reportqa.types import Hit

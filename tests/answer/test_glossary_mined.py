@@ -13,7 +13,7 @@ from answer.retrieval import Bm25Retriever, load_glossary
 from index.builder import build_index
 from index.store import open_index, save_index
 from ingest.chunking import ChunkerConfig
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 from reportqa.settings import Settings
 from reportqa.types import Document
 

@@ -16,7 +16,7 @@ from answer.translation import (
 )
 from index.builder import build_index
 from ingest.chunking import ChunkerConfig
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 from reportqa.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))

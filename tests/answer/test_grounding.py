@@ -11,7 +11,7 @@ from answer.grounding import (
     repair_citations,
     support_score,
 )
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 
 P1 = "보고서가 제시한 3대 추진 전략은 거점 확보, 경쟁력 강화, 생태계 조성이다."
 P2 = "보고서는 2025년 12월 22일에 경기도경제과학진흥원이 공개했다."

@@ -11,7 +11,7 @@ from answer.rewrite import (
     ko_topic,
     rewrite_question,
 )
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 
 KO = [("보고서가 제시한 3대 추진 전략은?", "3대 추진 전략은 거점 확보, 경쟁력 강화, 생태계 조성이다 [1].")]
 EN = [("What are the three strategies?", "Securing a hub, competitiveness and an ecosystem [1].")]

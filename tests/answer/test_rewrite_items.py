@@ -16,7 +16,7 @@ from answer.rewrite import (
     promised_count,
     rewrite_question,
 )
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 ARTICLE = SHARED / "corpus" / "gbsa-battery-plan-article.ko.txt"

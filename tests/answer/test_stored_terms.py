@@ -10,7 +10,7 @@ import numpy as np
 
 from answer.extractive import chunk_terms, score_sentences
 from index.store import open_index, save_index
-from ingest.korean import content_terms
+from reportqa.language import content_terms
 from reportqa.types import Chunk, Hit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "index"))

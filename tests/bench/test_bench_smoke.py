@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reportqa.cli import main
+from cli import main
 from reportqa.settings import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))

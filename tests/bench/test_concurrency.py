@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from ingest.korean import _stem_english
+from reportqa.language import _stem_english
 
 STEMS = ["strategi", "recycl", "batteri", "cluster", "manufactur", "invest", "relat", "condit"]
 ENDINGS = ["ies", "ing", "ation", "ational", "fulness", "iveness", "ements", "ities"]

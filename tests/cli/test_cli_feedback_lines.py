@@ -17,8 +17,8 @@ import pytest
 
 import reportqa
 from answer.generators.models import ensure_converted, is_converted
+from cli import main
 from evaluation.datasets import load_eval_set
-from reportqa.cli import main
 from reportqa.settings import SAMPLE_CORPUS_DIR, Settings
 
 pytestmark = pytest.mark.integration

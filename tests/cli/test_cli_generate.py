@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from answer.generators.local_server import OpenAICompatibleServer
-from reportqa.cli import main
+from cli import main
 from reportqa.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "answer"))

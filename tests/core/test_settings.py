@@ -48,7 +48,7 @@ def test_detect_language(text: str, lang: str) -> None:
 
 
 def test_user_dictionary_file_joins_spaced_terms(tmp_path: Path) -> None:
-    from ingest.korean import add_user_words, content_terms, load_user_dictionary
+    from reportqa.language import add_user_words, content_terms, load_user_dictionary
 
     path = tmp_path / "dict.txt"
     path.write_text("# 도메인 용어\n리튬 인산철\t NNG\n나트륨이온전지\n", encoding="utf-8")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from answer.pipeline import QAPipeline
+from cli import main
 from index.embedders import make_embedder
 from index.indexing import ingest_paths, remove_documents
 from index.store import open_index
-from reportqa.cli import main
 from reportqa.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -222,8 +222,8 @@ def test_cli_ingest_prints_a_summary_table(
 
 
 def test_summary_table_counts_many_unchanged_documents() -> None:
+    from cli import ingest_table
     from index.indexing import IngestSummary
-    from reportqa.cli import ingest_table
     from reportqa.errors import IngestError
 
     summary = IngestSummary(

@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from ingest.chunking import ChunkerConfig, chunk_document
-from ingest.korean import split_sentences
+from reportqa.language import split_sentences
 from reportqa.types import Document, Section
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import ChunkerConfig, chunk_document
-from ingest.korean import split_sentences
 from ingest.loaders.text import TextLoader
 from ingest.safety import Deadline
 from reportqa.errors import IngestError
+from reportqa.language import split_sentences
 from reportqa.types import Chunk, Document, Section
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ingest.chunking import ChunkerConfig, chunk_document
-from ingest.korean import split_sentences
 from ingest.loaders.hwpx import HwpxLoader
 from ingest.loaders.paragraph_reader import AutoNumbers, NumberingLevel, format_number, word_table
+from reportqa.language import split_sentences
 
 HH = "http://www.hancom.co.kr/hwpml/2011/head"
 

@@ -295,7 +295,7 @@ def test_openai_compatible_chat_completions(live: Live) -> None:
 
 
 def test_feedback_round_trip_through_the_export(live: Live, tmp_path: Any) -> None:
-    from reportqa.cli import main
+    from cli import main
 
     with client(live) as c:
         answer = c.post("/api/v1/ask", json={"question": "사용 후 배터리와 관련된 과제는?"}).json()
