@@ -114,6 +114,10 @@ def make_manifest(
 def save_index(index: ReportIndex, directory: Path) -> Path:
     """Write ``index`` to ``directory`` atomically; returns the new version's path."""
     directory.mkdir(parents=True, exist_ok=True)
+    try:
+        previous = (directory / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        previous = ""
     tmp = directory / f".tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
@@ -130,7 +134,9 @@ def save_index(index: ReportIndex, directory: Path) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _remove_old_versions(directory, keep=version.name)
+    # The version that was live until now stays until the next save: a server still answering from
+    # it (it follows CURRENT within about a second) keeps its memory-mapped files.
+    _remove_old_versions(directory, keep={version.name, previous})
     index.path = directory
     return version
 
@@ -177,9 +183,9 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _remove_old_versions(directory: Path, keep: str) -> None:
+def _remove_old_versions(directory: Path, keep: set[str]) -> None:
     for child in directory.iterdir():
-        if child.is_dir() and child.name != keep and (child.name.startswith(("v-", ".tmp-"))):
+        if child.is_dir() and child.name not in keep and (child.name.startswith(("v-", ".tmp-"))):
             shutil.rmtree(child, ignore_errors=True)
 
 

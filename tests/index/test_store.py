@@ -100,10 +100,24 @@ def test_crash_mid_save_leaves_previous_index_loadable(
     monkeypatch.undo()
     assert open_index(target).chunks == before
     assert not [p for p in target.iterdir() if p.name.startswith(".tmp-")]
-    # a later save works and replaces it, leaving one version directory
+    # a later save works and replaces it, keeping the version that was live until then
     save_index(_build(" 새 버전"), target)
     assert "새 버전" in open_index(target).chunks[0].text
-    assert len([p for p in target.iterdir() if p.name.startswith("v-")]) == 1
+    assert len([p for p in target.iterdir() if p.name.startswith("v-")]) == 2
+
+
+def test_a_save_keeps_the_version_it_replaced_until_the_next_save(tmp_path: Path) -> None:
+    """A server still answering from the old version (it follows CURRENT within a second) keeps
+    its files: the replaced version is deleted only by the save after."""
+    target = tmp_path / "idx"
+    first = save_index(_build(), target)
+    held = open_index(target)
+    second = save_index(_build(" 둘째"), target)
+    assert first.is_dir() and second.is_dir()
+    assert [c.text for c in held.chunks] == [c.text for c in _build().chunks]  # still readable
+    third = save_index(_build(" 셋째"), target)
+    versions = sorted(p.name for p in target.iterdir() if p.name.startswith("v-"))
+    assert versions == sorted([second.name, third.name]) and not first.exists()
 
 
 def test_foreign_embedder_is_refused_with_instructions(tmp_path: Path) -> None:
