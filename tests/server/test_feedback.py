@@ -102,13 +102,13 @@ def test_ui_thumbs_down_is_stored_with_the_comment(sample_pipeline: object, tmp_
     service = app.ChatService(settings, sample_pipeline)  # type: ignore[arg-type]
     history, _, _ = service.respond("보고서가 제시한 3대 추진 전략은?", [])
     like = gr.LikeData(None, {"index": 1, "value": history[1]["content"], "liked": False})
-    box, note = service.feedback(history, "출처가 하나뿐이에요", like)
-    assert box == "" and "Thank you" in note
+    box, note, pending, _button = service.feedback(history, "출처가 하나뿐이에요", like)
+    assert box == "" and "Thank you" in note and pending is None  # the comment came with it
     (row,) = list(FeedbackStore(settings.feedback_db).rows())
     assert row.channel == "ui" and row.rating == "down" and row.comment == "출처가 하나뿐이에요"
     assert row.question == "보고서가 제시한 3대 추진 전략은?" and row.citations
     assert row.answer_id is not None
     # a rating taken back (liked is neither like nor dislike) stores nothing
     undo = gr.LikeData(None, {"index": 1, "value": history[1]["content"], "liked": None})
-    assert service.feedback(history, "", undo) == ("", "")
+    assert service.feedback(history, "", undo)[:3] == ("", "", None)
     assert len(list(FeedbackStore(settings.feedback_db).rows())) == 1
