@@ -108,6 +108,7 @@ class Job:
     results: list[dict[str, str]] = field(default_factory=list)
     message: str | None = None
     version: str | None = None
+    current: str | None = None  # the file being read now
     created: float = field(default_factory=time.time)
     finished: float | None = None
 
@@ -118,6 +119,7 @@ class Job:
             "state": self.state,
             "phase": self.phase,
             "progress": {"done": self.done, "total": self.total},
+            "current": self.current,
             "files": list(self.files),
             "results": list(self.results),
             "message": self.message,
@@ -186,12 +188,16 @@ class Jobs:
         with lock:
             job.state, job.phase = "running", "reading"
 
-            def on_file(path: Path) -> None:
-                job.phase = "reading"
-                job.done = min(job.total, job.done + 1)
+            started = 0
+
+            def on_file(path: Path) -> None:  # called as a file's reading starts
+                nonlocal started
+                job.phase, job.current = "reading", path.name
+                job.done = min(job.total, started)  # files read so far
+                started += 1
 
             def on_step(step: str, done: int, total: int) -> None:
-                job.phase, job.done, job.total = step, done, total
+                job.phase, job.done, job.total, job.current = step, done, total, None
 
             try:
                 summary = ingest_paths(paths, settings, on_file=on_file, on_step=on_step)
