@@ -126,6 +126,7 @@ JS = """
     const r = await fetch('api/v1/collections/' + encodeURIComponent(collection()) + '/documents');
     if (!r.ok) { say(await failure(r), true); return; }
     const body = await r.json();
+    list.dataset.ids = JSON.stringify(body.documents.map((d) => d.id));
     list.textContent = '';
     body.documents.forEach((d) => {
       const row = document.createElement('li');
@@ -176,7 +177,13 @@ JS = """
                             encodeURIComponent(doc), {method: 'DELETE', headers: auth()});
       if (!r.ok) { say(await failure(r), true); return; }
       say('삭제됨 · Removed: ' + doc);
-      setTimeout(listDocs, 1500);
+      // the list follows once the server answers from the new version (it loads in the background)
+      for (let i = 0; i < 30; i++) {
+        await new Promise((ok) => setTimeout(ok, 1000));
+        await listDocs();
+        const ids = JSON.parse(($('rq-admin-docs') || {dataset: {}}).dataset.ids || '[]');
+        if (!ids.includes(doc)) break;
+      }
     }
   });
 }

@@ -62,4 +62,4 @@ def test_admin_uploads_lists_and_removes_documents(page: Any, tmp_path: Path) ->
         row = page.locator("#rq-admin-docs li", has_text="vardo.en.md")
         row.locator(".rq-admin-remove").click()
         expect(status).to_contain_text("Removed: vardo.en.md")
-        expect(page.locator("#rq-admin-docs")).not_to_contain_text("vardo.en.md", timeout=15_000)
+        expect(page.locator("#rq-admin-docs")).not_to_contain_text("vardo.en.md", timeout=40_000)
