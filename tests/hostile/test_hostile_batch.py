@@ -178,17 +178,29 @@ def build_batch(root: Path, docs: ModuleType, bombs: ModuleType) -> Path:
     return folder
 
 
+# The command runs under this small wrapper: a child forked from the test process itself would
+# report the test process's resident memory at the fork (gigabytes late in a full test run) as its
+# own peak; a child of the small wrapper reports only what it used.
+_MEASURE = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[2:])\n"
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(code)\n"
+)
+
+
 def run_measured(args: list[str], env: dict[str, str], out: Path) -> tuple[int, str, str, int]:
     """Run a command; (exit code, stdout, stderr, its peak resident memory in KiB)."""
+    peak = out / "peak-kib"
     with open(out / "stdout", "w") as so, open(out / "stderr", "w") as se:
-        proc = subprocess.Popen(args, stdout=so, stderr=se, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        code = subprocess.call(
+            [sys.executable, "-c", _MEASURE, str(peak), *args], stdout=so, stderr=se, env=env
+        )
     return (
-        proc.returncode,
+        code,
         (out / "stdout").read_text(encoding="utf-8"),
         (out / "stderr").read_text(encoding="utf-8"),
-        usage.ru_maxrss,
+        int(peak.read_text()),
     )
 
 
