@@ -10,7 +10,7 @@ import html
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -27,12 +27,12 @@ from server.collections import (
     Collection,
     Collections,
     UnknownCollectionError,
-    ask_collections,
     build_collections,
     file_name,
     preview_path,
 )
 from server.feedback import FeedbackStore, Rating, RecentAnswers, answer_settings
+from server.fused import FusedPipeline
 from server.served_index import ServedIndex
 
 log = logging.getLogger(__name__)
@@ -420,6 +420,22 @@ class ChatService:
                 return found
         return []
 
+    def answering(self, name: str | None) -> tuple[Any, Callable[[Answer], tuple[str, ...]]]:
+        """The pipeline that answers for the picker's ``name`` (the served version of its
+        collection, or for ``"*"`` all of them fused: server/fused.py) and each answer's
+        citations' collections."""
+        if name == ALL and len(self.collections.items) > 1:
+            fused = FusedPipeline(
+                [(c.name, c.served.current().pipeline) for c in self.collections.items]
+            )
+            return fused, fused.owners
+        chosen = self._get(name or None)
+
+        def owners(answer: Answer) -> tuple[str, ...]:
+            return (chosen.name,) * len(answer.citations)
+
+        return chosen.served.current().pipeline, owners
+
     def _get(self, name: str | None) -> Collection:
         try:
             return self.collections.get(name)
@@ -437,15 +453,15 @@ class ChatService:
         pairs = _history_pairs(history)
         key = turn_key(history)
         try:
-            chosen = self.collections.chosen(collection) if collection else [self.collections.first]
-            fused = ask_collections(chosen, message, pairs)
+            pipeline, owners_of = self.answering(collection)
+            answer = pipeline.ask(message, history=pairs)
         except ReportQAError as exc:
             history += [
                 {"role": "user", "content": message},
                 {"role": "assistant", "content": html.escape(str(exc))},
             ]
             return history, render_sources_html(None), ""
-        answer, owners = fused.answer, fused.collections
+        owners = owners_of(answer)
         reply = render_answer_html(answer, key, owners)
         self.remember(message, answer, reply)
         history += [
@@ -458,7 +474,7 @@ class ChatService:
         self, message: str, history: list[dict[str, Any]] | None, collection: str | None = None
     ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
         """``respond`` as a stream: a "searching…" bubble, the answer as it is written, then the
-        checked one. ``"*"`` (several collections) shows the fused answer when it is ready."""
+        checked one (``"*"``: one answer over all collections, server/fused.py)."""
         history = list(history or [])
         message = (message or "").strip()
         if not message:
@@ -471,18 +487,10 @@ class ChatService:
         yield history + pending, render_sources_html(None), ""
         shown = ""
         try:
-            owners: tuple[str, ...] | None = None
-            if collection == ALL and len(self.collections.items) > 1:
-                fused = ask_collections(self.collections.items, message, pairs)
-                events: Iterator[str | Answer] = iter([fused.answer])
-                owners = fused.collections
-            else:
-                chosen = self._get(collection or None)
-                events = chosen.served.current().pipeline.ask_stream(message, history=pairs)
-            for event in events:
+            pipeline, owners_of = self.answering(collection)
+            for event in pipeline.ask_stream(message, history=pairs):
                 if isinstance(event, Answer):
-                    if owners is None:
-                        owners = (chosen.name,) * len(event.citations)
+                    owners = owners_of(event)
                     reply = render_answer_html(event, key, owners)
                     self.remember(message, event, reply)
                     done = [*turn, {"role": "assistant", "content": reply}]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from fastapi import UploadFile
@@ -16,12 +16,11 @@ from reportqa.errors import (
     ReportQAError,
 )
 from reportqa.settings import Settings
+from reportqa.types import Answer
 from server.collections import (
     ALL,
     Collections,
-    Fused,
     UnknownCollectionError,
-    ask_collections,
     build_collections,
     file_name,
     public_citations,
@@ -32,6 +31,7 @@ from server.feedback import (
     RecentAnswers,
     answer_settings,
 )
+from server.fused import FusedPipeline
 from server.models import ApiError, AskRequest, FeedbackRequest, error_status, history_pairs
 from server.pages import PageCache, preview
 from server.security import (
@@ -39,7 +39,7 @@ from server.security import (
     split_list,
 )
 from server.served_index import Served, ServedIndex
-from server.streaming import answer_events, sse
+from server.streaming import Event, answer_events, sse
 from server.uploads import (
     MAX_UPLOAD_FILES,
     Jobs,
@@ -50,6 +50,23 @@ from server.uploads import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def sse_frames(events: Iterator[Event], body: Callable[[Answer], dict[str, Any]]) -> Iterator[str]:
+    """The SSE frames of an answer's events: ``delta`` {text} …, then ``answer`` with ``body`` of
+    the final Answer; an error on the way ends the stream with one ``error`` frame."""
+    try:
+        for kind, value in events:
+            if kind == "delta":
+                yield sse("delta", {"text": value})
+            else:
+                yield sse("answer", body(value))  # type: ignore[arg-type]
+    except ReportQAError as exc:
+        status, code = error_status(exc)
+        yield sse("error", error_body(status, code, str(exc)))
+    except Exception:
+        log.exception("streaming an answer failed")
+        yield sse("error", error_body(500, "internal_error", "Answering failed."))
 
 
 class ChatBackend:
@@ -127,22 +144,21 @@ class ChatBackend:
         """The default pipeline over the version of ``collection`` served now."""
         return self.collections.get(collection).served.current().pipeline
 
-    def ask_fused(self, req: AskRequest) -> Fused:
-        """The answer of the chosen collection(s), with each citation's collection."""
-        chosen = self.chosen(req)
+    def fused(self, req: AskRequest) -> FusedPipeline | None:
+        """For ``"*"`` over several collections: their pipelines (the version of each served
+        now) answering as one; else None."""
+        if req.collection != ALL or len(self.collections.items) < 2:
+            return None
         self.pipeline_for(req.generator)  # an unknown generator is a 400 first
-        return ask_collections(
-            chosen,
-            req.question,
-            history_pairs(req.history),
-            req.top_k,
-            lambda served: self.pipeline_for(req.generator, served),
+        return FusedPipeline(
+            [(c.name, self.pipeline_for(req.generator, c.served.current())) for c in self.collections.items]
         )
 
     def ask(self, req: AskRequest, channel: str) -> dict[str, Any]:
-        if req.collection == ALL and len(self.collections.items) > 1:
-            fused = self.ask_fused(req)
-            record = self.remember(req, fused.answer, channel, fused.collections)
+        fused = self.fused(req)
+        if fused is not None:
+            answer = fused.ask(req.question, history=history_pairs(req.history), top_k=req.top_k)
+            record = self.remember(req, answer, channel, fused.owners(answer))
             return {"id": record.id, **record.answer, "collection": ALL}
         collection = self.chosen(req)[0]
         served = collection.served.current()
@@ -157,51 +173,25 @@ class ChatBackend:
         }
 
     def stream(self, req: AskRequest, channel: str) -> Iterator[str]:
-        """SSE frames: ``delta`` {text} …, then ``answer`` (the /ask body), or ``error``.
-
-        ``"*"`` over several collections sends the fused answer as one delta."""
-        if req.collection == ALL and len(self.collections.items) > 1:
-            self.chosen(req)
-            self.pipeline_for(req.generator)
-
-            def fused_frames() -> Iterator[str]:
-                try:
-                    body = self.ask(req, channel)
-                    yield sse("delta", {"text": body["answer"]})
-                    yield sse("answer", body)
-                except ReportQAError as exc:
-                    status, code = error_status(exc)
-                    yield sse("error", error_body(status, code, str(exc)))
-                except Exception:
-                    log.exception("streaming an answer failed")
-                    yield sse("error", error_body(500, "internal_error", "Answering failed."))
-
-            return fused_frames()
-        collection = self.chosen(req)[0]
-        served = collection.served.current()
-        # errors here become a 400 before streaming
-        pipeline = self.pipeline_for(req.generator, served)
+        """SSE frames: ``delta`` {text} …, then ``answer`` (the /ask body), or ``error``."""
+        fused = self.fused(req)
+        name = ALL
+        pipeline: Any = fused
+        if fused is None:
+            collection = self.chosen(req)[0]
+            name = collection.name
+            # errors here become a 400 before streaming
+            pipeline = self.pipeline_for(req.generator, collection.served.current())
         events = answer_events(
             pipeline, req.question, history=history_pairs(req.history), top_k=req.top_k
         )
 
-        def frames() -> Iterator[str]:
-            try:
-                for kind, value in events:
-                    if kind == "delta":
-                        yield sse("delta", {"text": value})
-                    else:
-                        record = self.remember(req, value, channel)
-                        body = {"id": record.id, **record.answer, "collection": collection.name}
-                        yield sse("answer", body)
-            except ReportQAError as exc:
-                status, code = error_status(exc)
-                yield sse("error", error_body(status, code, str(exc)))
-            except Exception:
-                log.exception("streaming an answer failed")
-                yield sse("error", error_body(500, "internal_error", "Answering failed."))
+        def body(answer: Answer) -> dict[str, Any]:
+            owners = fused.owners(answer) if fused is not None else ()
+            record = self.remember(req, answer, channel, owners)
+            return {"id": record.id, **record.answer, "collection": name}
 
-        return frames()
+        return sse_frames(events, body)
 
     def feedback(self, req: FeedbackRequest, channel: str) -> dict[str, Any]:
         record = self.recent.get(req.answer_id) if req.answer_id else None

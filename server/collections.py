@@ -2,19 +2,16 @@
 
 ``reportqa serve --index NAME=DIR`` (repeatable; a bare ``--index DIR`` is named after its
 folder) serves one collection per index. A request names one by ``collection`` (default: the
-first) or asks all of them with ``"*"``: each collection answers from its own documents and the
-answers that found something are joined, best-scoring first, their citations renumbered in one
-list (:func:`fuse_answers`). Users see file names only, never a server path (:func:`file_name`).
+first) or asks all of them with ``"*"``: their hits are fused into one answer (server/fused.py).
+Users see file names only, never a server path (:func:`file_name`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,8 +20,7 @@ from answer.pipeline import QAPipeline
 from reportqa.errors import ConfigError, ReportQAError
 from reportqa.language import detect_language
 from reportqa.settings import Settings
-from reportqa.types import Answer, Citation
-from server.served_index import Served, ServedIndex
+from server.served_index import ServedIndex
 
 log = logging.getLogger(__name__)
 
@@ -196,115 +192,6 @@ def build_collections(
         holder = (served or ServedIndex(sub, pipeline)) if i == 0 else ServedIndex(sub)
         items.append(Collection(name, sub, holder))
     return Collections(items)
-
-
-# --- answering over several collections --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fused:
-    """An answer and, per citation, the collection it comes from."""
-
-    answer: Answer
-    collections: tuple[str, ...]
-
-
-def _best(answer: Answer) -> float:
-    return max((c.score for c in answer.citations), default=float("-inf"))
-
-
-def fuse_answers(parts: Sequence[tuple[str, Answer]]) -> Fused:
-    """The answers of several collections as one (pure).
-
-    Answers that cite something are joined best-scoring first (by their best citation's score),
-    each one's ``[n]`` markers shifted past the citations before it; when none cites anything the
-    first answer (a "not found") stands.
-    """
-    found = sorted((p for p in parts if p[1].citations), key=lambda p: _best(p[1]), reverse=True)
-    if not found:
-        name, answer = parts[0]
-        return Fused(answer, ())
-    texts: list[str] = []
-    citations: list[Citation] = []
-    owners: list[str] = []
-    unsupported: list[tuple[int, int]] = []
-    grounded: list[float] = []
-    timings: dict[str, float] = {}
-    pos = 0
-    for name, answer in found:
-        offset = len(citations)
-        known = {c.n for c in answer.citations}
-
-        def shift(m: re.Match[str], offset: int = offset, known: set[int] = known) -> str:
-            n = int(m.group(1))
-            return f"[{n + offset}]" if n in known else m.group(0)
-
-        if texts:
-            pos += 2  # the "\n\n" between answers
-        raw, raw_spans = answer.text, answer.unsupported
-        intro = found[0][1].text.split("\n\n", 1)[0] + "\n\n"
-        if texts and "[" not in intro and raw.startswith(intro):  # one "here is what…" line
-            cut = len(intro)
-            raw = raw[cut:]
-            raw_spans = tuple((a - cut, b - cut) for a, b in raw_spans if a >= cut)
-        # Shifting markers changes lengths: rebuild the unsupported spans piece by piece.
-        text, spans = _shift_text(raw, raw_spans, shift)
-        unsupported += [(s + pos, e + pos) for s, e in spans]
-        texts.append(text)
-        pos += len(text)
-        citations += [dataclasses.replace(c, n=c.n + offset) for c in answer.citations]
-        owners += [name] * len(answer.citations)
-        if answer.grounded is not None:
-            grounded.append(answer.grounded)
-        for k, v in answer.timings_ms.items():
-            timings[k] = timings.get(k, 0.0) + v
-    first = found[0][1]
-    fused = Answer(
-        "\n\n".join(texts),
-        first.language,
-        tuple(citations),
-        False,
-        round(sum(grounded) / len(grounded), 3) if grounded else None,
-        timings,
-        tuple(unsupported),
-    )
-    return Fused(fused, tuple(owners))
-
-
-def _shift_text(
-    text: str, spans: Sequence[tuple[int, int]], shift: Callable[[re.Match[str]], str]
-) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` with markers shifted, and ``spans`` mapped onto the new text. Pure."""
-    cuts = sorted({0, len(text), *(x for s in spans for x in s if 0 <= x <= len(text))})
-    new_at: dict[int, int] = {}
-    out: list[str] = []
-    length = 0
-    for a, b in pairwise(cuts):
-        new_at[a] = length
-        piece = _MARKER.sub(shift, text[a:b])
-        out.append(piece)
-        length += len(piece)
-    new_at[len(text)] = length
-    return "".join(out), [(new_at[s], new_at[e]) for s, e in spans if s in new_at and e in new_at]
-
-
-def ask_collections(
-    chosen: Sequence[Collection],
-    question: str,
-    history: Sequence[tuple[str, str]] = (),
-    top_k: int | None = None,
-    pipeline_of: Callable[[Served], QAPipeline] | None = None,
-) -> Fused:
-    """Ask each chosen collection (its version served now) and fuse the answers."""
-    parts: list[tuple[str, Answer]] = []
-    for c in chosen:
-        served = c.served.current()
-        pipeline = pipeline_of(served) if pipeline_of is not None else served.pipeline
-        parts.append((c.name, pipeline.ask(question, history=history, top_k=top_k)))
-    if len(parts) == 1:
-        name, answer = parts[0]
-        return Fused(answer, (name,) * len(answer.citations))
-    return fuse_answers(parts)
 
 
 def preview_path(collection: str, doc_id: str, page: int, chunk_id: str) -> str:

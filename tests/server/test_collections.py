@@ -13,16 +13,16 @@ import pytest
 
 from reportqa.errors import ConfigError
 from reportqa.settings import Settings
-from reportqa.types import Answer, Chunk, Citation
+from reportqa.types import Chunk, Hit
 from server.collections import (
     SAMPLE_EXAMPLES,
     Collection,
     Collections,
     UnknownCollectionError,
     file_name,
-    fuse_answers,
     parse_index_spec,
 )
+from server.fused import fuse_hits, scores_comparable
 
 WIND_PAGES = [
     [
@@ -88,32 +88,32 @@ def test_file_name_drops_every_directory() -> None:
     assert file_name("plain.txt") == "plain.txt"
 
 
-def _citation(n: int, doc: str, score: float) -> Citation:
+def _hit(doc: str, score: float) -> Hit:
     chunk = Chunk(f"{doc}#0", doc, doc.title(), f"/srv/{doc}.txt", f"text of {doc}", 0, 10)
-    return Citation(n, chunk, score)
+    return Hit(chunk, score)
 
 
-def test_fused_answers_are_joined_best_first_with_markers_renumbered() -> None:
-    a = Answer("A says this [1]. And that [2].", "en", (_citation(1, "a1", 0.5), _citation(2, "a2", 0.4)),
-               unsupported=((17, 30),))
-    b = Answer("B says [1].", "en", (_citation(1, "b1", 0.9),), grounded=1.0)
-    none = Answer("Not found.", "en", (), True)
-    fused = fuse_answers([("alpha", a), ("beta", b), ("gamma", none)])
-    assert fused.answer.text == "B says [1].\n\nA says this [2]. And that [3]."
-    assert [c.n for c in fused.answer.citations] == [1, 2, 3]
-    assert [c.chunk.doc_id for c in fused.answer.citations] == ["b1", "a1", "a2"]
-    assert fused.collections == ("beta", "alpha", "alpha")
-    (s, e), = fused.answer.unsupported
-    assert fused.answer.text[s:e] == "And that [3]."
-    assert not fused.answer.abstained
-    # the intro line they share is said once
-    intro_a = Answer("Here is what the documents say.\n\nA [1].", "en", (_citation(1, "a1", 0.9),))
-    intro_b = Answer("Here is what the documents say.\n\nB [1].", "en", (_citation(1, "b1", 0.5),))
-    both = fuse_answers([("alpha", intro_a), ("beta", intro_b)]).answer
-    assert both.text == "Here is what the documents say.\n\nA [1].\n\nB [2]."
-    # nobody found anything: the first "not found" stands
-    only = fuse_answers([("gamma", none), ("alpha", none)])
-    assert only.answer is none and only.collections == ()
+def test_hits_of_several_collections_are_fused_into_one_ranking() -> None:
+    alpha = [_hit("a1", 0.62), _hit("a2", 0.40), _hit("a3", 0.10)]
+    beta = [_hit("b1", 0.90), _hit("b2", 0.35)]
+    # absolute scores (confidence fusion): one list by score, cut at k
+    fused = fuse_hits([("alpha", alpha), ("beta", beta)], k=4, by_score=True)
+    assert [(o.collection, o.hit.chunk.doc_id) for o in fused] == [
+        ("beta", "b1"), ("alpha", "a1"), ("alpha", "a2"), ("beta", "b2"),
+    ]
+    # per-index scores (RRF, BM25 alone): by rank, each collection's first before any second
+    ranked = fuse_hits([("alpha", alpha), ("beta", beta)], k=5, by_score=False)
+    assert [o.hit.chunk.doc_id for o in ranked] == ["a1", "b1", "a2", "b2", "a3"]
+    assert fuse_hits([], k=3, by_score=True) == []
+
+
+def test_which_retrieval_settings_give_scores_comparable_across_indexes(
+    sample_settings: Settings,
+) -> None:
+    assert scores_comparable(sample_settings.replace(retrieval_mode="hybrid", fusion="confidence"))
+    assert scores_comparable(sample_settings.replace(retrieval_mode="dense"))
+    assert not scores_comparable(sample_settings.replace(retrieval_mode="hybrid", fusion="rrf"))
+    assert not scores_comparable(sample_settings.replace(retrieval_mode="bm25"))
 
 
 # --- a real server with two collections --------------------------------------------------------
@@ -199,6 +199,30 @@ def test_each_collection_answers_from_its_own_documents_and_star_cites_both(
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "unknown_collection"
     assert "available: sample" in missing.json()["error"]["message"]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_star_fuses_the_hits_of_all_collections_into_one_answer(two: str, wind_index: Path) -> None:
+    """One ranked list over both indexes and one answer from it: ``top_k`` counts passages of the
+    fused list (joining each collection's own answer gave one citation per collection)."""
+    wind = wind_index.name
+    question = "What are the three strategies?"
+    with httpx.Client(base_url=two, timeout=120) as c:
+        one = c.post("/api/v1/ask", json={"question": question, "collection": "*", "top_k": 1}).json()
+        five = c.post("/api/v1/ask", json={"question": question, "collection": "*"}).json()
+        star = c.post("/api/v1/ask/stream", json={"question": question, "collection": "*"})
+    assert one["collection"] == "*" and len(one["citations"]) == 1, one
+    assert one["citations"][0]["collection"] == wind  # the best-scoring passage of either index
+    # one answer: a single intro line, markers numbered once over both collections
+    assert five["answer"].count("Here is what the documents say.") == 1
+    assert "\n\n" not in five["answer"].split("\n\n", 1)[1]
+    assert [c["collection"] for c in five["citations"]] == [wind, "sample"]
+    assert [c["n"] for c in five["citations"]] == [1, 2]
+    frames = [f for f in star.text.split("\n\n") if f.startswith("event: ")]
+    assert frames[0].startswith("event: delta") and frames[-1].startswith("event: answer")
+    streamed = json.loads(frames[-1].split("data:", 1)[1])
+    assert streamed["answer"] == five["answer"] and streamed["collection"] == "*"
 
 
 @pytest.mark.integration
