@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from index.builder import build_index, passage_text, with_sentence_terms
 from index.embedders import embedder_from_settings
 from index.embedding_cache import EmbeddingCache
+from index.ingest_plan import (
+    FileProgress,
+    IngestSummary,
+    StepProgress,
+    chunker_config,
+    drop_passageless,
+    no_passage_reason,
+    plan_ingest,
+    skip_passageless,
+)
 from index.keyword import BM25_B, BM25_K1, KiwiBm25Index
 from index.lock import index_write_lock
 from index.store import MILVUS_POINTER, ReportIndex, make_manifest, open_index, save_index
@@ -21,64 +30,16 @@ from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig
 from ingest.pipeline import load_documents
 from reportqa.errors import (
-    ConfigError,
     IndexMismatchError,
     IndexNotFoundError,
     IngestError,
-    printable,
 )
 from reportqa.language import add_user_words, load_user_dictionary
 from reportqa.protocols import Embedder
 from reportqa.settings import Settings
-from reportqa.types import Document, Section
+from reportqa.types import Document
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class IngestSummary:
-    """What an ingest did, for the CLI's summary and the tests."""
-
-    index_dir: Path
-    documents: int = 0
-    chunks: int = 0
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    skipped: list[IngestError] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-    cache_hits: int = 0  # texts whose vectors came from the embedding cache
-    cache_misses: int = 0  # texts embedded
-
-    def sample_built_line(self) -> str:
-        """What the entry points print after :func:`ensure_index` built the sample index."""
-        return (
-            f"Built the sample index at {self.index_dir}: {self.documents} documents, "
-            f"{self.chunks} passages in {self.seconds.get('total', 0):.1f}s"
-        )
-
-
-FileProgress = Callable[[Path], None]
-StepProgress = Callable[[str, int, int], None]
-
-
-def chunker_config(settings: Settings, existing: Mapping[str, Any] | None = None) -> ChunkerConfig:
-    """The chunking an ingest uses: sizes set in ``settings``, else those of the index being
-    added to (``existing``: its manifest's "chunker"), else :class:`ChunkerConfig`'s defaults."""
-    base = ChunkerConfig(**existing) if existing else ChunkerConfig()
-    max_tokens = settings.chunk_max_tokens if settings.chunk_max_tokens is not None else base.max_tokens
-    overlap = settings.chunk_overlap_tokens
-    if overlap is None:  # the base overlap, unless a smaller chunk size set alone rules it out
-        overlap = base.overlap_tokens if base.overlap_tokens < max_tokens else max_tokens // 5
-    if not 0 <= overlap < max_tokens:  # only an overlap set alone can get here
-        source = "the index's" if existing else "the default"
-        raise ConfigError(
-            f"REPORTQA_CHUNK_OVERLAP_TOKENS / --chunk-overlap-tokens is {overlap}, but chunks are "
-            f"{max_tokens} tokens ({source} size): set an overlap below {max_tokens}, or set "
-            "REPORTQA_CHUNK_MAX_TOKENS / --chunk-max-tokens too."
-        )
-    return ChunkerConfig(max_tokens, overlap)
 
 
 def ingest_paths(
@@ -164,22 +125,9 @@ def _update_index(
         )
 
     old_hashes = {d.id: d.content_hash for d in base.documents} if base else {}
-    incoming: dict[str, Document] = {d.id: d for d in loaded}
-    to_embed: list[Document] = []
-    for doc in loaded:
-        h = str(doc.meta.get("content_hash", ""))
-        if doc.id not in old_hashes:
-            summary.added.append(doc.id)
-            to_embed.append(doc)
-        elif old_hashes[doc.id] != h or not h:
-            summary.changed.append(doc.id)
-            to_embed.append(doc)
-        else:
-            summary.unchanged.append(doc.id)
-    keep_ids = [i for i in old_hashes if i not in incoming or i in summary.unchanged]
-    if sync:
-        summary.removed = [i for i in keep_ids if i not in incoming]
-        keep_ids = [i for i in keep_ids if i in incoming]
+    plan = plan_ingest(old_hashes, loaded, sync)
+    plan.record(summary)
+    keep_ids, to_embed = plan.keep, plan.to_embed
 
     if base is not None and not to_embed and not summary.removed:
         summary.documents, summary.chunks = len(base.documents), len(base.chunks)
@@ -196,18 +144,7 @@ def _update_index(
             summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
             cache.close()
     summary.seconds.update(timings)
-    reasons = {d.id: str(d.meta.get("skip_reason") or "") for d in built.documents}
-    dropped = drop_passageless(built)
-    for doc_id in dropped:
-        doc = incoming[doc_id]
-        was_indexed = doc_id in summary.changed
-        summary.added = [i for i in summary.added if i != doc_id]
-        summary.changed = [i for i in summary.changed if i != doc_id]
-        reason = reasons.get(doc_id) or no_passage_reason(doc, was_indexed)
-        summary.skipped.append(IngestError(doc.source, reason))
-    if base is not None and not (summary.added or summary.changed or summary.removed) and not (
-        set(dropped) & set(old_hashes)
-    ):
+    if not skip_passageless(summary, built, loaded, old_hashes) and base is not None:
         summary.documents, summary.chunks = len(base.documents), len(base.chunks)
         return
     t1 = time.perf_counter()
@@ -219,41 +156,6 @@ def _update_index(
     save_index(merged, index_dir)
     summary.seconds["save"] = time.perf_counter() - t2
     summary.documents, summary.chunks = len(merged.documents), len(merged.chunks)
-
-
-def drop_passageless(index: ReportIndex) -> list[str]:
-    """Remove from a freshly built ``index`` the documents that yielded no chunk; their ids.
-
-    Such a document cannot answer anything, so it must never be reported as added (a batch once
-    "added" 506 documents of which none had a passage). It owns no rows, so only its record goes.
-    """
-    dropped = [d.id for d in index.documents if d.chunks == 0]
-    if dropped:
-        index.documents = [d for d in index.documents if d.chunks > 0]
-        index.manifest["documents"] = [asdict(d) for d in index.documents]
-    return dropped
-
-
-def no_passage_reason(doc: Document, was_indexed: bool = False) -> str:
-    """Why chunking left ``doc`` without a passage, and what to do (an IngestError reason)."""
-    sections = doc.sections or (Section(0, len(doc.text)),)
-    body = [s for s in sections if not s.toc and doc.text[s.start : s.end].strip()]
-    if not body:
-        what = "the text is only a table of contents"
-    elif doc.text.strip() == doc.title.strip():
-        what = f"the text is only its title ({printable(doc.title[:80])!r})"
-    elif all(
-        s.heading_path and doc.text[s.start : s.end].strip() == s.heading_path[-1] for s in body
-    ):
-        what = "the text is only headings"
-    else:
-        what = "the chunker kept none of its text"
-    earlier = "; its earlier version was removed from the index" if was_indexed else ""
-    return (
-        f"no passage after chunking: {what}, so nothing could be answered from it{earlier}. "
-        "Check that the file holds its body text (a scanned PDF needs OCR first) and ingest it "
-        "again, or report this with the file"
-    )
 
 
 def merge_indexes(
@@ -412,3 +314,10 @@ def ensure_index(settings: Settings, corpus: Path | None = None) -> IngestSummar
             corpus or settings.corpus_dir,
         )
         return ingest_paths([corpus or settings.corpus_dir], settings)
+
+
+# Defined in index.ingest_plan (shared with index.milvus_ingest); importable from here as before.
+__all__ = [
+    "FileProgress", "IngestSummary", "StepProgress", "chunker_config", "drop_passageless", "ensure_index",
+    "ingest_documents", "ingest_paths", "no_passage_reason", "remove_documents", "uses_milvus",
+]

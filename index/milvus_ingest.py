@@ -20,6 +20,7 @@ import numpy as np
 from index.builder import build_index, passage_text
 from index.embedders import embedder_from_settings
 from index.embedding_cache import EmbeddingCache
+from index.ingest_plan import IngestSummary, chunker_config, plan_ingest, skip_passageless
 from index.keyword import BM25_B, BM25_K1
 from index.milvus_store import (
     PLACEHOLDER,
@@ -32,7 +33,7 @@ from index.milvus_store import (
     now_stamp,
     passage_row,
 )
-from index.store import ReportIndex, check_compatible
+from index.report_index import ReportIndex, check_compatible
 from index.vector_store import VectorIndexSpec
 from ingest.pipeline import load_documents
 from reportqa.errors import IndexMismatchError
@@ -163,10 +164,8 @@ def ingest_paths_milvus(
     embedder: Embedder | None = None,
     on_file: Any = None,
     on_step: Any = None,
-) -> Any:
+) -> IngestSummary:
     """``index.indexing.ingest_paths`` for an index on Milvus (same arguments and summary)."""
-    from index.indexing import IngestSummary
-
     t0 = time.perf_counter()
     report = load_documents(list(paths), settings, progress=on_file)
     summary = IngestSummary(settings.resolved_index_dir, skipped=list(report.skipped))
@@ -180,7 +179,7 @@ def ingest_paths_milvus(
 
 
 def update_milvus_index(
-    summary: Any,
+    summary: IngestSummary,
     loaded: Sequence[Document],
     settings: Settings,
     embedder: Embedder,
@@ -190,8 +189,6 @@ def update_milvus_index(
     on_step: Any,
 ) -> None:
     """The load-modify-commit of an ingest into Milvus; fills ``summary`` (an IngestSummary)."""
-    from index.indexing import chunker_config
-
     index_dir = settings.resolved_index_dir
     target = MilvusTarget.from_settings(settings, index_dir)
     store = MilvusIndexStore(target)
@@ -207,22 +204,9 @@ def update_milvus_index(
             "or leave the chunk sizes unset to keep the index's."
         )
     old_hashes = {d["id"]: d["content_hash"] for d in state.documents} if state is not None else {}
-    incoming: dict[str, Document] = {d.id: d for d in loaded}
-    to_embed: list[Document] = []
-    for doc in loaded:
-        h = str(doc.meta.get("content_hash", ""))
-        if doc.id not in old_hashes:
-            summary.added.append(doc.id)
-            to_embed.append(doc)
-        elif old_hashes[doc.id] != h or not h:
-            summary.changed.append(doc.id)
-            to_embed.append(doc)
-        else:
-            summary.unchanged.append(doc.id)
-    keep_ids = [i for i in old_hashes if i not in incoming or i in summary.unchanged]
-    if sync:
-        summary.removed = [i for i in keep_ids if i not in incoming]
-        keep_ids = [i for i in keep_ids if i in incoming]
+    plan = plan_ingest(old_hashes, loaded, sync)
+    plan.record(summary)
+    keep_ids, to_embed = plan.keep, plan.to_embed
     if state is not None and not to_embed and not summary.removed:
         summary.documents, summary.chunks = len(state.documents), state.rows
         target.write_pointer(index_dir)
@@ -232,12 +216,18 @@ def update_milvus_index(
     cache = EmbeddingCache.from_settings(settings)
     try:
         # Exact (flat) vectors in memory: they only carry the new rows into Milvus.
-        built, timings = build_index(to_embed, embedder, config, on_step, cache, VectorIndexSpec(kind="flat"))
+        built, timings = build_index(
+            to_embed, embedder, config, on_step, cache, VectorIndexSpec(kind="flat"), settings.parse_timeout_s
+        )
     finally:
         if cache is not None:
             summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
             cache.close()
     summary.seconds.update(timings)
+    if not skip_passageless(summary, built, loaded, old_hashes) and state is not None:
+        summary.documents, summary.chunks = len(state.documents), state.rows
+        target.write_pointer(index_dir)
+        return
     t1 = time.perf_counter()
     previous_terms = state.keyword.get("user_terms", []) if state is not None else []
     keyword = dict(built.manifest["keyword"])

@@ -45,12 +45,15 @@ from typing import Any, cast, overload
 import numpy as np
 
 from index.keyword import BM25_B, BM25_K1, KiwiBm25Index
-from index.store import (
+from index.milvus_lite_speedups import install as install_lite_speedups
+from index.report_index import (
+    MILVUS_POINTER,
     SCHEMA_VERSION,
     DocumentRecord,
     ReportIndex,
-    _chunk_from_json,
-    _chunk_to_json,
+    check_compatible,
+    chunk_from_json,
+    chunk_to_json,
 )
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from reportqa.errors import IndexCorruptError, IndexNotFoundError
@@ -58,7 +61,7 @@ from reportqa.types import Chunk
 
 log = logging.getLogger(__name__)
 
-POINTER = "milvus.json"  # in an index directory: which Milvus collection holds the index
+POINTER = MILVUS_POINTER  # in an index directory: which Milvus collection holds the index
 LITE_FILE = "milvus.db"  # Milvus Lite's file when no URI is set: inside the index directory
 PASSAGES, META = "_passages", "_meta"
 VARCHAR_MAX = 65_535  # Milvus's longest VARCHAR, in bytes
@@ -131,6 +134,7 @@ def client_for(target: MilvusTarget) -> Any:
                 kwargs["db_name"] = target.db
             if target.lite:
                 Path(target.uri).parent.mkdir(parents=True, exist_ok=True)
+                install_lite_speedups()  # the embedded engine runs in this process
             _clients[key] = MilvusClient(**kwargs)
         return _clients[key]
 
@@ -440,7 +444,7 @@ class _Rows:
         entity = self.get(position)
         chunk = entity.get("_chunk")
         if chunk is None:
-            chunk = _chunk_from_json(json.loads(entity["chunk"]))
+            chunk = chunk_from_json(json.loads(entity["chunk"]))
             entity["_chunk"] = chunk
         return cast(Chunk, chunk)
 
@@ -600,7 +604,7 @@ class MilvusChunks(Sequence[Chunk]):
 
     def __iter__(self) -> Iterator[Chunk]:
         for entity in self.rows.store.scan(self.rows.filter, ["chunk"]):
-            yield _chunk_from_json(json.loads(entity["chunk"]))
+            yield chunk_from_json(json.loads(entity["chunk"]))
 
     def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
         chunk_id = json.dumps(getattr(value, "id", ""), ensure_ascii=False)
@@ -639,8 +643,6 @@ def open_milvus_index(
     index_dir: Path, embedder_name: str | None = None, token: str = "", spec: VectorIndexSpec | None = None
 ) -> MilvusReportIndex:
     """Open the index that ``index_dir/milvus.json`` points at (a snapshot of its manifest)."""
-    from index.store import check_compatible
-
     target = MilvusTarget.read_pointer(index_dir, token)
     store = MilvusIndexStore(target)
     state = store.read_state()
@@ -682,7 +684,7 @@ def passage_row(
     weights: dict[int, float], length: int, collection: str,
 ) -> dict[str, Any]:
     """One passages row; refuses what Milvus cannot store, saying which chunk and why."""
-    body = json.dumps(_chunk_to_json(chunk), ensure_ascii=False)
+    body = json.dumps(chunk_to_json(chunk), ensure_ascii=False)
     packed = encode_sentences(sentences)
     for name, text in (("chunk", body), ("sentence vectors", packed)):
         if len(text.encode("utf-8")) > VARCHAR_MAX:

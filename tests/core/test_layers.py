@@ -93,3 +93,26 @@ def test_no_import_cycles_between_modules() -> None:
         if node not in seen:
             visit(node)
     assert not cycles, "\n".join(cycles)
+
+
+def test_no_function_level_import_loops_between_index_modules() -> None:
+    """Within ``index/`` not even a function-level import may lead back to the importer (the
+    stores share index.report_index and index.ingest_plan instead of importing each other)."""
+    modules = {n: p for n, p in _modules().items() if n.split(".")[0] == "index"}
+    graph = {
+        name: {i for i in _imports(path) if i in modules and i != name} for name, path in modules.items()
+    }
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.extend(graph[node])
+        return False
+
+    loops = sorted(f"{a} <-> {b}" for a in graph for b in graph[a] if reaches(b, a))
+    assert not loops, "\n".join(loops)

@@ -1,0 +1,512 @@
+"""Milvus Lite's search without its per-row Python loops (for milvus-lite 3.2.x).
+
+milvus-lite 3.x is an engine written in Python over FAISS, run in the client's own process.
+Before each search it walks every row of the collection in Python twice (the newest version of
+each primary key across segments, then a per-row "valid" mask of that dedup and the tombstones),
+so a dense or sparse search costs ~4 µs a row however small the answer: 0.3–0.9 s at 100k
+passages while the HNSW search itself takes under a millisecond (profiled in
+``benchmarks/bench_milvus_latency.py``). :func:`install` replaces the two search entry points of
+``milvus_lite.engine.collection`` with copies that compute the same masks with numpy and keep
+them per segment snapshot; the rest of each function (per-segment recall, merge, projection) is
+milvus-lite's own code (Apache-2.0), kept line for line so results are identical
+(``tests/index/test_milvus_speedups.py`` compares both on collections with upserts and deletes).
+
+Only integer primary keys and searches without ``partition_names`` take the fast path; any other
+call, and any milvus-lite version other than the one copied, runs milvus-lite's own code.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_VERSIONS = ("3.2.",)  # the milvus-lite series whose search code this copies
+_installed = False
+_install_lock = threading.Lock()
+
+
+# ---------------------------------------------------------------------------- masks (pure)
+
+
+def newest_version_masks(pks: Sequence[np.ndarray], seqs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Per source, which rows hold their primary key's highest sequence number across all sources
+    (ties all win, as milvus-lite's ``global_max_seqs.get(pk) != seq`` test)."""
+    sizes = [len(p) for p in pks]
+    if not sizes or sum(sizes) == 0:
+        return [np.zeros(0, dtype=bool) for _ in sizes]
+    all_pk = np.concatenate([np.asarray(p, dtype=np.int64) for p in pks])
+    all_seq = np.concatenate([np.asarray(s, dtype=np.int64) for s in seqs])
+    order = np.lexsort((all_seq, all_pk))
+    sorted_pk = all_pk[order]
+    if len(sorted_pk) < 2 or bool(np.all(sorted_pk[1:] != sorted_pk[:-1])):
+        win = np.ones(len(all_pk), dtype=bool)  # every key once: nothing shadowed
+    else:
+        last = np.ones(len(sorted_pk), dtype=bool)  # the last of each key's run holds its max seq
+        last[:-1] = sorted_pk[1:] != sorted_pk[:-1]
+        group = np.cumsum(_run_starts(sorted_pk)) - 1
+        sorted_seq = all_seq[order]
+        win_sorted = sorted_seq == sorted_seq[last][group]
+        win = np.empty(len(all_pk), dtype=bool)
+        win[order] = win_sorted
+    return np.split(win, np.cumsum(sizes)[:-1])
+
+
+def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
+    starts = np.ones(len(sorted_values), dtype=bool)
+    starts[1:] = sorted_values[1:] != sorted_values[:-1]
+    return starts
+
+
+def deleted_mask(pks: np.ndarray, seqs: np.ndarray, delete_pks: np.ndarray, delete_seqs: np.ndarray) -> np.ndarray:
+    """Rows a delete with a higher sequence number shadows (``DeltaIndex.is_deleted``)."""
+    if len(delete_pks) == 0 or len(pks) == 0:
+        return np.zeros(len(pks), dtype=bool)
+    order = np.argsort(delete_pks, kind="stable")
+    dpk, dseq = delete_pks[order], delete_seqs[order]
+    at = np.searchsorted(dpk, pks)
+    at_c = np.minimum(at, len(dpk) - 1)
+    found = dpk[at_c] == pks
+    return found & (dseq[at_c] > seqs)
+
+
+def _int_keys(mapping: dict[Any, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(keys, first values) of a pk-keyed map as int64 arrays; None when a key is not an int."""
+    if not mapping:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    try:
+        keys = np.fromiter(mapping.keys(), dtype=np.int64, count=len(mapping))
+        values = np.fromiter(
+            (v[0] if isinstance(v, tuple) else v for v in mapping.values()), dtype=np.int64, count=len(mapping)
+        )
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return keys, values
+
+
+class _Lru:
+    """A small map from objects (by identity, a reference kept so ids are not reused) to values."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[tuple[int, ...], tuple[tuple[Any, ...], Any]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, objects: tuple[Any, ...]) -> Any:
+        key = tuple(id(o) for o in objects)
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None or not all(a is b for a, b in zip(entry[0], objects, strict=True)):
+                return None
+            self._items.move_to_end(key)
+            return entry[1]
+
+    def put(self, objects: tuple[Any, ...], value: Any) -> None:
+        with self._lock:
+            self._items[tuple(id(o) for o in objects)] = (objects, value)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+SEGMENTS_KEPT = 256  # segments whose key arrays stay cached: 1M rows are ~50 segments
+SNAPSHOTS_KEPT = 8  # segment snapshots whose newest-version masks stay cached
+_ARRAYS = _Lru(SEGMENTS_KEPT)
+_NEWEST = _Lru(SNAPSHOTS_KEPT)
+
+
+def segment_arrays(segment: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A segment's primary keys and sequence numbers as int64 arrays (None: keys not integers)."""
+    cached = _ARRAYS.get((segment,))
+    if cached is not None:
+        return cast(tuple[np.ndarray, np.ndarray], cached)
+    pks = segment.pks
+    if len(pks) and not isinstance(pks[0], (int, np.integer)):
+        return None
+    arrays = (np.asarray(pks, dtype=np.int64), np.asarray(segment.seqs, dtype=np.int64))
+    _ARRAYS.put((segment,), arrays)
+    return arrays
+
+
+def segment_valid_masks(
+    segments: Sequence[Any],
+    memtable_pk_seqs: dict[Any, int],
+    delta_map: dict[Any, int],
+    pending_deletes: dict[Any, Any],
+    partition_aware_pending: bool = False,
+    all_partitions: str = "",
+) -> list[np.ndarray] | None:
+    """Per segment, the rows milvus-lite's loops would keep: the newest version of their key
+    (segments and the memtable's ``pk -> seq`` together), not shadowed by a later delete
+    (``delta_map``: pk -> delete seq; ``pending_deletes``: the memtable's pk -> (seq, partition)).
+    None when a key is not an integer (the caller then runs milvus-lite's own code)."""
+    arrays = []
+    for seg in segments:
+        a = segment_arrays(seg)
+        if a is None:
+            return None
+        arrays.append(a)
+    snapshot = tuple(segments)
+    newest = _NEWEST.get(snapshot)
+    if newest is None:
+        newest = newest_version_masks([a[0] for a in arrays], [a[1] for a in arrays])
+        _NEWEST.put(snapshot, newest)
+    mt = _int_keys(memtable_pk_seqs)
+    deltas = _int_keys(delta_map)
+    pending = _int_keys(pending_deletes)
+    if mt is None or deltas is None or pending is None:
+        return None
+    pending_parts = np.asarray(
+        [e[1] if isinstance(e, tuple) and len(e) > 1 else all_partitions for e in pending_deletes.values()],
+        dtype=object,
+    )
+    masks = []
+    for seg, (pks, seqs), mask in zip(segments, arrays, newest, strict=True):
+        mask = mask.copy()
+        mask &= ~deleted_mask(pks, seqs, *mt)  # a newer version in the memtable (an equal one ties)
+        mask &= ~deleted_mask(pks, seqs, *deltas)
+        if len(pending[0]):
+            sel = np.ones(len(pending[0]), dtype=bool)
+            if partition_aware_pending:
+                sel = (pending_parts == all_partitions) | (pending_parts == seg.partition)
+            mask &= ~deleted_mask(pks, seqs, pending[0][sel], pending[1][sel])
+        masks.append(mask)
+    return masks
+
+
+# ---------------------------------------------------------------------------- dense search
+
+
+def _fast_execute_search_with_index(original: Any) -> Any:
+    """``milvus_lite.search.executor_indexed.execute_search_with_index`` with vectorized masks."""
+    from milvus_lite.index.brute_force import BruteForceIndex
+
+    def execute_search_with_index(
+        query_vectors: np.ndarray,
+        segments: Any,
+        memtable: Any,
+        delta_index: Any,
+        top_k: int,
+        metric_type: str,
+        pk_field: str,
+        vector_field: str,
+        partition_names: list[str] | None = None,
+        compiled_filter: Any = None,
+        output_fields: list[str] | None = None,
+        indexed_filter_plan: Any = None,
+        project_record_fn: Any = None,
+        search_params: dict[str, Any] | None = None,
+    ) -> list[list[dict[str, Any]]]:
+        segments = tuple(segments)
+        args = (query_vectors, segments, memtable, delta_index, top_k, metric_type, pk_field, vector_field)
+        kwargs = {
+            "partition_names": partition_names, "compiled_filter": compiled_filter, "output_fields": output_fields,
+            "indexed_filter_plan": indexed_filter_plan, "project_record_fn": project_record_fn,
+            "search_params": search_params,
+        }
+        if partition_names:
+            return original(*args, **kwargs)
+        if query_vectors.ndim == 1:
+            query_vectors = query_vectors.reshape(1, -1)
+        if query_vectors.dtype != np.float32:
+            query_vectors = query_vectors.astype(np.float32, copy=False)
+        nq = int(query_vectors.shape[0])
+        if nq == 0 or top_k <= 0:
+            return [[] for _ in range(nq)]
+        in_scope = [s for s in segments if s.num_rows > 0]
+        mt_pks, mt_seqs, mt_vecs, mt_row_refs, mt_table = memtable.to_search_snapshot(
+            vector_field=vector_field, partition_names=None, include_table=compiled_filter is not None,
+        )
+        if not in_scope and not mt_pks:
+            return [[] for _ in range(nq)]
+        mt_deletes = memtable.delete_index_snapshot()
+        mt_pk_seq: dict[Any, int] = {}
+        for pk, seq in zip(mt_pks, np.asarray(mt_seqs).tolist(), strict=True):
+            if mt_pk_seq.get(pk, -1) < int(seq):
+                mt_pk_seq[pk] = int(seq)
+        masks = segment_valid_masks(in_scope, mt_pk_seq, delta_index._map, mt_deletes)
+        if masks is None:
+            return original(*args, **kwargs)
+
+        # From here on milvus-lite 3.2.2's own code, the masks given.
+        seg_max: dict[Any, int] = {}
+        if mt_pks:  # the memtable rows' own newest-version test needs the segments' seqs of their keys
+            want = set(mt_pk_seq)
+            for seg in in_scope:
+                pks_arr, seqs_arr = segment_arrays(seg) or (np.zeros(0, np.int64), np.zeros(0, np.int64))
+                sel = np.isin(pks_arr, np.fromiter(want, dtype=np.int64, count=len(want)))
+                for pk, seq in zip(pks_arr[sel].tolist(), seqs_arr[sel].tolist(), strict=True):
+                    if seg_max.get(pk, -1) < seq:
+                        seg_max[pk] = seq
+        Candidate = tuple[float, int, int]
+        per_query: list[list[Candidate]] = [[] for _ in range(nq)]
+        sources: list[tuple[list[Any], np.ndarray, np.ndarray]] = []
+
+        def recall(source_idx: int, vectors: np.ndarray, local_mask: np.ndarray, index: Any) -> None:
+            if len(local_mask) == 0 or not local_mask.any():
+                return
+            if index is None:
+                index = BruteForceIndex.build(vectors, metric_type)
+            local_ids, dists = index.search(
+                query_vectors, top_k, valid_mask=None if local_mask.all() else local_mask, params=search_params,
+            )
+            for q in range(nq):
+                for j in range(top_k):
+                    lid = int(local_ids[q, j])
+                    if lid < 0:
+                        break
+                    per_query[q].append((float(dists[q, j]), source_idx, lid))
+
+        if compiled_filter is not None:
+            from milvus_lite.search.filter import evaluate_mask
+            from milvus_lite.search.indexed_filter import evaluate_segment_filter
+        for seg, mask in zip(in_scope, masks, strict=True):
+            seg_vectors, null_mask = seg.vector_data(vector_field)
+            sources.append((seg.pks, seg.seqs, seg_vectors))
+            if compiled_filter is not None:
+                mask = mask & evaluate_segment_filter(seg, compiled_filter, indexed_filter_plan).astype(bool)
+            if null_mask is not None:
+                mask = mask & null_mask
+            recall(len(sources) - 1, seg_vectors, mask, seg.indexes.get(vector_field))
+        if mt_pks:
+            sources.append((mt_pks, mt_seqs, mt_vecs))
+            mt_mask = np.zeros(len(mt_pks), dtype=bool)
+            for i, (pk, seq) in enumerate(zip(mt_pks, np.asarray(mt_seqs).tolist(), strict=True)):
+                seq = int(seq)
+                if max(mt_pk_seq.get(pk, -1), seg_max.get(pk, -1)) != seq:
+                    continue
+                if delta_index.is_deleted(pk, seq):
+                    continue
+                entry = mt_deletes.get(pk)
+                if entry is not None and entry[0] > seq:
+                    continue
+                mt_mask[i] = True
+            if compiled_filter is not None and mt_table is not None:
+                mt_mask &= evaluate_mask(compiled_filter, mt_table).astype(bool)
+            recall(len(sources) - 1, mt_vecs, mt_mask, None)
+
+        n_segments = len(in_scope)
+        if project_record_fn is not None:
+            project = project_record_fn
+        elif output_fields is None:
+            def project(record: dict[str, Any]) -> dict[str, Any]:
+                return {k: v for k, v in record.items() if k != pk_field and k != vector_field}
+        else:
+            keep = set(output_fields)
+            keep.discard(pk_field)
+
+            def project(record: dict[str, Any]) -> dict[str, Any]:
+                return {k: record[k] for k in keep if k in record}
+
+        results: list[list[dict[str, Any]]] = []
+        for q in range(nq):
+            candidates = per_query[q]
+            candidates.sort(key=lambda c: (c[0], c[1], c[2]))
+            hits: list[dict[str, Any]] = []
+            for dist, source_idx, local_id in candidates[:top_k]:
+                if source_idx < n_segments:
+                    record = in_scope[source_idx].row_to_dict(local_id)
+                else:
+                    batch_idx, row_idx = mt_row_refs[local_id]
+                    record = memtable.materialize_row(batch_idx, row_idx)
+                pk = record.get(pk_field) if pk_field in record else sources[source_idx][0][local_id]
+                hits.append({"id": pk, "distance": dist, "entity": project(record)})
+            results.append(hits)
+        return results
+
+    execute_search_with_index.__wrapped__ = original  # type: ignore[attr-defined]
+    return execute_search_with_index
+
+
+# ---------------------------------------------------------------------------- sparse search
+
+
+def _fast_search_sparse(original: Any) -> Any:
+    """``Collection._search_sparse`` with vectorized masks (its merge and projection unchanged)."""
+    from milvus_lite.analyzer.sparse import bytes_to_sparse
+    from milvus_lite.constants import ALL_PARTITIONS
+    from milvus_lite.engine.projection import build_projection_plan, project_record
+    from milvus_lite.index.sparse_factory import (
+        _search_prepared_sparse_index,
+        create_sparse_index,
+        sparse_index_matches,
+    )
+
+    def _search_sparse(
+        self: Any,
+        query_vectors: list[Any],
+        vector_field: str,
+        top_k: int,
+        metric_type: str,
+        partition_names: list[str] | None,
+        expr: str | None,
+        output_fields: list[str] | None,
+        timezone: str | None = None,
+    ) -> list[list[dict[str, Any]]]:
+        if partition_names:
+            return original(self, query_vectors, vector_field, top_k, metric_type, partition_names, expr,
+                            output_fields, timezone)
+        seg_snapshot, delta_snap = self._read_snapshot()
+        mt_deletes = self._memtable.delete_index_snapshot()
+        mt_pk_seq = {pk: int(seq) for pk, (_, _, seq) in self._memtable.pk_index_snapshot()}
+        live = [s for s in seg_snapshot if s.table is not None and len(s.table) > 0]
+        masks = segment_valid_masks(
+            seg_snapshot, mt_pk_seq, delta_snap._map, mt_deletes,
+            partition_aware_pending=True, all_partitions=ALL_PARTITIONS,
+        )
+        if masks is None:
+            return original(self, query_vectors, vector_field, top_k, metric_type, partition_names, expr,
+                            output_fields, timezone)
+        mask_of = {id(s): m for s, m in zip(seg_snapshot, masks, strict=True)}
+        projection_plan = build_projection_plan(output_fields, self._schema, api_kind="search")
+        sparse_spec = self._index_specs.get(vector_field)
+        index_params = sparse_spec.build_params if sparse_spec else {}
+        query_sparse = self._prepare_sparse_queries(query_vectors, vector_field)
+        nq = len(query_sparse)
+        compiled_filter = self._compile_filter(expr, timezone=timezone) if expr else None
+        indexed_filter_plan = self._indexed_filter_plan(compiled_filter)
+        per_query: list[list[tuple[float, Any, Any]]] = [[] for _ in range(nq)]
+        global_pk_seq: dict[Any, int] = {}  # only the memtable's keys need it below
+        if mt_pk_seq:
+            want = np.fromiter(mt_pk_seq, dtype=np.int64, count=len(mt_pk_seq))
+            for seg in seg_snapshot:
+                pks_arr, seqs_arr = segment_arrays(seg) or (np.zeros(0, np.int64), np.zeros(0, np.int64))
+                sel = np.isin(pks_arr, want)
+                for pk, seq in zip(pks_arr[sel].tolist(), seqs_arr[sel].tolist(), strict=True):
+                    global_pk_seq[pk] = max(seq, global_pk_seq.get(pk, -1))
+            for pk, seq in mt_pk_seq.items():
+                global_pk_seq[pk] = max(seq, global_pk_seq.get(pk, -1))
+
+        # From here on milvus-lite 3.2.2's own code, the masks given.
+        for seg in live:
+            table = seg.table
+            cached_idx = seg.sparse_indexes.get(vector_field)
+            if not sparse_index_matches(cached_idx, metric_type, index_params):
+                sparse_vecs = [
+                    bytes_to_sparse(r) if isinstance(r, bytes) else (r or {})
+                    for r in table.column(vector_field).to_pylist()
+                ]
+                cached_idx = create_sparse_index(metric_type, index_params)
+                cached_idx.build(sparse_vecs)
+                seg.sparse_indexes[vector_field] = cached_idx
+            valid_mask = mask_of[id(seg)]
+            if compiled_filter is not None:
+                from milvus_lite.search.indexed_filter import evaluate_segment_filter
+
+                valid_mask = valid_mask & evaluate_segment_filter(seg, compiled_filter, indexed_filter_plan)
+            if not valid_mask.any():
+                continue
+            local_ids, dists = _search_prepared_sparse_index(cached_idx, query_sparse, top_k, valid_mask=valid_mask)
+            pks = seg.pks
+            for qi in range(nq):
+                for j in range(top_k):
+                    lid = int(local_ids[qi, j])
+                    if lid < 0:
+                        break
+                    per_query[qi].append((float(dists[qi, j]), pks[lid], (table, lid)))
+
+        mt = self._memtable
+        mt_pks: list[Any] = []
+        mt_sparse: list[Any] = []
+        mt_refs: list[Any] = []
+        for pk, seq, record in mt.active_record_snapshots(partition_names=None):
+            if delta_snap.is_deleted(pk, seq) or global_pk_seq.get(pk, -1) > seq:
+                continue
+            raw = record.get(vector_field)
+            mt_pks.append(pk)
+            mt_sparse.append(bytes_to_sparse(raw) if isinstance(raw, bytes) else (raw or {}))
+            mt_refs.append((record, seq))
+        if mt_pks:
+            mt_valid = np.ones(len(mt_pks), dtype=bool)
+            if compiled_filter is not None:
+                from milvus_lite.search.filter.eval.python_backend import _eval_row
+
+                for i in range(len(mt_pks)):
+                    if not _eval_row(compiled_filter.ast, mt_refs[i][0]):
+                        mt_valid[i] = False
+            mt_idx = create_sparse_index(metric_type, index_params)
+            mt_idx.build(mt_sparse, valid_mask=mt_valid)
+            local_ids, dists = _search_prepared_sparse_index(mt_idx, query_sparse, top_k)
+            for qi in range(nq):
+                for j in range(top_k):
+                    lid = int(local_ids[qi, j])
+                    if lid < 0:
+                        break
+                    per_query[qi].append((float(dists[qi, j]), mt_pks[lid], mt_refs[lid]))
+
+        def is_memtable_ref(source: Any) -> bool:
+            return isinstance(source, tuple) and bool(source) and isinstance(source[0], dict)
+
+        results: list[list[dict[str, Any]]] = []
+        for qi in range(nq):
+            best: dict[Any, tuple[int, tuple[float, Any, Any]]] = {}
+            for cand in per_query[qi]:
+                _, pk, source = cand
+                if is_memtable_ref(source):
+                    seq = int(source[1])
+                else:
+                    tbl, row_i = source
+                    seq = int(tbl.column("_seq")[row_i].as_py())
+                if pk not in best or seq > best[pk][0]:
+                    best[pk] = (seq, cand)
+            deduped = [v[1] for v in best.values()]
+            deduped.sort(key=lambda c: c[0])
+            hits: list[dict[str, Any]] = []
+            for dist, pk, source in deduped:
+                if is_memtable_ref(source):
+                    entity = project_record(source[0], self._schema, projection_plan)
+                else:
+                    tbl, row_i = source
+                    record = {
+                        name: tbl.column(name)[row_i].as_py()
+                        for name in tbl.column_names
+                        if name not in ("_seq", "_partition")
+                    }
+                    entity = project_record(record, self._schema, projection_plan)
+                hits.append({"id": pk, "distance": dist, "entity": entity})
+                if len(hits) >= top_k:
+                    break
+            results.append(hits)
+        return results
+
+    _search_sparse.__wrapped__ = original  # type: ignore[attr-defined]
+    return _search_sparse
+
+
+def install() -> bool:
+    """Patch Milvus Lite's two search paths (once per process); whether they are patched."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return True
+        try:
+            from milvus_lite import __version__ as version
+            from milvus_lite.engine import collection as engine
+        except ImportError:
+            return False
+        if not str(version).startswith(SUPPORTED_VERSIONS):
+            log.info("milvus-lite %s: its own search code runs (speedups are for %s)", version, SUPPORTED_VERSIONS)
+            return False
+        engine.execute_search_with_index = _fast_execute_search_with_index(engine.execute_search_with_index)
+        engine.Collection._search_sparse = _fast_search_sparse(engine.Collection._search_sparse)
+        _installed = True
+        log.debug("milvus-lite %s: vectorized search masks installed", version)
+        return True
+
+
+def uninstall() -> None:
+    """Restore milvus-lite's own search code (for the tests that compare both)."""
+    global _installed
+    with _install_lock:
+        if not _installed:
+            return
+        from milvus_lite.engine import collection as engine
+
+        engine.execute_search_with_index = engine.execute_search_with_index.__wrapped__
+        engine.Collection._search_sparse = engine.Collection._search_sparse.__wrapped__
+        _installed = False
