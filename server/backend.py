@@ -137,7 +137,10 @@ class ChatBackend:
             raise ApiError(404, "unknown_collection", str(exc)) from exc
 
     def collection_for_model(self, model: str | None) -> str | None:
-        """The collection an OpenAI ``model`` names (any other name: the default one)."""
+        """The collection an OpenAI ``model`` names, ``"*"`` for all of them (any other name:
+        the default one)."""
+        if model == ALL and len(self.collections.items) > 1:
+            return ALL
         return model if model in self.collections.by_name else None
 
     def pipeline_in(self, collection: str | None) -> QAPipeline:

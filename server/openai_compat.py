@@ -31,6 +31,7 @@ from reportqa.errors import ReportQAError
 from reportqa.settings import Settings
 from reportqa.types import Answer
 from server.backend import ChatBackend
+from server.collections import ALL
 from server.models import ApiError, AskRequest, error_status, event_stream
 from server.security import error_body
 from server.streaming import answer_events
@@ -157,8 +158,16 @@ def model_card(model_id: str) -> dict[str, Any]:
 
 def served_models(backend: ChatBackend) -> list[str]:
     """The model ids this server answers as: ``reportqa`` (the default collection), then one per
-    collection (server/collections.py)."""
-    return [MODEL_ID, *(n for n in backend.collections.names if n != MODEL_ID)]
+    collection (server/collections.py), then ``*`` (all of them, fused) when there are several."""
+    names = backend.collections.names
+    every = [ALL] if len(names) > 1 else []
+    return [MODEL_ID, *(n for n in names if n != MODEL_ID), *every]
+
+
+def reported_model(backend: ChatBackend, asked: str) -> str:
+    """The ``model`` a response names: the one asked for when this server serves it, else
+    ``reportqa`` (the default collection answered)."""
+    return asked if asked in served_models(backend) else MODEL_ID
 
 
 def content_text(content: str | list[dict[str, Any]] | None) -> str:
@@ -238,17 +247,23 @@ def openai_router(backend: ChatBackend, settings: Settings) -> APIRouter:
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         ask_req = AskRequest(question=question, collection=backend.collection_for_model(req.model))
-        pipeline = backend.pipeline_in(ask_req.collection)
+        fused = backend.fused(ask_req)
+        pipeline: Any = fused or backend.pipeline_in(ask_req.collection)
+        model_name = reported_model(backend, req.model)
+
+        def remember(answer: Answer) -> Any:
+            owners = fused.owners(answer) if fused is not None else ()
+            return backend.remember(ask_req, answer, "openai", owners)
 
         if not req.stream:
             answer: Answer = pipeline.ask(question, history=history)
-            record = backend.remember(ask_req, answer, "openai")
+            record = remember(answer)
             content = answer.text + sources_block(answer)
             return {
                 "id": completion_id,
                 "object": "chat.completion",
                 "created": created,
-                "model": MODEL_ID,
+                "model": model_name,
                 "choices": [
                     {
                         "index": 0,
@@ -271,7 +286,7 @@ def openai_router(backend: ChatBackend, settings: Settings) -> APIRouter:
                 "id": completion_id,
                 "object": "chat.completion.chunk",
                 "created": created,
-                "model": MODEL_ID,
+                "model": model_name,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
                 **({"usage": None} if include_usage else {}),  # as OpenAI: null until the last
                 **extra,
@@ -288,7 +303,7 @@ def openai_router(backend: ChatBackend, settings: Settings) -> APIRouter:
                         yield chunk({"content": value})
                     else:
                         final: Answer = value  # type: ignore[assignment]
-                        record = backend.remember(ask_req, final, "openai")
+                        record = remember(final)
                         block = sources_block(final)
                         if block:
                             sent.append(block)
@@ -306,7 +321,7 @@ def openai_router(backend: ChatBackend, settings: Settings) -> APIRouter:
                                     "id": completion_id,
                                     "object": "chat.completion.chunk",
                                     "created": created,
-                                    "model": MODEL_ID,
+                                    "model": model_name,
                                     "choices": [],
                                     "usage": counted,
                                 }

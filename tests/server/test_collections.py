@@ -238,12 +238,27 @@ def test_the_stream_and_the_openai_models_follow_the_collection(two: str, wind_i
             json={"model": wind, "messages": [{"role": "user", "content": "Who runs the wind farm?"}]},
         ).json()
         star = c.post("/api/v1/ask/stream", json={"question": "What are the three strategies?", "collection": "*"})
+        every = c.post(
+            "/v1/chat/completions",
+            json={"model": "*", "stream": True,
+                  "messages": [{"role": "user", "content": "What are the three strategies?"}]},
+        )
+        unknown = c.post(
+            "/v1/chat/completions",
+            json={"model": "gpt-4o", "messages": [{"role": "user", "content": "Who runs the wind farm?"}]},
+        ).json()
     frames = [f for f in r.text.split("\n\n") if f.startswith("event: answer")]
     answer = json.loads(frames[0].split("data:", 1)[1])
     assert answer["collection"] == wind and _docs(answer) == {WIND_FILE}
     assert "Cooperative" in answer["answer"]
-    assert [m["id"] for m in models["data"]] == ["reportqa", "sample", wind]
+    assert [m["id"] for m in models["data"]] == ["reportqa", "sample", wind, "*"]
     assert card.status_code == 200 and card.json()["id"] == wind
+    # the reply names the model asked for (a collection), not always "reportqa"
+    assert done["model"] == wind and unknown["model"] == "reportqa"
+    chunks = [json.loads(f[5:]) for f in every.text.split("\n\n") if f.startswith("data: {")]
+    assert {ch["model"] for ch in chunks} == {"*"}
+    cited = next(ch["citations"] for ch in chunks if ch.get("citations"))
+    assert {x["collection"] for x in cited} == {"sample", wind}
     assert "Cooperative" in done["choices"][0]["message"]["content"]
     assert {c["document"] for c in done["citations"]} == {WIND_FILE}
     assert all("/" not in c["source"] for c in done["citations"])
