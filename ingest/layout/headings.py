@@ -144,16 +144,27 @@ def leads_text(
             if found[i].bold or found[i].outline is not None:
                 kept[i] = found[i]  # a heading at the foot of a page leads the next page
             continue
-        nxt = blocks[i + 1]
-        if nxt.item is not None or i + 1 in kept:
+        plain = found[i].outline is None and not found[i].bold
+        j = i + 1
+        if not plain and _column_label(blocks[j]) and j + 1 < len(blocks) and j not in found:
+            j += 1  # a page heading over a column label ("설명") leads the text below the label
+        nxt = blocks[j]
+        if nxt.item is not None or j in kept:
             kept[i] = found[i]
-        elif i + 1 not in found:
+        elif j not in found:
             # Unnumbered regular-weight headings need a real paragraph after them.
-            plain = found[i].outline is None and not found[i].bold
             need = 2 * LEAD_MIN_CHARS if plain else LEAD_MIN_CHARS
             if any(len(p) >= need for p in paragraphs(nxt)):
                 kept[i] = found[i]
     return kept
+
+
+def _column_label(block: Block) -> bool:
+    """A lone short bold line: the label over a column (a glossary's "설명"), not a paragraph."""
+    if block.item is not None or len(block.lines) != 1:
+        return False
+    line = block.lines[0]
+    return line.bold and len(line.text) < LEAD_MIN_CHARS // 2 and outline_level(line.text) is None
 
 
 def text_left(lines: Sequence[Line], body: float) -> float | None:

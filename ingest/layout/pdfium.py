@@ -11,6 +11,7 @@ import ctypes
 from dataclasses import replace
 from typing import Any
 
+from ingest.layout.overprint import drop_overprint
 from ingest.layout.page import PageLayout, Rule, Word
 
 # Characters that separate words. NUL is where Hancom PDFs put their spaces.
@@ -166,7 +167,8 @@ def page_layout(page: Any, number: int) -> PageLayout:
         width, height = height, width
     textpage = page.get_textpage()
     try:
-        words = page_words(textpage.raw, height)
+        # Text drawn twice on itself (fake bold, shadows) is read once.
+        words = drop_overprint(page_words(textpage.raw, height))
     finally:
         textpage.close()
     rules: list[Rule] = []

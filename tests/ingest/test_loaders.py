@@ -443,8 +443,9 @@ def test_pdf_korean(tmp_path: Path) -> None:
     pages = [["경기도 이차전지산업 육성계획", "3대 추진 전략은 다음과 같다."], ["둘째 쪽 본문."]]
     doc = PdfLoader().load(write(tmp_path, "ko.pdf", make_pdf(pages, font=NANUM)))
     assert section_texts(doc) == [
-        ((), 1, False, "경기도 이차전지산업 육성계획\n3대 추진 전략은 다음과 같다.\n"),
-        ((), 2, False, "둘째 쪽 본문."),
+        # No heading on the pages: the title read on page 1 heads every section.
+        (("경기도 이차전지산업 육성계획",), 1, False, "경기도 이차전지산업 육성계획\n3대 추진 전략은 다음과 같다.\n"),
+        (("경기도 이차전지산업 육성계획",), 2, False, "둘째 쪽 본문."),
     ]
     assert doc.title == "경기도 이차전지산업 육성계획"
 

@@ -150,14 +150,16 @@ def test_pdf_table_rows_keep_values_next_to_labels(tmp_path: Path, docs) -> None
     )
     doc = PdfLoader().load(path)
     got = sections(doc)
+    # No heading on the pages: the title read on page 1 heads every section.
+    top = (REPORT_TITLE,)
     assert [g for i, g in enumerate(got) if i != 1] == [
-        ((), 1, False, f"{REPORT_TITLE}\n{long}\n"),
-        ((), 1, False, "표 다음 문단이다.\n"),
-        ((), 2, False, "둘째 쪽 본문이다."),
+        (top, 1, False, f"{REPORT_TITLE}\n{long}\n"),
+        (top, 1, False, "표 다음 문단이다.\n"),
+        (top, 2, False, "둘째 쪽 본문이다."),
     ]
     # The table: its header row as the section's context, each body row naming its label and
     # every value's column (the justified paragraph above it is not a table).
-    assert got[1][:3] == ((), 1, True)
+    assert got[1][:3] == (top, 1, True)
     assert doc.sections[1].context == BUDGET_LINES[0]
     assert_self_describing(got[1][3].strip().split("\n"), BUDGET_LINES[0].split(" | "))
     assert doc.meta["tables"] == 1

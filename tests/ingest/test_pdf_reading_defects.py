@@ -1,0 +1,184 @@
+"""PDF reading defects found on the shared real documents (issue 12), each on a PDF built here
+with fpdf2 and on the real document that showed it: overprinted text read twice, a page
+heading over a column label, a document without headings, Q&A metadata boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from ingest.layout.overprint import drop_overprint
+from ingest.layout.page import Word
+from ingest.loaders.pdf import PdfLoader
+from reportqa.types import Document
+
+NANUM = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
+NANUM_BOLD = Path("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf")
+REALDOCS = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdocs"
+PART1 = REALDOCS / "kcmvp-implementation-guide-part1-2025.ko.pdf"
+FINANCIAL = REALDOCS / "samsung-consolidated-financial-statements-2022.ko.pdf"
+VACUUM = REALDOCS / "samsung-vacuum-quick-guide.ko.pdf"
+
+_CACHE: dict[Path, Document] = {}
+
+
+def real(path: Path) -> Document:
+    if not path.exists():
+        pytest.skip(f"{path.name} not found under {REALDOCS} (../shared is absent)")
+    if path not in _CACHE:
+        _CACHE[path] = PdfLoader().load(path)
+    return _CACHE[path]
+
+
+def korean_pdf() -> FPDF:
+    if not NANUM.exists() or not NANUM_BOLD.exists():
+        pytest.skip("Korean PDF tests need fonts-nanum (`make system-deps`)")
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_font("Nanum", fname=str(NANUM))
+    pdf.add_font("Nanum", style="B", fname=str(NANUM_BOLD))
+    return pdf
+
+
+def section_lines(doc: Document) -> list[tuple[int | None, tuple[str, ...], str]]:
+    return [
+        (s.page, s.heading_path, line)
+        for s in doc.sections
+        for line in doc.text[s.start : s.end].split("\n")
+        if line
+    ]
+
+
+# -- overprinted text --------------------------------------------------------------------------
+
+
+def w(text: str, x0: float, y0: float, size: float = 16.0) -> Word:
+    return Word(text, x0, y0, x0 + size * len(text) * 0.6, y0 + size, size, True)
+
+
+def test_a_run_drawn_again_half_a_point_off_is_kept_once() -> None:
+    first = [w("10장", 390, 470, 31), w("자가시험", 457, 470, 31)]
+    shadow = [w("10장", 390.6, 469.7, 31), w("자가시험", 457.6, 469.7, 31)]
+    assert drop_overprint([*first, *shadow]) == tuple(first)
+
+
+def test_a_copy_with_other_letter_spacing_is_dropped_but_repeated_cells_are_not() -> None:
+    line = [w("10.5", 186, 627), w("Non-reconfigurable", 219, 627), w("메모리", 318, 627)]
+    wider = [w("10.5", 117, 627.4), w("Non-reconfigurable", 151, 627.4), w("메모리", 283, 627.4)]
+    assert drop_overprint([*line, *wider]) == tuple(line)
+    # The same value in two cells of a row, or in the next row, is text, not a shadow.
+    cells = [w("O", 100, 200), w("O", 160, 200), w("O", 100, 216)]
+    assert drop_overprint(cells) == tuple(cells)
+
+
+def test_overprinted_heading_pdf_reads_once(tmp_path: Path) -> None:
+    pdf = korean_pdf()
+    pdf.add_page()
+    for dx, dy in ((0.0, 0.0), (0.35, -0.25)):  # the text, then its shadow
+        pdf.set_font("Nanum", style="B", size=24)
+        pdf.text(20 + dx, 30 + dy, "제3장 자가시험")
+        pdf.set_font("Nanum", size=11)
+        pdf.text(20 + dx, 45 + dy, "3.1 조건부 암호알고리즘 시험 방법")
+    pdf.set_font("Nanum", size=11)
+    pdf.set_xy(20, 55)
+    pdf.multi_cell(170, 7, "자가시험은 암호모듈이 스스로 올바르게 동작하는지 확인하는 시험이다. " * 3)
+    path = tmp_path / "shadow.pdf"
+    pdf.output(str(path))
+    doc = PdfLoader().load(path)
+    assert "제3장 제3장" not in doc.text and "자가시험 자가시험" not in doc.text
+    assert doc.text.count("3.1 조건부 암호알고리즘 시험 방법") == 1
+
+
+@pytest.mark.slow
+def test_real_chapter_divider_is_read_once() -> None:
+    doc = real(PART1)
+    divider = [(path, line) for page, path, line in section_lines(doc) if page == 61]
+    assert divider[0] == (("10장 자가시험",), "10장 자가시험")
+    assert divider[1][0] == ("10장 자가시험",)
+    assert any(line == "10.1 조건부 암호알고리즘 시험 방법(KAT)" for _, line in divider)
+    assert "자가시험 자가시험" not in doc.text
+    # Every heading path below the chapter starts with it, once.
+    paths = {s.heading_path for s in doc.sections if s.page in range(62, 70)}
+    assert paths and all(p[0] == "10장 자가시험" for p in paths)
+
+
+# -- a page heading over a column label --------------------------------------------------------
+
+
+def test_page_heading_over_a_column_label_heads_the_glossary(tmp_path: Path) -> None:
+    pdf = korean_pdf()
+    for heading, terms in (("변경 이력", 0), ("용어와 정의", 8)):
+        pdf.add_page()
+        pdf.set_font("Nanum", style="B", size=20)
+        pdf.text(20, 25, heading)
+        y = 38.0
+        if not terms:
+            pdf.set_font("Nanum", size=11)
+            pdf.text(20, y, "2024년 11월 18일: 내용 개정 및 신규 항목 추가, 용어 정리와 예시 보완")
+            continue
+        pdf.set_font("Nanum", style="B", size=14)
+        pdf.text(100, y, "설명")  # the label over the definitions' column
+        for k in range(terms):
+            y += 12
+            pdf.set_font("Nanum", style="B", size=11)
+            pdf.text(20, y, f"검증용어{k + 1}(glossary term number {k + 1})")
+            pdf.set_font("Nanum", size=11)
+            pdf.text(20, y + 5, f"용어{k + 1}의 뜻을 풀어 쓴 정의 문장으로 한 줄이 넘지 않는다")
+    path = tmp_path / "glossary.pdf"
+    pdf.output(str(path))
+    doc = PdfLoader().load(path)
+    glossary = [(p, line) for page, p, line in section_lines(doc) if page == 2]
+    assert glossary and all(p == ("용어와 정의",) for p, _ in glossary), glossary
+
+
+@pytest.mark.slow
+def test_real_glossary_pages_carry_their_own_heading() -> None:
+    doc = real(PART1)
+    for page in (9, 10, 11):
+        paths = {s.heading_path for s in doc.sections if s.page == page}
+        assert paths == {("용어와 정의",)}, (page, paths)
+
+
+# -- a document without headings ---------------------------------------------------------------
+
+
+def test_a_statement_without_headings_has_its_title_on_every_section(tmp_path: Path) -> None:
+    pdf = korean_pdf()
+    pdf.add_page()
+    pdf.set_font("Nanum", size=11)
+    pdf.set_xy(20, 20)
+    pdf.cell(170, 8, "연결손익계산서", align="C", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table() as table:
+        for row in (("과목", "2023년", "2022년"), ("매출액", "1,200", "1,100"),
+                    ("영업이익", "300", "250"), ("당기순이익", "200", "180")):
+            cells = table.row()
+            for text in row:
+                cells.cell(text)
+    path = tmp_path / "statement.pdf"
+    pdf.output(str(path))
+    doc = PdfLoader().load(path)
+    assert doc.title == "연결손익계산서"
+    assert doc.sections and all(s.heading_path == ("연결손익계산서",) for s in doc.sections)
+
+
+def test_a_document_whose_first_line_is_a_sentence_gets_no_heading(tmp_path: Path) -> None:
+    pdf = korean_pdf()
+    pdf.add_page()
+    pdf.set_font("Nanum", size=11)
+    pdf.set_xy(20, 20)
+    pdf.multi_cell(170, 7, "이 문서는 제목 없이 바로 본문으로 시작하는 짧은 안내문이다.")
+    path = tmp_path / "note.pdf"
+    pdf.output(str(path))
+    doc = PdfLoader().load(path)
+    assert all(s.heading_path == () for s in doc.sections)
+
+
+@pytest.mark.slow
+def test_real_financial_statement_rows_carry_the_statement_title() -> None:
+    doc = real(FINANCIAL)
+    assert doc.title == "연결재무상태표"
+    assert all(s.heading_path == ("연결재무상태표",) for s in doc.sections)
+    tables = [s for s in doc.sections if s.table]
+    assert len(tables) >= 2
