@@ -226,15 +226,15 @@ class _Union:
             self.parent[rb] = ra
 
 
-def _merge_segments(
-    segments: Iterable[tuple[float, float, float]],
+def _join_collinear(
+    segments: Iterable[tuple[float, float, float]], snap: float, join: float
 ) -> list[tuple[float, float, float]]:
-    """(position, from, to) segments with collinear overlapping or touching ones joined; cell
-    borders drawn once per cell become one rule per grid line, so later steps see few rules."""
+    """(position, from, to) segments whose positions lie within ``snap`` of the previous one as
+    one line at their mean position, its pieces joined across gaps up to ``join``."""
     out: list[tuple[float, float, float]] = []
     rows: list[list[tuple[float, float, float]]] = []
     for seg in sorted(segments):
-        if rows and seg[0] - rows[-1][-1][0] <= SNAP / 2:
+        if rows and seg[0] - rows[-1][-1][0] <= snap:
             rows[-1].append(seg)
         else:
             rows.append([seg])
@@ -243,13 +243,21 @@ def _merge_segments(
         spans = sorted((s[1], s[2]) for s in row)
         lo, hi = spans[0]
         for a, b in spans[1:]:
-            if a <= hi + SNAP:
+            if a <= hi + join:
                 hi = max(hi, b)
             else:
                 out.append((pos, lo, hi))
                 lo, hi = a, b
         out.append((pos, lo, hi))
     return out
+
+
+def _merge_segments(
+    segments: Iterable[tuple[float, float, float]],
+) -> list[tuple[float, float, float]]:
+    """Collinear overlapping or touching segments joined; cell borders drawn once per cell
+    become one rule per grid line, so later steps see few rules."""
+    return _join_collinear(segments, SNAP / 2, SNAP)
 
 
 _Seg = tuple[float, float, float]  # (position across, from, to along) of a rule
@@ -516,25 +524,7 @@ def _horizontal_rules(page: PageLayout) -> list[_Seg]:
 
 def _row_separators(segments: Sequence[_Seg]) -> list[_Seg]:
     """Horizontal rules at (nearly) one height joined across the small breaks between columns."""
-    out: list[_Seg] = []
-    rows: list[list[_Seg]] = []
-    for seg in sorted(segments):
-        if rows and seg[0] - rows[-1][-1][0] <= BAND_SNAP:
-            rows[-1].append(seg)
-        else:
-            rows.append([seg])
-    for row in rows:
-        pos = sum(s[0] for s in row) / len(row)
-        spans = sorted((s[1], s[2]) for s in row)
-        lo, hi = spans[0]
-        for a, b in spans[1:]:
-            if a <= hi + BAND_JOIN:
-                hi = max(hi, b)
-            else:
-                out.append((pos, lo, hi))
-                lo, hi = a, b
-        out.append((pos, lo, hi))
-    return out
+    return _join_collinear(segments, BAND_SNAP, BAND_JOIN)
 
 
 def _stacks(separators: Sequence[_Seg]) -> list[list[_Seg]]:
