@@ -15,7 +15,7 @@ from index.store import DocumentRecord, ReportIndex, make_manifest
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
 from ingest.safety import Deadline
-from ingest.sections import merge_fragment_sections
+from ingest.sections import join_questions_to_answers, merge_fragment_sections
 from ingest.terms import mine_terms
 from reportqa.errors import IngestError
 from reportqa.language import content_terms, get_kiwi, split_sentences
@@ -45,11 +45,14 @@ def passage_text(chunk: Chunk) -> str:
 def with_joined_fragments(
     doc: Document, count_tokens: Callable[[str], int], max_tokens: int
 ) -> Document:
-    """``doc`` with its lead-ins, captions and labels joined to the section they belong to
-    (ingest/sections.py), so none becomes a passage of a few words."""
+    """``doc`` with its lead-ins, captions and labels joined to the section they belong to, and
+    each question section to its answer (ingest/sections.py), so none becomes a passage of a few
+    words and no question is a passage without its answer."""
     if len(doc.sections) < 2:
         return doc
-    return replace(doc, sections=merge_fragment_sections(doc.sections, doc.text, count_tokens, max_tokens))
+    sections = merge_fragment_sections(doc.sections, doc.text, count_tokens, max_tokens)
+    sections = join_questions_to_answers(sections, doc.text, count_tokens, max_tokens)
+    return replace(doc, sections=sections)
 
 
 def with_sentence_terms(chunk: Chunk) -> Chunk:

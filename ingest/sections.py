@@ -85,3 +85,49 @@ def merge_fragment_sections(
         else:
             i += 1
     return tuple(out)
+
+
+# A section whose last line asks something ("…가?", "…인가요?", "…?"): in FAQ and Q&A documents
+# the answer is the next section, and a passage with only the question matches a user's question
+# best while holding no answer (realdocs tuning rows: the "질문" section outranked its "답변").
+_ASKS = re.compile(r"[?？]\s*$")
+
+
+def _siblings(a: Section, b: Section) -> bool:
+    """Same page, no TOC or OCR difference, text both, and headings under one parent."""
+    return (
+        not (a.toc or b.toc or a.table or b.table)
+        and a.page == b.page
+        and a.ocr == b.ocr
+        and len(a.heading_path) == len(b.heading_path)
+        and a.heading_path[:-1] == b.heading_path[:-1]
+    )
+
+
+def join_questions_to_answers(
+    sections: Sequence[Section],
+    text: str,
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+) -> tuple[Section, ...]:
+    """``sections`` with each question section (its text ends in a question mark) joined to the
+    sibling section right after it — its answer — when both fit in one passage. The joined
+    section's heading path is the common parent (the item both belong to). Pure."""
+    out: list[Section] = []
+    i = 0
+    while i < len(sections):
+        a = sections[i]
+        b = sections[i + 1] if i + 1 < len(sections) else None
+        if (
+            b is not None
+            and _siblings(a, b)
+            and a.heading_path != b.heading_path
+            and _ASKS.search(text[a.start : a.end])
+            and count_tokens(text[a.start : b.end]) <= max_tokens
+        ):
+            out.append(replace(a, end=b.end, heading_path=a.heading_path[:-1]))
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return tuple(out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.sections import merge_fragment_sections
+from ingest.sections import join_questions_to_answers, merge_fragment_sections
 from reportqa.types import Section
 
 
@@ -76,3 +76,31 @@ def test_a_lead_in_between_two_tables_goes_with_the_one_it_announces() -> None:
     first, second = merge_fragment_sections(secs, text, words, 300)
     assert text[second.start : second.end].startswith("오류 코드는 다음과 같다.")
     assert second.context == "구분 | 코드" and first == secs[0]
+
+
+def test_a_question_section_joins_its_answer_under_their_common_heading() -> None:
+    text, secs = sections_of("", [
+        ("질문 이 값은 축약해도 되는가?", {"page": 9, "heading_path": ("C.3 길이", "질문")}),
+        ("답변 112비트 이상이면 된다.", {"page": 9, "heading_path": ("C.3 길이", "답변")}),
+        ("배경 다른 내용.", {"page": 9, "heading_path": ("C.3 길이", "배경")}),
+    ])
+    joined, background = join_questions_to_answers(secs, text, words, 300)
+    assert joined.heading_path == ("C.3 길이",)
+    assert text[joined.start : joined.end].startswith("질문") and "112비트" in text[joined.start : joined.end]
+    assert background == secs[2]
+
+
+def test_a_question_stays_alone_across_pages_tables_sizes_and_unrelated_headings() -> None:
+    ask = ("질문 무엇인가?", {"page": 1, "heading_path": ("가", "질문")})
+    for answer, limit in [
+        (("답변 " + PROSE, {"page": 2, "heading_path": ("가", "답변")}), 300),  # next page
+        (("A — 값: 1", {"page": 1, "heading_path": ("가", "답변"), "table": True}), 300),
+        (("답변 " + PROSE, {"page": 1, "heading_path": ("나", "답변")}), 300),  # other parent
+        (("답변 " + PROSE, {"page": 1, "heading_path": ("가", "답변")}), 20),  # too long
+    ]:
+        text, secs = sections_of("", [ask, answer])
+        assert join_questions_to_answers(secs, text, words, limit) == secs
+    # a statement (no question mark) is not joined to the next section
+    text, secs = sections_of("", [("배경 설명이다.", {"page": 1, "heading_path": ("가", "배경")}),
+                                  ("질문 무엇인가?", {"page": 1, "heading_path": ("가", "질문")})])
+    assert join_questions_to_answers(secs, text, words, 300) == secs
