@@ -478,6 +478,66 @@ def _fast_search_sparse(original: Any) -> Any:
     return _search_sparse
 
 
+# ---------------------------------------------------------------------------- sparse scoring
+
+
+def _posting_arrays(index: Any) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """A SparseIpIndex's posting lists as (row ids, weights) arrays, built once per index."""
+    arrays = getattr(index, "_reportqa_arrays", None)
+    if arrays is None:
+        arrays = {
+            dim: (np.fromiter((p[0] for p in plist), dtype=np.int64, count=len(plist)),
+                  np.fromiter((p[1] for p in plist), dtype=np.float64, count=len(plist)))
+            for dim, plist in index._posting_lists.items()
+        }
+        index._reportqa_arrays = arrays
+    return cast(dict[int, tuple[np.ndarray, np.ndarray]], arrays)
+
+
+def sparse_ip_top_k(
+    postings: dict[int, tuple[np.ndarray, np.ndarray]], num_rows: int, query: dict[int, float], top_k: int,
+    mask: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, scores) of the ``top_k`` best inner products, as ``SparseIpIndex._search_prepared``
+    ranks them: every row a query term touches, summed in the query's term order, ties in the
+    order the rows were first touched (query term, then row id)."""
+    parts = [(i, postings[d], float(w)) for i, (d, w) in enumerate(query.items()) if d in postings]
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    ids = np.concatenate([rows for _, (rows, _), _ in parts])
+    weights = np.concatenate([w * qw for _, (_, w), qw in parts])
+    term = np.concatenate([np.full(len(rows), i, dtype=np.int64) for i, (rows, _), _ in parts])
+    scores = np.bincount(ids, weights=weights, minlength=num_rows)
+    first = np.full(num_rows, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, ids, term)
+    touched = first < np.iinfo(np.int64).max
+    if mask is not None:
+        touched &= mask
+    rows = np.flatnonzero(touched)
+    order = np.lexsort((rows, first[rows], -scores[rows]))[:top_k]
+    return rows[order], scores[rows][order]
+
+
+def _fast_sparse_ip_search(original: Any) -> Any:
+    """``SparseIpIndex._search_prepared`` scored with numpy instead of a loop over postings."""
+    from milvus_lite.index.sparse_common import empty_results, validate_mask
+
+    def _search_prepared(self: Any, queries: list[dict[int, float]], top_k: int, valid_mask: Any = None) -> Any:
+        mask = validate_mask(valid_mask, self.num_rows)
+        ids, distances = empty_results(len(queries), top_k)
+        if top_k == 0:
+            return ids, distances
+        postings = _posting_arrays(self)
+        for qi, query in enumerate(queries):
+            rows, scores = sparse_ip_top_k(postings, self.num_rows, query, top_k, mask)
+            ids[qi, : len(rows)] = rows
+            distances[qi, : len(rows)] = -scores
+        return ids, distances
+
+    _search_prepared.__wrapped__ = original  # type: ignore[attr-defined]
+    return _search_prepared
+
+
 def install() -> bool:
     """Patch Milvus Lite's two search paths (once per process); whether they are patched."""
     global _installed
@@ -487,6 +547,7 @@ def install() -> bool:
         try:
             from milvus_lite import __version__ as version
             from milvus_lite.engine import collection as engine
+            from milvus_lite.index import sparse_ip
         except ImportError:
             return False
         if not str(version).startswith(SUPPORTED_VERSIONS):
@@ -494,6 +555,7 @@ def install() -> bool:
             return False
         engine.execute_search_with_index = _fast_execute_search_with_index(engine.execute_search_with_index)
         engine.Collection._search_sparse = _fast_search_sparse(engine.Collection._search_sparse)
+        sparse_ip.SparseIpIndex._search_prepared = _fast_sparse_ip_search(sparse_ip.SparseIpIndex._search_prepared)
         _installed = True
         log.debug("milvus-lite %s: vectorized search masks installed", version)
         return True
@@ -506,7 +568,9 @@ def uninstall() -> None:
         if not _installed:
             return
         from milvus_lite.engine import collection as engine
+        from milvus_lite.index import sparse_ip
 
         engine.execute_search_with_index = engine.execute_search_with_index.__wrapped__
         engine.Collection._search_sparse = engine.Collection._search_sparse.__wrapped__
+        sparse_ip.SparseIpIndex._search_prepared = sparse_ip.SparseIpIndex._search_prepared.__wrapped__
         _installed = False

