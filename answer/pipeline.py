@@ -23,7 +23,13 @@ from answer.extractive import (
     stored_sentence_terms,
     term_coverage,
 )
-from answer.gate import GateFeatures, judge, typed_evidence
+from answer.gate import (
+    GateFeatures,
+    judge,
+    topic_terms,
+    typed_coverage,
+    typed_evidence,
+)
 from answer.generators import make_llm_generator, parse_generator_spec
 from answer.generators.prompting import no_answer_text
 from answer.grounding import check_grounding, repair_citations
@@ -132,30 +138,57 @@ class QAPipeline:
     def gate_features(self, question: str, hits: Sequence[Hit]) -> GateFeatures:
         """What the relevance gate weighs for ``question`` and its (non-empty) ``hits``."""
         self._load()
-        top = max(hits, key=lambda h: h.scores_by_retriever.get("dense", -1.0))
+        index = self.index
+        by_cos = sorted(hits, key=lambda h: h.scores_by_retriever.get("dense", -1.0), reverse=True)
+        top = by_cos[0]
+        qvec = self.encode(question)
         best_cos = top.scores_by_retriever.get("dense", -1.0)
         if best_cos < 0:  # bm25-only mode (top is hits[0]): compute the top passage's cosine
-            row = self.index.chunks.index(top.chunk)
-            best_cos = float(self.index.vectors.reconstruct(row) @ self.encode(question))
+            best_cos = float(index.vectors.reconstruct(self._rows()[top.chunk.id]) @ qvec)
+        second = by_cos[1].scores_by_retriever.get("dense", best_cos) if len(by_cos) > 1 else 0.0
         language = detect_language(question)
         cross = detect_language(top.chunk.text) != language
-        terms = content_terms(question)
+        terms = topic_terms(question, content_terms(question))
         groups = self.translate(question) if cross else []
-        idf = self.index.keyword.idf
-        coverage = 0.0
+        idf = index.keyword.idf
+        coverage = sentence_coverage = sentence_cos = 0.0
+        held: set[str] = set()
         sentences: list[tuple[str, set[str]]] = []
         for h in hits[: GATE_PASSAGES]:
             text_terms = chunk_terms(h.chunk)
+            held |= text_terms
             coverage = max(coverage, term_coverage(terms, text_terms, idf))
             if groups:
                 coverage = max(coverage, group_coverage(groups, text_terms, idf))
             stored = stored_sentence_terms(h.chunk) or ()
-            sentences += [(t, set(st)) for t, st in zip(h.chunk.sentence_texts(), stored, strict=False)]
+            mine = [(t, set(st)) for t, st in zip(h.chunk.sentence_texts(), stored, strict=False)]
+            sentences += mine
+            for _, st in mine:
+                sentence_coverage = max(sentence_coverage, term_coverage(terms, st, idf))
+            vectors = index.sentence_vectors_of(self._rows()[h.chunk.id])
+            if len(vectors):
+                sentence_cos = max(sentence_cos, float(np.max(vectors @ qvec)))
         wanted = answer_type(question)
         typed = typed_evidence(
             wanted, sentences, terms, idf, self.settings.typed_min_coverage
         ) if not cross else True
-        return GateFeatures(language, cross, best_cos, coverage, wanted is not None, typed)
+        keyword = index.keyword
+        ceiling = keyword.ceiling(question)
+        best_bm25 = max(h.scores_by_retriever.get("bm25", 0.0) for h in hits)
+        unique = list(dict.fromkeys(terms))
+        weight = sum(idf(t) for t in unique) or 1.0
+        rarest = max((idf(t) for t in unique), default=0.0) or 1.0
+        return GateFeatures(
+            language, cross, best_cos, coverage, wanted is not None, typed,
+            margin=best_cos - second,
+            sentence_cosine=sentence_cos,
+            sentence_coverage=sentence_coverage,
+            bm25_sure=min(1.0, best_bm25 / ceiling) if ceiling > 0 else 0.0,
+            unseen=sum(idf(t) for t in unique if not keyword.contains(t)) / weight,
+            missing=sum(idf(t) for t in unique if t not in held) / weight,
+            salient_missing=max((idf(t) for t in unique if t not in held), default=0.0) / rarest,
+            typed_coverage=typed_coverage(wanted, sentences, terms, idf) if not cross else 1.0,
+        )
 
     def _list_passages(self, question: str) -> list[str]:
         """The passages answering ``question``, each followed by the next one of its document

@@ -22,19 +22,29 @@ answerable questions at or under ``--max-wrong`` on every source.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from korquad_data import DEFAULT_PATH, load_articles, tuning_questions
+from korquad_data import (
+    BENCHMARK_SEED,
+    DEFAULT_PATH,
+    load_articles,
+    sample_questions,
+    tuning_questions,
+)
 
-from answer.gate import GateFeatures, judge
+from answer.gate import GateFeatures, answer_probability, judge, model_inputs
 from answer.pipeline import QAPipeline
 from evaluation.datasets import load_eval_set
 from evaluation.realdocs import load_questions
@@ -61,28 +71,35 @@ def _features(pipeline: QAPipeline, question: str, exclude_doc: str | None = Non
     return pipeline.gate_features(question, hits) if hits else None
 
 
-def korquad_rows(settings: Settings, index_dir: Path, n: int) -> list[Row]:
+def korquad_rows(settings: Settings, index_dir: Path, n: int, held_out: int = 0) -> list[Row]:
+    """Tuning questions (source ``korquad``) and, with ``held_out``, that many of the benchmark's
+    own questions (``korquad-heldout``), each with and without its article."""
     pipeline = QAPipeline(settings.replace(index_dir=index_dir))
+    articles = load_articles(DEFAULT_PATH)
+    batches = [("korquad", tuning_questions(articles, n))]
+    if held_out:
+        batches.append(("korquad-heldout", sample_questions(articles, held_out, BENCHMARK_SEED)))
     rows = []
-    for q in tuning_questions(load_articles(DEFAULT_PATH), n):
-        with_article = _features(pipeline, q["question"])
-        without = _features(pipeline, q["question"], exclude_doc=q["doc_id"])
-        if with_article is not None:
-            rows.append(Row("korquad", q["id"], True, with_article))
-        if without is not None:
-            rows.append(Row("korquad-without-article", q["id"], False, without))
+    for source, questions in batches:
+        for q in questions:
+            with_article = _features(pipeline, q["question"])
+            without = _features(pipeline, q["question"], exclude_doc=q["doc_id"])
+            if with_article is not None:
+                rows.append(Row(source, q["id"], True, with_article))
+            if without is not None:
+                rows.append(Row(f"{source}-without-article", q["id"], False, without))
     return rows
 
 
 def realdocs_rows(settings: Settings, index_dir: Path) -> list[Row]:
+    """The realdocs rows: tuning (``realdocs-tune``) and held-out (``realdocs-heldout``)."""
     pipeline = QAPipeline(settings.replace(index_dir=index_dir))
     rows = []
     for q in load_questions(REPO_ROOT / "data" / "eval" / "realdocs.jsonl"):
-        if q.split != "tune":
-            continue
         f = _features(pipeline, q.question)
         if f is not None:
-            rows.append(Row("realdocs-tune", q.id, q.answerable, f))
+            source = "realdocs-tune" if q.split == "tune" else "realdocs-heldout"
+            rows.append(Row(source, q.id, q.answerable, f))
     return rows
 
 
@@ -105,17 +122,28 @@ GRID = {
     "min_term_coverage": [0.3, 0.4, 0.5, 0.6, 0.7],
     "min_score_typed_override": [0.0, 0.86, 0.88, 1.01],
 }
+# What the logistic gate is fitted on; the held-out sources are only scored.
+TUNING_SOURCES = ("korquad", "realdocs-tune", "sample:sample", "sample:crosslingual")
+HELD_OUT_SOURCES = ("korquad-heldout", "realdocs-heldout")
+# L2 penalty of the fit (no penalty on the bias): 1e-3 and 1e-2 gave the same tuning curve.
+L2 = 1e-3
+FOLDS = 5
+THRESHOLDS = [round(0.01 * i, 2) for i in range(1, 61)]
 
 
-def rates(rows: Sequence[Row], settings: Settings) -> dict[str, tuple[float, float, int, int]]:
+def base_source(source: str) -> str:
+    return source.replace("-without-article", "")
+
+
+def rates(rows: Sequence[Row], decide: Callable[[GateFeatures], bool]) -> dict[str, tuple[float, float, int, int]]:
     """Per source: (unanswerable refused, answerable refused, n unanswerable, n answerable)."""
     out: dict[str, tuple[float, float, int, int]] = {}
-    for source in sorted({r.source.replace("-without-article", "") for r in rows}):
-        mine = [r for r in rows if r.source.replace("-without-article", "") == source]
+    for source in sorted({base_source(r.source) for r in rows}):
+        mine = [r for r in rows if base_source(r.source) == source]
         un = [r for r in mine if not r.answerable]
         an = [r for r in mine if r.answerable]
-        refused_un = sum(not judge(r.features, settings) for r in un) / len(un) if un else float("nan")
-        refused_an = sum(not judge(r.features, settings) for r in an) / len(an) if an else float("nan")
+        refused_un = sum(not decide(r.features) for r in un) / len(un) if un else float("nan")
+        refused_an = sum(not decide(r.features) for r in an) / len(an) if an else float("nan")
         out[source] = (refused_un, refused_an, len(un), len(an))
     return out
 
@@ -123,7 +151,93 @@ def rates(rows: Sequence[Row], settings: Settings) -> dict[str, tuple[float, flo
 def grid_points(base: Settings) -> Iterable[Settings]:
     keys = list(GRID)
     for values in itertools.product(*(GRID[k] for k in keys)):
-        yield base.replace(**dict(zip(keys, values, strict=True)))
+        yield base.replace(gate="thresholds", **dict(zip(keys, values, strict=True)))
+
+
+def fit_logistic(rows: Sequence[Row], l2: float = L2) -> tuple[dict[str, float], float]:
+    """Weights and bias of a logistic model of "answerable" (Newton's method), each source and
+    class weighted equally so that 600 KorQuAD rows do not drown 14 realdocs ones."""
+    names = list(model_inputs(rows[0].features))
+    x = np.array([[model_inputs(r.features)[n] for n in names] + [1.0] for r in rows])
+    y = np.array([float(r.answerable) for r in rows])
+    groups = [(base_source(r.source), r.answerable) for r in rows]
+    counts = {g: groups.count(g) for g in set(groups)}
+    w = np.array([1.0 / counts[g] for g in groups])
+    w *= len(rows) / w.sum()
+    penalty = l2 * np.diag([1.0] * len(names) + [0.0])
+    beta = np.zeros(len(names) + 1)
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ beta, -60, 60)))
+        step = np.linalg.solve((x * (w * p * (1 - p))[:, None]).T @ x + penalty,
+                               x.T @ (w * (p - y)) + penalty @ beta)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return {n: float(b) for n, b in zip(names, beta[:-1], strict=True)}, float(beta[-1])
+
+
+def operating_point(
+    rows: Sequence[Row], weights: dict[str, float], bias: float, max_wrong: float
+) -> float | None:
+    """The highest threshold keeping every source's answerable wrongly refused ≤ ``max_wrong``."""
+    probs = [(r, answer_probability(r.features, weights, bias)) for r in rows]
+    best = None
+    for t in THRESHOLDS:
+        by_source: dict[str, list[bool]] = {}
+        for r, p in probs:
+            if r.answerable:
+                by_source.setdefault(base_source(r.source), []).append(p < t)
+        if all(sum(v) / len(v) <= max_wrong for v in by_source.values()):
+            best = t
+    return best
+
+
+def cross_validate(rows: Sequence[Row], max_wrong: float) -> dict[str, tuple[float, float, int, int]]:
+    """Rates on each fold's rows, the model and its threshold fitted on the other folds (folds by
+    question, so one KorQuAD question's two rows stay together)."""
+    ids = sorted({r.id for r in rows})
+    fold = {q: int(hashlib.sha256(q.encode()).hexdigest(), 16) % FOLDS for q in ids}
+    decided: list[tuple[Row, bool]] = []
+    for k in range(FOLDS):
+        train = [r for r in rows if fold[r.id] != k]
+        weights, bias = fit_logistic(train)
+        t = operating_point(train, weights, bias, max_wrong) or THRESHOLDS[0]
+        decided += [(r, answer_probability(r.features, weights, bias) >= t)
+                    for r in rows if fold[r.id] == k]
+    return rates_of(decided)
+
+
+def rates_of(decided: Sequence[tuple[Row, bool]]) -> dict[str, tuple[float, float, int, int]]:
+    """:func:`rates` of rows already decided (True: answered)."""
+    out: dict[str, tuple[float, float, int, int]] = {}
+    for source in sorted({base_source(r.source) for r, _ in decided}):
+        un = [ok for r, ok in decided if base_source(r.source) == source and not r.answerable]
+        an = [ok for r, ok in decided if base_source(r.source) == source and r.answerable]
+        out[source] = (
+            (len(un) - sum(un)) / len(un) if un else float("nan"),
+            (len(an) - sum(an)) / len(an) if an else float("nan"),
+            len(un), len(an),
+        )
+    return out
+
+
+def show(label: str, r: dict[str, tuple[float, float, int, int]]) -> None:
+    parts = [f"{src}: refused {un:.3f} of {nu} unanswerable, {an:.3f} of {na} answerable"
+             for src, (un, an, nu, na) in r.items()]
+    print(f"{label}\n  " + "\n  ".join(parts))
+
+
+def model_decides(f: GateFeatures, weights: dict[str, float], bias: float, threshold: float) -> bool:
+    return answer_probability(f, weights, bias) >= threshold
+
+
+def print_curve(rows: Sequence[Row], weights: dict[str, float], bias: float) -> None:
+    """Unanswerable refused / answerable wrongly refused per source at each threshold."""
+    sources = sorted({base_source(r.source) for r in rows})
+    print("threshold | " + " | ".join(f"{s} unans. refused / ans. refused" for s in sources))
+    for t in THRESHOLDS[::2]:
+        r = rates(rows, partial(model_decides, weights=weights, bias=bias, threshold=t))
+        print(f"{t:.2f} | " + " | ".join(f"{r[s][0]:.3f} / {r[s][1]:.3f}" for s in sources))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,9 +246,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--korquad-index", type=Path, default=base.home / "bench" / "korquad")
     ap.add_argument("--realdocs-index", type=Path, default=None)
     ap.add_argument("--questions", type=int, default=600, help="KorQuAD tuning questions")
+    ap.add_argument("--held-out", type=int, default=0,
+                    help="also this many of the KorQuAD benchmark's own questions (held out)")
     ap.add_argument("--max-wrong", type=float, default=0.05)
     ap.add_argument("--features", type=Path, default=None, help="write each row's features here")
     ap.add_argument("--load", type=Path, default=None, help="read rows written by --features")
+    ap.add_argument("--fit", action="store_true",
+                    help="fit the logistic gate on the tuning rows; print weights, CV and the curve")
+    ap.add_argument("--grid", action="store_true", help="also sweep the former thresholds rule")
     args = ap.parse_args(argv)
 
     rows: list[Row] = []
@@ -144,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append(Row(obj["source"], obj["id"], obj["answerable"], GateFeatures(**obj["features"])))
     else:
         try:
-            rows += korquad_rows(base, args.korquad_index, args.questions)
+            rows += korquad_rows(base, args.korquad_index, args.questions, args.held_out)
         except (IndexNotFoundError, FileNotFoundError) as exc:
             print(f"note: KorQuAD skipped ({exc}); build it with benchmarks/korquad.py", file=sys.stderr)
         if args.realdocs_index:
@@ -159,30 +278,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print(f"{len(rows)} rows: " + ", ".join(
         f"{s} {sum(r.source == s for r in rows)}" for s in sorted({r.source for r in rows})))
+    tuning = [r for r in rows if base_source(r.source) in TUNING_SOURCES]
+    held_out = [r for r in rows if base_source(r.source) in HELD_OUT_SOURCES]
+    show(f"current settings (gate {base.gate})", rates(rows, lambda f: judge(f, base)))
 
-    def show(label: str, s: Settings) -> None:
-        parts = [f"{src}: refused {un:.3f} of {nu} unanswerable, {an:.3f} of {na} answerable"
-                 for src, (un, an, nu, na) in rates(rows, s).items()]
-        print(f"{label}\n  " + "\n  ".join(parts))
+    if args.fit and tuning:
+        weights, bias = fit_logistic(tuning)
+        t = operating_point(tuning, weights, bias, args.max_wrong)
+        print("\nfitted on the tuning rows:\nGATE_WEIGHTS = {\n" + "".join(
+            f'    "{k}": {v:.3f},\n' for k, v in weights.items()) + f"}}\nGATE_BIAS = {bias:.3f}")
+        print(f"operating point (every tuning source's answerable refused ≤ {args.max_wrong}): {t}")
+        show(f"\n{FOLDS}-fold cross-validation on the tuning rows (threshold chosen per fold)",
+             cross_validate(tuning, args.max_wrong))
+        print("\nthe curve (fitted weights; tuning and held-out sources):")
+        print_curve(rows, weights, bias)
+        if t is not None:
+            show(f"\nat the operating point {t} (held-out rows: scored once)",
+                 rates(tuning + held_out, partial(model_decides, weights=weights, bias=bias, threshold=t)))
 
-    show("current settings", base)
-    best: tuple[float, Settings] | None = None
-    curve: list[tuple[float, float]] = []
-    for s in grid_points(base):
-        r = rates(rows, s)
-        wrong = max((an for _, an, _, na in r.values() if na), default=0.0)
-        refused = min((un for un, _, nu, _ in r.values() if nu), default=0.0)
-        curve.append((wrong, refused))
-        if wrong <= args.max_wrong and (best is None or refused > best[0]):
-            best = (refused, s)
-    print("\nprecision/recall of refusing (worst source): answerable wrongly refused → "
-          "best unanswerable refused")
-    for limit in (0.0, 0.02, 0.05, 0.10, 0.15, 0.20, 0.30):
-        reach = max((ref for wrong, ref in curve if wrong <= limit), default=float("nan"))
-        print(f"  ≤ {limit:.2f} → {reach:.3f}")
-    if best is not None:
-        chosen = {k: getattr(best[1], k) for k in GRID}
-        show(f"\nbest with every source's answerable refused ≤ {args.max_wrong}: {chosen}", best[1])
+    if args.grid:
+        best: tuple[float, Settings] | None = None
+        curve: list[tuple[float, float]] = []
+        for s in grid_points(base):
+            r = rates(tuning, partial(judge, settings=s))
+            wrong = max((an for _, an, _, na in r.values() if na), default=0.0)
+            refused = min((un for un, _, nu, _ in r.values() if nu), default=0.0)
+            curve.append((wrong, refused))
+            if wrong <= args.max_wrong and (best is None or refused > best[0]):
+                best = (refused, s)
+        print("\nthresholds rule, worst tuning source: answerable wrongly refused → best unanswerable refused")
+        for limit in (0.0, 0.02, 0.05, 0.10, 0.15, 0.20, 0.30):
+            reach = max((ref for wrong, ref in curve if wrong <= limit), default=float("nan"))
+            print(f"  ≤ {limit:.2f} → {reach:.3f}")
+        if best is not None:
+            chosen = {k: getattr(best[1], k) for k in GRID}
+            show(f"best with every source's answerable refused ≤ {args.max_wrong}: {chosen}",
+                 rates(tuning, partial(judge, settings=best[1])))
     return 0
 
 

@@ -133,7 +133,12 @@ class Settings:
     mmr_duplicate: float = 0.97  # drop a passage this similar (cosine) to a better one
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
-    # Relevance gate, calibrated on the sample corpus (data/eval/sample.jsonl plus 22 off-topic
+    # Relevance gate (answer/gate.py): "model" answers when the logistic gate's probability
+    # reaches gate_min_probability (weights and operating point: benchmarks/calibrate_gate.py
+    # --fit); "thresholds" is the former cosine/coverage rule below.
+    gate: str = "model"
+    gate_min_probability: float = 0.18
+    # The "thresholds" gate, calibrated on the sample corpus (data/eval/sample.jsonl plus 22 off-topic
     # questions): e5 cosines of unrelated text sit high (0.75–0.83), and Korean questions score
     # higher than English ones against the same passages. A question is answered when the best
     # passage's cosine reaches min_score_<lang>, or reaches min_score_with_terms while the top
@@ -238,6 +243,12 @@ class Settings:
             raise ConfigError(
                 "temperature and openai_max_retries must be 0 or more; "
                 f"got {self.temperature} and {self.openai_max_retries}"
+            )
+        if self.gate not in ("model", "thresholds"):
+            raise ConfigError(f"gate must be model or thresholds; got {self.gate!r}")
+        if not 0 <= self.gate_min_probability <= 1:
+            raise ConfigError(
+                f"gate_min_probability must be between 0 and 1; got {self.gate_min_probability}"
             )
         if not 0 <= self.min_support <= 1:
             raise ConfigError(f"min_support must be between 0 and 1; got {self.min_support}")
