@@ -78,6 +78,8 @@ _BRACKETED = re.compile(r"^\s*[\[［【〈<][^\]］】〉>]{1,40}[\]］】〉>]\
 _SENTENCE_END = re.compile(r"(?:다|요|음|함|임)\.\s*$|[.!?]\s*$")
 _YEAR = re.compile(r"^(?:19|20)\d\d(?:년|년도)?$")
 _HANGUL_SYLLABLE = re.compile(r"^[\uac00-\ud7a3]$")
+_ITEM_BULLET = re.compile(r"^[∎■□▪▫•◦ꞏ]\s+")
+_ITEM_BULLET_ANYWHERE = re.compile(r"(?:^|\s)[∎■□▪▫•◦ꞏ]\s")
 
 
 @dataclass(frozen=True)
@@ -970,7 +972,7 @@ def render_table(table: Table) -> RenderedTable:
             lines.append(text)
             continue
         if not table.header_rows:
-            lines.append(_pairs(row))
+            lines.extend(_pairs(row))
             continue
         row_label = LEVEL_JOIN.join(_distinct(cell.text if cell else "" for cell in row[:lead]))
         parts = []
@@ -987,8 +989,9 @@ def render_table(table: Table) -> RenderedTable:
     return RenderedTable(context="\n".join(context_lines), lines=tuple(lines))
 
 
-def _pairs(row: Sequence[Cell | None]) -> str:
-    """A row of a table without a header: "label: value; label: value" (labels in even columns)."""
+def _pairs(row: Sequence[Cell | None]) -> list[str]:
+    """A row of a table without a header: one "label: value" line per pair (labels in even
+    columns), so a key-value box's "최초 작성일" and "최종 수정일" can each be quoted alone."""
     # Identity-distinct cells, so a merged value is not repeated within its own row.
     cells: list[Cell] = []
     for cell in row:
@@ -996,5 +999,13 @@ def _pairs(row: Sequence[Cell | None]) -> str:
             cells.append(cell)
     texts = [c.text for c in cells]
     if len(texts) == 2 or len(texts) % 2 == 0:
-        return "; ".join(f"{texts[i]}: {texts[i + 1]}" for i in range(0, len(texts), 2))
-    return f"{texts[0]} — {'; '.join(texts[1:])}"
+        return [f"{texts[i]}: {_one_item(texts[i + 1])}" for i in range(0, len(texts), 2)]
+    return [f"{texts[0]} — {'; '.join(texts[1:])}"]
+
+
+def _one_item(value: str) -> str:
+    """A value that is one bulleted item ("∎ 1, 2, 3, 4") without its bullet."""
+    match = _ITEM_BULLET.match(value)
+    if match and not _ITEM_BULLET_ANYWHERE.search(value, match.end()):
+        return value[match.end() :]
+    return value

@@ -182,3 +182,44 @@ def test_real_financial_statement_rows_carry_the_statement_title() -> None:
     assert all(s.heading_path == ("연결재무상태표",) for s in doc.sections)
     tables = [s for s in doc.sections if s.table]
     assert len(tables) >= 2
+
+
+# -- key-value boxes -----------------------------------------------------------------------------
+
+
+def test_key_value_box_writes_one_field_a_line_without_item_bullets() -> None:
+    from ingest.layout.tables import Cell, Table, render_table
+
+    cells = (
+        Cell(0, 0, "해당 보안수준", bold=True),
+        Cell(0, 1, "∎ 1, 2, 3, 4", colspan=3),
+        Cell(1, 0, "최초 작성일", bold=True),
+        Cell(1, 1, "2022년 5월 17일"),
+        Cell(1, 2, "최종 수정일", bold=True),
+        Cell(1, 3, "2024년 11월 18일"),
+        Cell(2, 0, "비고", bold=True),
+        Cell(2, 1, "∎ 첫째 ∎ 둘째", colspan=3),
+    )
+    rendered = render_table(Table((0, 0, 400, 60), cells, 3, 4, header_rows=0))
+    assert rendered.lines == (
+        "해당 보안수준: 1, 2, 3, 4",
+        "최초 작성일: 2022년 5월 17일",
+        "최종 수정일: 2024년 11월 18일",
+        "비고: ∎ 첫째 ∎ 둘째",  # two items keep their bullets
+    )
+
+
+@pytest.mark.slow
+def test_real_qa_item_box_fields_are_lines_under_the_item_heading() -> None:
+    doc = real(PART1)
+    box = [(path, line) for page, path, line in section_lines(doc) if page == 62][:5]
+    heading = "10.1 조건부 암호알고리즘 시험 방법(KAT)"
+    assert box[0][1] == heading
+    lines = [line for _, line in box[1:]]
+    assert lines == [
+        "해당 보안수준 (Applicable Levels): 1, 2, 3, 4",
+        "관련 키워드 (Keywords): 암호알고리즘의 기지답안검사(KAT), 조건부 암호알고리즘 시험",
+        "최초 작성일: 2022년 5월 17일",
+        "최종 수정일: 2024년 11월 18일",
+    ]
+    assert all(path[-1] == heading for path, _ in box)
