@@ -14,6 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from answer.messages import message
+from answer.sentence_shapes import (
+    is_list_item,
+    is_question,
+    item_mark,
+    label_match,
+    promises_list,
+    record_labels,
+)
 from reportqa.language import content_terms, detect_language
 from reportqa.types import Chunk, Hit
 
@@ -29,6 +37,14 @@ DENSE_WEIGHT, LEXICAL_WEIGHT, RANK_WEIGHT = 0.4, 0.4, 0.2
 RANK_TIE = 0.05
 # What a sentence ends with and a heading does not (see score_sentences).
 _SENTENCE_END = (".", "!", "?", "。", "다")
+# Issue 13.4, chosen on the realdocs tuning rows (benchmarks/realdocs.py --quick, see
+# docs/retrieval-and-evaluation.md): a sentence that is itself a question keeps this share of its
+# score (it restates the question and answers nothing; it still answers when nothing else does),
+# and a ``label: value`` record gains this much times the share of its label the question names.
+QUESTION_FACTOR = 0.75
+LABEL_WEIGHT = 0.2
+# At most this many items of a list are quoted after the lead-in that announces them.
+MAX_LIST_ITEMS = 10
 
 
 # Questions that ask for a date or a number, and text that holds one. "어떤 몇 가지" (which few),
@@ -85,6 +101,15 @@ def prefer_answer_type(
     wanted = answer_type(question)
     if wanted is None or not selected or any(wanted.search(c.text) for c in selected):
         return selected
+    # A record of a metadata box ("관련 키워드: …") chosen for a date question: the box's record
+    # holding a date ("최초 작성일: 2025년 12월 5일") answers, whatever its score.
+    if record_labels(selected[0].text):
+        box = [
+            c for c in candidates
+            if c.hit_no == selected[0].hit_no and record_labels(c.text) and wanted.search(c.text)
+        ]
+        if box:
+            return select_sentences(box, max_sentences)
     typed = [c for c in candidates if len(c.text) >= 8 and wanted.search(c.text)]
     if typed and max(c.score for c in typed) >= ratio * selected[0].score:
         return select_sentences(typed, max_sentences)
@@ -175,10 +200,15 @@ def score_sentences(
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
     ranks = tie_aware_ranks([h.score for h in hits], rank_tie)
+    # Any hit's headings: a table of contents repeats the headings of the passages it lists.
+    headings = {
+        " ".join(h.strip().lstrip("#").split())
+        for hit in hits
+        for h in (hit.chunk.title, *hit.chunk.heading_path)
+    }
     for i, (hit, vectors) in enumerate(zip(hits, sentence_vectors, strict=True)):
         chunk = hit.chunk
         cosines = vectors @ question_vector if len(vectors) else np.zeros(0)
-        headings = {h.strip().lstrip("#").strip() for h in (chunk.title, *chunk.heading_path)}
         stored = stored_sentence_terms(chunk)
         for j, span in enumerate(chunk.sentences):
             key = (chunk.doc_id, span)
@@ -189,7 +219,7 @@ def score_sentences(
             # A heading names a topic; it answers nothing. But a plain-text file's title is its
             # first line: a sentence there (it ends like one), or the only one of the passage,
             # still answers (issue 15.1: a one-line file was answered from another file).
-            bare = text.lstrip("#").strip()
+            bare = " ".join(text.lstrip("#").split())
             if bare in headings and len(chunk.sentences) > 1 and not bare.endswith(_SENTENCE_END):
                 continue
             cos = float(cosines[j]) if j < len(cosines) else 0.0
@@ -199,8 +229,25 @@ def score_sentences(
                 coverage = max(coverage, group_coverage(groups, sentence_terms, idf))
             dense = min(1.0, max(0.0, (cos - COS_FLOOR) / COS_SPAN))
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * coverage + RANK_WEIGHT / (1 + ranks[i])
+            score = shape_adjusted(score, text, question_terms, idf, terms)
             out.append(SentenceCandidate(i + 1, span, text, cos, coverage, score))
     return out
+
+
+def shape_adjusted(
+    score: float,
+    text: str,
+    question_terms: Sequence[str],
+    idf: Callable[[str], float],
+    terms: Callable[[str], Sequence[str]] = content_terms,
+) -> float:
+    """``score`` after what the sentence is: a question loses (:data:`QUESTION_FACTOR`), a
+    record whose label the question names gains (:data:`LABEL_WEIGHT`). Pure."""
+    if is_question(text):
+        return score * QUESTION_FACTOR
+    if LABEL_WEIGHT and question_terms:
+        score += LABEL_WEIGHT * label_match(question_terms, text, idf, terms)
+    return score
 
 
 def select_sentences(
@@ -224,6 +271,99 @@ def select_sentences(
             continue
         chosen.append(cand)
     return chosen
+
+
+def list_items_after(
+    lead: SentenceCandidate, hits: Sequence[Hit], limit: int = MAX_LIST_ITEMS
+) -> list[SentenceCandidate]:
+    """The items that follow the list lead-in ``lead``: the item sentences after it in its
+    passage, then in the hits that continue that passage (same document and section, starting
+    where it ends). Stops at a non-item or at a sibling of the lead-in (an item with its mark).
+    Pure."""
+    chunk = hits[lead.hit_no - 1].chunk
+    own = item_mark(lead.text)
+    items: list[SentenceCandidate] = []
+    last_end = lead.span[1]
+    for hit_no, part in ((lead.hit_no, chunk), *continuing_hits(hits, chunk)):
+        for span, text in zip(part.sentences, part.sentence_texts(), strict=False):
+            if span[0] < last_end:  # before the lead-in, or repeated by the chunks' overlap
+                continue
+            if len(items) >= limit or not is_list_item(text) or (own and item_mark(text) == own):
+                return items
+            items.append(
+                SentenceCandidate(hit_no, span, text, lead.cosine, lead.coverage, lead.score)
+            )
+            last_end = span[1]
+    return items
+
+
+def continuing_hits(hits: Sequence[Hit], chunk: Chunk) -> list[tuple[int, Chunk]]:
+    """(1-based hit number, chunk) of the hits that continue ``chunk`` in document order. Pure."""
+    out: list[tuple[int, Chunk]] = []
+    end = chunk.end
+    for n, hit in sorted(
+        ((n, h) for n, h in enumerate(hits, start=1)), key=lambda nh: nh[1].chunk.start
+    ):
+        c = hit.chunk
+        same = c.doc_id == chunk.doc_id and c.heading_path == chunk.heading_path
+        if same and chunk.start < c.start <= end + _CONTINUATION_GAP and c.end > end:
+            out.append((n, c))
+            end = c.end
+    return out
+
+
+# Characters (whitespace, a line break) that may lie between a passage and the one continuing it.
+_CONTINUATION_GAP = 4
+
+
+def complete_lists(
+    selected: Sequence[SentenceCandidate], hits: Sequence[Hit], limit: int = MAX_LIST_ITEMS
+) -> list[SentenceCandidate]:
+    """``selected`` with the items of each list lead-in among them right after it (issue 13.4:
+    "아래에 해당하는 경우, …" is no answer without its ①, ②). Pure."""
+    out: list[SentenceCandidate] = []
+    seen: set[tuple[str, tuple[int, int]]] = set()
+
+    def add(c: SentenceCandidate) -> None:
+        key = (hits[c.hit_no - 1].chunk.doc_id, c.span)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+
+    for c in selected:
+        add(c)
+        if promises_list(c.text):
+            for item in list_items_after(c, hits, limit):
+                add(item)
+    return out
+
+
+def ends_in_open_list(chunk: Chunk) -> bool:
+    """Whether ``chunk`` ends inside a list: its last sentence that is no item (or its last
+    sentence) announces one, and only items follow it. Pure."""
+    texts = chunk.sentence_texts()
+    i = len(texts) - 1
+    while i > 0 and is_list_item(texts[i]) and not promises_list(texts[i]):
+        i -= 1
+    return i >= 0 and promises_list(texts[i])
+
+
+def with_list_continuations(
+    hits: Sequence[Hit], following: Callable[[Chunk], Chunk | None], window: int = 3
+) -> list[Hit]:
+    """``hits`` plus, at the end, the passage after each of the first ``window`` that ends inside
+    a list and whose continuation was not retrieved (a list's items often start in the next
+    passage). ``following(chunk)``: the next passage of its document and section, or None."""
+    present = {h.chunk.id for h in hits}
+    extra: list[Hit] = []
+    for hit in hits[:window]:
+        if not ends_in_open_list(hit.chunk):
+            continue
+        nxt = following(hit.chunk)
+        if nxt is not None and nxt.id not in present:
+            present.add(nxt.id)
+            extra.append(Hit(nxt, 0.0, {}))
+    return [*hits, *extra]
 
 
 def compose_answer(selected: Sequence[SentenceCandidate], language: str) -> str:
@@ -277,4 +417,5 @@ class ExtractiveGenerator:
         candidates = self.candidates(question, hits)
         selected = select_sentences(candidates, self.max_sentences)
         selected = prefer_answer_type(question, candidates, selected, self.max_sentences)
+        selected = complete_lists(selected, hits)
         yield compose_answer(selected, detect_language(question))

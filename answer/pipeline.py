@@ -22,6 +22,7 @@ from answer.extractive import (
     group_coverage,
     stored_sentence_terms,
     term_coverage,
+    with_list_continuations,
 )
 from answer.gate import (
     GateFeatures,
@@ -45,7 +46,7 @@ from reportqa.errors import ConfigError, EmptyQuestionError
 from reportqa.language import add_user_words, content_terms, detect_language
 from reportqa.protocols import Embedder, Generator
 from reportqa.settings import Settings
-from reportqa.types import Answer, Citation, Hit
+from reportqa.types import Answer, Chunk, Citation, Hit
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,17 @@ class QAPipeline:
             texts.append(f"{hit.chunk.text}\n{tail}" if tail else hit.chunk.text)
         return texts
 
+    def _following(self, chunk: Chunk) -> Chunk | None:
+        """The passage after ``chunk`` in its document and section (the index keeps document
+        order), or None."""
+        chunks = self.index.chunks
+        row = self._rows().get(chunk.id)
+        if row is None or row + 1 >= len(chunks):
+            return None
+        nxt = chunks[row + 1]
+        same = nxt.doc_id == chunk.doc_id and nxt.heading_path == chunk.heading_path
+        return nxt if same else None
+
     def _rows(self) -> dict[str, int]:
         if self._row_of is None:
             self._row_of = {c.id: i for i, c in enumerate(self.index.chunks)}
@@ -279,6 +291,8 @@ class QAPipeline:
             return
 
         t2 = time.perf_counter()
+        if gen.name == "extractive":  # a list's items may start in the passage after its lead-in
+            hits = with_list_continuations(hits, self._following)
         renumber = MarkerRenumberer(len(hits))
         pieces: list[str] = []
         for piece in gen.generate(standalone, hits, history):
