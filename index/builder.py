@@ -15,7 +15,11 @@ from index.store import DocumentRecord, ReportIndex, make_manifest
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
 from ingest.safety import Deadline
-from ingest.sections import join_questions_to_answers, merge_fragment_sections
+from ingest.sections import (
+    captions_into_context,
+    join_questions_to_answers,
+    merge_fragment_sections,
+)
 from ingest.terms import mine_terms
 from reportqa.errors import IngestError
 from reportqa.language import content_terms, get_kiwi, split_sentences
@@ -52,6 +56,7 @@ def with_joined_fragments(
         return doc
     sections = merge_fragment_sections(doc.sections, doc.text, count_tokens, max_tokens)
     sections = join_questions_to_answers(sections, doc.text, count_tokens, max_tokens)
+    sections = captions_into_context(sections, doc.text, count_tokens)
     return replace(doc, sections=sections)
 
 

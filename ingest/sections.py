@@ -131,3 +131,44 @@ def join_questions_to_answers(
         out.append(a)
         i += 1
     return tuple(out)
+
+
+# A caption or lead-in right above a table describes every row of it (the period and unit of a
+# statement, "[암호모듈 상태 목록]", "… 다음과 같다."); up to this many embedder tokens and
+# CAPTION_MAX_LINES lines it becomes part of the table's context, repeated on each passage of a
+# table split by rows (realdocs tuning rows: "2022년 12월 31일 현재 자산총계는?" found the
+# caption, not the row, because only the caption named the date).
+CAPTION_TOKENS = 64
+CAPTION_MAX_LINES = 4
+
+
+def captions_into_context(
+    sections: Sequence[Section],
+    text: str,
+    count_tokens: Callable[[str], int],
+) -> tuple[Section, ...]:
+    """``sections`` with each short text section right before a table on its page joined to the
+    table, its text put before the table's header in ``context``. Pure."""
+    out: list[Section] = []
+    i = 0
+    while i < len(sections):
+        a = sections[i]
+        b = sections[i + 1] if i + 1 < len(sections) else None
+        caption = text[a.start : a.end].strip()
+        if (
+            b is not None
+            and b.table
+            and not a.table
+            and _joinable(a, b)
+            and caption
+            and not _ASKS.search(caption)
+            and caption.count("\n") < CAPTION_MAX_LINES
+            and count_tokens(caption) <= CAPTION_TOKENS
+        ):
+            context = f"{caption}\n{b.context}" if b.context else caption
+            out.append(replace(b, start=a.start, context=context))
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return tuple(out)

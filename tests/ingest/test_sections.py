@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ingest.sections import join_questions_to_answers, merge_fragment_sections
+from ingest.sections import (
+    captions_into_context,
+    join_questions_to_answers,
+    merge_fragment_sections,
+)
 from reportqa.types import Section
 
 
@@ -104,3 +108,28 @@ def test_a_question_stays_alone_across_pages_tables_sizes_and_unrelated_headings
     text, secs = sections_of("", [("배경 설명이다.", {"page": 1, "heading_path": ("가", "배경")}),
                                   ("질문 무엇인가?", {"page": 1, "heading_path": ("가", "질문")})])
     assert join_questions_to_answers(secs, text, words, 300) == secs
+
+
+def test_a_caption_above_a_table_becomes_context_of_every_row_passage() -> None:
+    text, secs = sections_of("", [
+        ("재무상태표\n제 54 기 : 2022년 12월 31일 현재", {"page": 1, "heading_path": ("재무상태표",)}),
+        ("자산총계 — 제 54 기: 448", {"page": 1, "heading_path": ("재무상태표",), "table": True,
+                                     "context": "과목 | 제 54 기"}),
+        ("다음 문단.", {"page": 1, "heading_path": ("재무상태표",)}),
+    ])
+    table, after = captions_into_context(secs, text, words)
+    assert table.table and table.start == secs[0].start and table.end == secs[1].end
+    assert table.context == "재무상태표\n제 54 기 : 2022년 12월 31일 현재\n과목 | 제 54 기"
+    assert after == secs[2]
+
+
+def test_no_caption_joins_a_table_on_another_page_or_when_long_or_a_question() -> None:
+    table = ("A — 값: 1", {"page": 2, "heading_path": ("가",), "table": True, "context": "구분 | 값"})
+    for before in [
+        ("캡션", {"page": 1, "heading_path": ("가",)}),  # previous page
+        (PROSE + " " + PROSE, {"page": 2, "heading_path": ("가",)}),  # a paragraph, not a caption
+        ("값은 무엇인가?", {"page": 2, "heading_path": ("가",)}),  # a question
+        ("줄1\n줄2\n줄3\n줄4\n줄5", {"page": 2, "heading_path": ("가",)}),  # too many lines
+    ]:
+        text, secs = sections_of("", [before, table])
+        assert captions_into_context(secs, text, words) == secs
