@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index.store import DocumentRecord
 from reportqa.errors import ConfigError
-from reportqa.language import content_terms, english_stems
+from reportqa.language import content_terms, detect_language, english_stems
 
 Phrase = tuple[str, ...]
 
@@ -163,6 +163,26 @@ class Glossary:
             list(dict.fromkeys(t for phrase in english if (t := self._index_terms(phrase))))
             for english in groups
         ]
+
+    def coverage(self, question: str) -> float:
+        """The share of ``question``'s words its translation accounts for: English word stems
+        (function words included) inside known phrases (:meth:`translate`), or Korean index
+        terms (content morphemes) inside known runs
+        (:meth:`translate_korean`); 0 for a question without words. Near 1 the translated
+        question is about as good a search as the question in the other language; near 0 it is
+        a stray term or two."""
+        if detect_language(question) == "en":
+            stems = english_stems(question)
+            covered = sum(len(p) for p in self._phrases_in(stems))
+            return covered / len(stems) if stems else 0.0
+        reverse, longest = self._reverse_entries()
+        terms = content_terms(question)
+        i = hit = 0
+        while i < len(terms):
+            n = next((n for n in range(min(longest, len(terms) - i), 0, -1) if tuple(terms[i : i + n]) in reverse), 0)
+            hit += n
+            i += n or 1
+        return hit / len(terms) if terms else 0.0
 
     def _reverse_entries(self) -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
         """Korean index-term runs → the English phrases (as written) that stand for them, and the

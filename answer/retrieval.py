@@ -7,6 +7,7 @@ from threading import Lock
 
 import numpy as np
 
+from answer.crosslingual import LANGUAGE_VOTES, best_sentence_rows, dense_first, passages_language
 from answer.fusion import (
     confidence_fusion,
     lexical_confidence,
@@ -176,6 +177,11 @@ class HybridRetriever:
         glossary_weight_own: float = _D.glossary_weight_own,
         sentence_share: float = _D.fusion_sentence_share,
         own_confident: float = OWN_CONFIDENT,
+        cross_bm25_share: float = _D.fusion_cross_bm25_share,
+        cross_sentence_candidates: int = _D.cross_sentence_candidates,
+        cross_sentence_share: float = _D.fusion_cross_sentence_share,
+        language_votes: int = LANGUAGE_VOTES,
+        cross_coverage: tuple[float, float] = (_D.cross_coverage_low, _D.cross_coverage_high),
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
@@ -188,17 +194,29 @@ class HybridRetriever:
         self.glossary_weight_own = glossary_weight_own
         self.sentence_share = sentence_share
         self.own_confident = own_confident
+        self.cross_bm25_share = cross_bm25_share
+        self.cross_sentence_candidates = cross_sentence_candidates
+        self.cross_sentence_share = cross_sentence_share
+        self.language_votes = language_votes
+        self.cross_coverage = cross_coverage  # translation coverage: dense first below, as usual above
         self._languages: dict[int, str] = {}
 
-    def _own_language_leads(self, question: str, dense: list[tuple[int, float]]) -> bool:
-        """Whether the best dense match is a passage in the question's own language; then the
-        question's own words lead and its glossary translation only helps."""
-        if not dense:
-            return False
-        row = dense[0][0]
+    def _language_of(self, row: int) -> str:
         if row not in self._languages:
             self._languages[row] = detect_language(self.dense.index.chunks[row].text)
-        return self._languages[row] == detect_language(question)
+        return self._languages[row]
+
+    def is_cross_lingual(self, question: str, dense: list[tuple[int, float]]) -> bool:
+        """Whether most of the best dense matches are in another language than the question
+        (:func:`passages_language`): an English question about a Korean report, even when an
+        English passage of some other document is the single best match."""
+        language = passages_language(question, dense, self._language_of, self.language_votes)
+        return bool(dense) and language != detect_language(question)
+
+    def _own_language_leads(self, question: str, dense: list[tuple[int, float]]) -> bool:
+        """Whether the best dense matches are in the question's own language; then the
+        question's own words lead and its glossary translation only helps."""
+        return bool(dense) and not self.is_cross_lingual(question, dense)
 
     def _own_words_answer(
         self, question: str, dense: list[tuple[int, float]], bm25: list[tuple[int, float]],
@@ -218,10 +236,24 @@ class HybridRetriever:
         translated, translated_ceiling = self.bm25.rank_translated(question, n)
         index = self.dense.index
         qvec = self.dense.encode(question)
+        # 0: fused as usual; 1: dense first (a cross-lingual question its translation hardly covers).
+        lean = 0.0
+        if self.is_cross_lingual(question, dense):
+            glossary = self.bm25.glossary
+            coverage = glossary.coverage(question) if glossary is not None and len(glossary) else 0.0
+            lean = dense_first(coverage, *self.cross_coverage)
+        sentence_rows: list[tuple[int, float]] = []
+        if lean > 0 and self.cross_sentence_candidates > 0:
+            # The answering sentence of a passage the question's words miss can still be close.
+            sentence_rows = best_sentence_rows(
+                getattr(index, "sentence_vectors", np.zeros((0, 1))),
+                getattr(index, "sentence_offsets", np.zeros(1)),
+                qvec, self.cross_sentence_candidates,
+            )
         # Every candidate gets its exact cosine (also those only BM25 found): fusion and the
         # relevance gate downstream both use it.
         cosines = dict(dense)
-        for row, _ in [*bm25, *translated]:
+        for row, _ in [*bm25, *translated, *sentence_rows]:
             if row not in cosines:
                 cosines[row] = float(index.vectors.reconstruct(row) @ qvec)
         bm25_scores = dict(bm25)
@@ -229,15 +261,19 @@ class HybridRetriever:
             bm25_scores[row] = max(score, bm25_scores.get(row, 0.0))
         if self.fusion == "confidence":
             share, floor, span, power = self.confidence
+            # The question's own words match only the other language's stray terms (a keyword
+            # line, a reference list), and a partial translation whatever mentions its one term.
+            share += (self.cross_bm25_share - share) * lean
             extra = [(dict(translated), translated_ceiling)] if translated else []
             ceiling = self.bm25.ceiling(question)
             weight = self.glossary_weight
             if translated and self._own_words_answer(question, dense, bm25, ceiling, power):
                 weight = self.glossary_weight_own
             evidence = cosines
-            if self.sentence_share > 0:
+            sentence_share = self.sentence_share + (self.cross_sentence_share - self.sentence_share) * lean
+            if sentence_share > 0:
                 evidence = {
-                    row: passage_cosine(cos, index.sentence_vectors_of(row) @ qvec, self.sentence_share)
+                    row: passage_cosine(cos, index.sentence_vectors_of(row) @ qvec, sentence_share)
                     for row, cos in cosines.items()
                 }
             fused = confidence_fusion(
@@ -319,6 +355,10 @@ def make_retriever(
             settings.glossary_weight,
             settings.glossary_weight_own,
             settings.fusion_sentence_share,
+            cross_bm25_share=settings.fusion_cross_bm25_share,
+            cross_sentence_candidates=settings.cross_sentence_candidates,
+            cross_sentence_share=settings.fusion_cross_sentence_share,
+            cross_coverage=(settings.cross_coverage_low, settings.cross_coverage_high),
         )
     if settings.label_boost > 0:
         labelled = LabelReranker(index.keyword.idf, settings.label_boost, settings.label_min_match)

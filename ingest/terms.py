@@ -29,7 +29,8 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _NOT_IN_TERM = re.compile(r"[^\uac00-\ud7a30-9A-Za-z\- ]")
 # "(…)" whose content is Latin words: the English side of a Korean term written before it.
 _PAREN = re.compile(r"\(([^()\n]{1,120})\)")
-_LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9&'./+\- ]*[A-Za-z0-9)]|[A-Za-z]{2,}")
+# Identifiers with an underscore count too ("(reseed_interval)").
+_LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9&'./+_\- ]*[A-Za-z0-9)]|[A-Za-z]{2,}")
 _KOREAN_TERM = re.compile(r"[\uac00-\ud7a3][\uac00-\ud7a30-9A-Za-z\- ]*")
 # English words right before "(": the English side of a Korean term in the parentheses.
 _ENGLISH_BEFORE = re.compile(r"((?:[A-Za-z][A-Za-z0-9&'\-/]*\s+){0,7}[A-Za-z][A-Za-z0-9&'\-/]*)\s*$")
@@ -95,7 +96,8 @@ def _parenthesised(line: str) -> list[TermPair]:
         korean = korean_term_before(before)
         if not korean:
             continue
-        for alternative in re.split(r"\s*[,;]\s*", inside):
+        # "(SSP: Sensitive Security Parameter)": the abbreviation and its expansion, each a name.
+        for alternative in re.split(r"\s*[,;:]\s*", inside):
             english = _clean_english(alternative)
             if english:
                 pairs.append(TermPair(korean, english))

@@ -119,6 +119,19 @@ class Settings:
     # answers in the question's language and translations only pulled in other-language text).
     glossary_weight: float = 1.0
     glossary_weight_own: float = 0.0
+    # A cross-lingual question (most of its best dense matches are in the other language,
+    # answer/crosslingual.py) whose glossary translation covers at most cross_coverage_low of
+    # its words is fused dense first: BM25's share is fusion_cross_bm25_share, the passages of
+    # its cross_sentence_candidates best stored sentences join the candidates, and a passage's
+    # best sentence counts fusion_cross_sentence_share of its dense evidence; from
+    # cross_coverage_high on it is fused as usual, linearly between. Chosen on the realdocs
+    # English tuning rows with the shipped glossary off (benchmarks/realdocs.py --quick) and the
+    # sample sets' en→ko and ko→en questions (the shipped glossary covers those well).
+    fusion_cross_bm25_share: float = 0.3
+    fusion_cross_sentence_share: float = 0.6
+    cross_sentence_candidates: int = 30
+    cross_coverage_low: float = 0.15
+    cross_coverage_high: float = 0.3
     # Label-aware reranking (answer/labels.py): a passage whose line label (a glossary term, a
     # table row's label, a key before ":") holds the question's terms gains label_boost × the
     # idf-weighted share it holds when that share reaches label_min_match, among the top
