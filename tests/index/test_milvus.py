@@ -355,3 +355,31 @@ def test_kill_9_during_ingest_keeps_the_previous_answers(tmp_path: Path) -> None
     ids = [r["chunk_id"] for r in store.scan(state.live_filter(), ["chunk_id"])]
     assert len(ids) == len(set(ids)) == len(after.chunks)
     close_client(target)
+
+
+def test_a_document_without_passages_is_skipped_in_milvus_as_in_faiss(tmp_path: Path, lite_db: Path) -> None:
+    """The shared drop (index.ingest_plan.skip_passageless): a table-of-contents-only document is
+    reported skipped with its reason, never added, and has no record in the Milvus manifest; when
+    an indexed document loses its passages its earlier rows leave."""
+    from index.indexing import ingest_documents
+    from reportqa.types import Document, Section
+
+    body = "The Vardo wind farm has 31 turbines. It opened in 2021. Each turbine makes 3 MW."
+    toc = "Contents\n1. Background ..... 1\n2. Findings ..... 5"
+    good = Document("wind.txt", "Wind", "/src/wind.txt", body, meta={"content_hash": "h1"})
+    contents = Document("contents.pdf", "Report", "/src/contents.pdf", toc,
+                        sections=(Section(0, len(toc), page=1, toc=True),), meta={"content_hash": "h2"})
+    settings = _settings(tmp_path, "passageless", lite_db)
+    emb = CountingHashEmbedder()
+    summary = ingest_documents([good, contents], settings, embedder=emb)
+    assert summary.added == ["wind.txt"]
+    (skip,) = summary.skipped
+    assert skip.path == "/src/contents.pdf" and "only a table of contents" in skip.reason
+    index = open_index(settings.resolved_index_dir)
+    assert [d.id for d in index.documents] == ["wind.txt"] and summary.documents == 1
+
+    emptied = Document("wind.txt", "Wind", "/src/wind.txt", toc,
+                       sections=(Section(0, len(toc), page=1, toc=True),), meta={"content_hash": "h3"})
+    summary = ingest_documents([emptied], settings, embedder=emb)
+    assert summary.changed == [] and "its earlier version was removed" in summary.skipped[0].reason
+    assert [d.id for d in open_index(settings.resolved_index_dir).documents] == []
