@@ -46,7 +46,7 @@ NEXT_WORD_MAX_EM = 8.0
 # A line starting like this opens a list item, never continues the previous line.
 LIST_START = re.compile(
     r"""^(?:
-        [•·∙◦○●◎□■◇◆▪▫▶▷►▸‣⁃※★☆✓✔❍❏∎◼◻➢➤\-–—*+>]
+        [•·ꞏ∙◦○●◎□■◇◆▪▫▶▷►▸‣⁃※★☆✓✔❍❏∎◼◻➢➤\-–—*+>]
       | \(?\d{1,3}(?:\.\d{1,3})*[.)](?:\s|$)
       | \d{1,3}(?:\.\d{1,3})+\.?\s
       | \(\d{1,3}\)
@@ -208,6 +208,25 @@ def _split_line(words: list[Word], gutters: set[int]) -> list[Line]:
     return [Line(tuple(ws)) for ws in out]
 
 
+def _overlaps(y0: float, y1: float, word: Word) -> bool:
+    """Whether ``word`` lies on the band y0..y1, measured against the taller of the two: a
+    letter set large in the margin ("C O N T E N T S" down a TOC page) does not pull two
+    entries beside it into one line."""
+    overlap = min(y1, word.y1) - max(y0, word.y0)
+    return overlap > 0.5 * max(y1 - y0, word.y1 - word.y0)
+
+
+def _overlaps_beside(members: Sequence[Word], word: Word) -> bool:
+    """Whether ``word`` lies on the band of the row's words beside it (where it has some): a
+    row across a spread's pages sits a little lower on one page, and its whole band would pull
+    the next line of a tightly set column on the other page into it."""
+    reach = LINE_SPLIT_EM * word.size
+    near = [m for m in members if m.x0 - reach <= word.x1 and word.x0 <= m.x1 + reach]
+    if not near:
+        return True
+    return _overlaps(min(m.y0 for m in near), max(m.y1 for m in near), word)
+
+
 def group_lines(words: Sequence[Word]) -> list[Line]:
     """Words grouped into lines by vertical overlap, split at wide gaps and at column gutters;
     top to bottom."""
@@ -216,12 +235,9 @@ def group_lines(words: Sequence[Word]) -> list[Line]:
         placed = False
         for i in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
             y0, y1, members = rows[i]
-            overlap = min(y1, word.y1) - max(y0, word.y0)
-            # Against the taller of the two: a letter set large in the margin ("C O N T E N T S"
-            # down a TOC page) does not pull two entries beside it into one line.
-            if overlap > 0.5 * max(y1 - y0, word.y1 - word.y0):
+            if _overlaps(y0, y1, word) and _overlaps_beside(members, word):
                 members.append(word)
-                rows[i] = (min(y0, word.y0), max(y1, word.y1), members)
+                rows[i] = (min(rows[i][0], word.y0), max(rows[i][1], word.y1), members)
                 placed = True
                 break
         if not placed:

@@ -78,6 +78,7 @@ _BRACKETED = re.compile(r"^\s*[\[［【〈<][^\]］】〉>]{1,40}[\]］】〉>]\
 _SENTENCE_END = re.compile(r"(?:다|요|음|함|임)\.\s*$|[.!?]\s*$")
 _YEAR = re.compile(r"^(?:19|20)\d\d(?:년|년도)?$")
 _HANGUL_SYLLABLE = re.compile(r"^[\uac00-\ud7a3]$")
+_ROW_BULLET = re.compile(r"^[•·ꞏ∙◦○●▪■□◆◇-]$|^[•ꞏ▪■□◆◇]\S")
 _ITEM_BULLET = re.compile(r"^[∎■□▪▫•◦ꞏ]\s+")
 _ITEM_BULLET_ANYWHERE = re.compile(r"(?:^|\s)[∎■□▪▫•◦ꞏ]\s")
 
@@ -570,6 +571,40 @@ def _band_cells(
     return [Cell(0, c, _cell_text(ws), 1, 1, _bold(ws)) for c, ws in sorted(by_col.items())]
 
 
+def _bullet_row_starts(lines: Sequence[Sequence[Word]], edges: Sequence[float]) -> list[int]:
+    """Lines of a band that open a row of their own: led by a bullet in the first column, with
+    values beside it in another column (two rows whose separator is not drawn)."""
+    return [
+        k
+        for k, line in enumerate(lines)
+        if _ROW_BULLET.match(line[0].text)
+        and _index(edges, line[0].cx) == 0
+        and any(_index(edges, w.cx) > 0 for w in line)
+    ]
+
+
+def _split_bullet_rows(
+    bands: Sequence[list[list[Word]]],
+    frees: Sequence[list[tuple[float, float]]],
+    edges: Sequence[float],
+) -> tuple[list[list[list[Word]]], list[list[tuple[float, float]]]]:
+    """Bands holding two or more bullet-led rows ("ꞏ 수리가 불가능한 경우 …" over "ꞏ 수리가
+    가능한 경우 …" with no rule between them) cut into one band per row."""
+    out_bands: list[list[list[Word]]] = []
+    out_frees: list[list[tuple[float, float]]] = []
+    for lines, free in zip(bands, frees, strict=True):
+        starts = _bullet_row_starts(lines, edges) if free else []
+        if len(starts) < 2:
+            out_bands.append(lines)
+            out_frees.append(free)
+            continue
+        cuts = [0, *(k for k in starts if k > 0), len(lines)]
+        for a, b in itertools.pairwise(cuts):
+            out_bands.append(lines[a:b])
+            out_frees.append(free)
+    return out_bands, out_frees
+
+
 def _texts(row: Sequence[Cell]) -> list[str]:
     return [c.text for c in row]
 
@@ -621,6 +656,7 @@ def _banded_tables(
         if not gutters or sum(1 for f in frees if f) < MIN_ALIGNED_ROWS:
             continue
         edges = [x0] + [(a + b) / 2 for a, b in gutters] + [x1]
+        bands, frees = _split_bullet_rows(bands, frees, edges)
         rows = [_band_cells(lines, free, edges) for lines, free in zip(bands, frees, strict=True)]
         tops = [stack[0][0]] + [min(w.y0 for line in lines for w in line) for lines in bands[1:]]
         # A row repeating the header starts the next table; the full-width row before it (if any)

@@ -11,6 +11,7 @@ from fpdf import FPDF
 
 from ingest.layout.overprint import drop_overprint
 from ingest.layout.page import Word
+from ingest.layout.reading import Block, Line, group_lines, paragraphs
 from ingest.loaders.pdf import PdfLoader
 from reportqa.types import Document
 
@@ -223,3 +224,61 @@ def test_real_qa_item_box_fields_are_lines_under_the_item_heading() -> None:
         "최종 수정일: 2024년 11월 18일",
     ]
     assert all(path[-1] == heading for path, _ in box)
+
+
+# -- a brochure spread: tight columns, bullet rows ---------------------------------------------
+
+
+def _run(texts: list[str], x: float, y0: float, y1: float) -> list[Word]:
+    out = []
+    for text in texts:
+        width = 4.5 * len(text)
+        out.append(Word(text, x, y0, x + width, y1, y1 - y0))
+        x += width + 1.0
+    return out
+
+
+def test_a_spread_row_does_not_pull_the_next_line_of_a_tight_column() -> None:
+    # The brochure's geometry: a column set 7.5 pt apart in 8.5 pt glyph boxes (they overlap),
+    # the spread's other page a little lower. Matched against the whole row's band, the far
+    # line stretched it down over the column's next line, and the two lines interleaved.
+    words = [
+        *_run(["가나", "다라마", "바사"], 311.1, 233.4, 241.9),
+        *_run(["오른쪽", "면의", "문구"], 576.3, 236.4, 246.9),
+        *_run(["ꞏ"], 306.6, 240.0, 249.7),
+        *_run(["다음", "항목의", "문장"], 310.7, 240.9, 249.4),
+    ]
+    assert [line.text for line in group_lines(words)] == [
+        "가나 다라마 바사",
+        "오른쪽 면의 문구",
+        "ꞏ 다음 항목의 문장",
+    ]
+
+
+def test_middle_dot_bullets_open_list_items() -> None:
+    lines = [
+        Line(tuple(_run(["ꞏ", "첫째", "항목은", "여기까지"], 80, 100 + 9 * k, 108 + 9 * k)))
+        for k in range(3)
+    ]
+    # Full-width lines without a full stop: only the bullet keeps them apart.
+    assert paragraphs(Block(tuple(lines))) == [line.text for line in lines]
+
+
+@pytest.mark.slow
+def test_real_brochure_bullet_runs_and_warranty_rows_stay_apart() -> None:
+    doc = real(VACUUM)
+    lines = doc.text.split("\n")
+    # Each bullet of the paid-service column is its own line ...
+    assert "ꞏ 사용설명 및 분해하지 않고 간단한 조정 시" in lines
+    assert "ꞏ 인터넷, 안테나, 유선신호등 외부환경 문제 시" in lines
+    assert "ꞏ 천재지변(낙뢰, 화재, 염해, 수해 등)에 의한 고장 발생 시" in lines
+    assert any(line.startswith("※ 고장이 아닌 경우 서비스를 요청하면") for line in lines)
+    assert not any("※ ※" in line or " ꞏ 수리가 가능한" in line for line in lines)
+    # ... and the two rows of the wilful-damage table, with no rule between them, are two.
+    rows = [line for line in lines if line.startswith("ꞏ 수리가 ")]
+    assert rows == [
+        "ꞏ 수리가 불가능한 경우 — 제품 보증기간 이내: 유상수리에 해당하는 금액징수 후 제품교환 "
+        "또는 구입가 환급; 제품 보증기간 이후: 정액 감가상각한 잔여 금액에 구입가의 10%를 "
+        "가산하여 환급",
+        "ꞏ 수리가 가능한 경우 — 제품 보증기간 이내: 유상수리; 제품 보증기간 이후: 유상수리",
+    ]
