@@ -129,6 +129,11 @@ HELD_OUT_SOURCES = ("korquad-heldout", "realdocs-heldout")
 L2 = 1e-3
 FOLDS = 5
 THRESHOLDS = [round(0.01 * i, 2) for i in range(1, 61)]
+# Each answerable KorQuAD question refused costs the README's containment: the former gate refused
+# 0.003 of the tuning questions, so one more in 600 is allowed (operating point 0.09). Measured
+# after the choice on the benchmark's 1,000 questions: containment 0.896 with the former gate,
+# 0.895 at 0.09 and 0.13, 0.893 at 0.15, 0.887 at 0.18 (the point with only max_wrong 0.05).
+MAX_WRONG_KORQUAD = 0.005
 
 
 def base_source(source: str) -> str:
@@ -177,9 +182,11 @@ def fit_logistic(rows: Sequence[Row], l2: float = L2) -> tuple[dict[str, float],
 
 
 def operating_point(
-    rows: Sequence[Row], weights: dict[str, float], bias: float, max_wrong: float
+    rows: Sequence[Row], weights: dict[str, float], bias: float, max_wrong: float,
+    max_wrong_korquad: float = MAX_WRONG_KORQUAD,
 ) -> float | None:
-    """The highest threshold keeping every source's answerable wrongly refused ≤ ``max_wrong``."""
+    """The highest threshold keeping every source's answerable wrongly refused ≤ ``max_wrong``
+    (KorQuAD's ≤ ``max_wrong_korquad``)."""
     probs = [(r, answer_probability(r.features, weights, bias)) for r in rows]
     best = None
     for t in THRESHOLDS:
@@ -187,7 +194,10 @@ def operating_point(
         for r, p in probs:
             if r.answerable:
                 by_source.setdefault(base_source(r.source), []).append(p < t)
-        if all(sum(v) / len(v) <= max_wrong for v in by_source.values()):
+        if all(
+            sum(v) / len(v) <= (max_wrong_korquad if src.startswith("korquad") else max_wrong)
+            for src, v in by_source.items()
+        ):
             best = t
     return best
 
@@ -287,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         t = operating_point(tuning, weights, bias, args.max_wrong)
         print("\nfitted on the tuning rows:\nGATE_WEIGHTS = {\n" + "".join(
             f'    "{k}": {v:.3f},\n' for k, v in weights.items()) + f"}}\nGATE_BIAS = {bias:.3f}")
-        print(f"operating point (every tuning source's answerable refused ≤ {args.max_wrong}): {t}")
+        print(f"operating point (every tuning source's answerable refused ≤ {args.max_wrong}, "
+              f"KorQuAD's ≤ {MAX_WRONG_KORQUAD}): {t}")
         show(f"\n{FOLDS}-fold cross-validation on the tuning rows (threshold chosen per fold)",
              cross_validate(tuning, args.max_wrong))
         print("\nthe curve (fitted weights; tuning and held-out sources):")

@@ -150,7 +150,7 @@ class Settings:
     # reaches gate_min_probability (weights and operating point: benchmarks/calibrate_gate.py
     # --fit); "thresholds" is the former cosine/coverage rule below.
     gate: str = "model"
-    gate_min_probability: float = 0.18
+    gate_min_probability: float = 0.09
     # The "thresholds" gate, calibrated on the sample corpus (data/eval/sample.jsonl plus 22 off-topic
     # questions): e5 cosines of unrelated text sit high (0.75–0.83), and Korean questions score
     # higher than English ones against the same passages. A question is answered when the best

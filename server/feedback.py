@@ -64,6 +64,8 @@ ANSWER_SETTINGS = (
     "rrf_k",
     "dense_weight",
     "bm25_weight",
+    "gate",
+    "gate_min_probability",
     "min_score_ko",
     "min_score_en",
     "min_score_with_terms",

@@ -140,3 +140,25 @@ def test_sparse_scores_and_ties_as_milvus_lite() -> None:
         b_ids, b_d = fast(index, queries, 25, valid_mask=valid)
         assert a_ids.tolist() == b_ids.tolist()
         assert a_d.tolist() == b_d.tolist()
+
+
+def test_sparse_index_built_from_packed_rows_as_milvus_lite_builds_it() -> None:
+    pytest.importorskip("milvus_lite")
+    import pyarrow as pa
+    from milvus_lite.analyzer.sparse import sparse_to_bytes
+    from milvus_lite.index.sparse_ip import SparseIpIndex
+
+    rng = np.random.default_rng(9)
+    vectors: list[dict[int, float]] = [
+        {int(t): float(w) for t, w in zip(rng.integers(0, 30, 4), rng.choice([0.0, 0.25, 0.7], 4), strict=True)}
+        for _ in range(200)
+    ]
+    vectors[5] = {}
+    column = pa.chunked_array([pa.array([sparse_to_bytes(v) for v in vectors[:120]], type=pa.binary()),
+                               pa.array([sparse_to_bytes(v) for v in vectors[120:]], type=pa.binary())])
+    own = SparseIpIndex()
+    own.build(vectors)
+    fast = speedups.build_sparse_ip_index(column)
+    assert isinstance(fast, SparseIpIndex) and fast.num_rows == own.num_rows == 200
+    assert fast._posting_lists == own._posting_lists  # zero weights dropped, rows ascending
+    assert speedups.build_sparse_ip_index(pa.chunked_array([pa.array([b"\x01\x02\x03"], type=pa.binary())])) is None
