@@ -282,3 +282,28 @@ def test_real_brochure_bullet_runs_and_warranty_rows_stay_apart() -> None:
         "가산하여 환급",
         "ꞏ 수리가 가능한 경우 — 제품 보증기간 이내: 유상수리; 제품 보증기간 이후: 유상수리",
     ]
+
+
+def test_two_bullet_rows_between_one_pair_of_rules_are_two_rows() -> None:
+    from ingest.layout.page import PageLayout, Rule
+    from ingest.layout.tables import find_tables, render_table
+
+    def cell(text: str, x: float, y: float) -> list[Word]:
+        return _run(text.split(" "), x, y, y + 8.5)
+
+    words = [
+        *cell("피해 유형", 82, 104), *cell("보증기간 이내", 200, 104), *cell("보증기간 이후", 300, 104),
+        *cell("ꞏ 첫째 경우", 82, 124), *cell("무상 수리", 200, 124), *cell("유상 수리", 300, 124),
+        # Two rows with no rule between them: each label led by a bullet, values beside each.
+        *cell("ꞏ 둘째 경우", 82, 144), *cell("제품 교환", 200, 144), *cell("감가 환급", 300, 144),
+        *cell("금액 징수 후", 200, 153),
+        *cell("ꞏ 셋째 경우", 82, 164), *cell("유상 수리", 200, 164), *cell("유상 수리", 300, 164),
+    ]
+    rules = tuple(Rule(78, y, 380, y + 0.5) for y in (100, 118, 138, 178))
+    (table,) = find_tables(PageLayout(1, 600, 800, tuple(words), rules))
+    assert table.source == "rows"
+    assert render_table(table).lines == (
+        "ꞏ 첫째 경우 — 보증기간 이내: 무상 수리; 보증기간 이후: 유상 수리",
+        "ꞏ 둘째 경우 — 보증기간 이내: 제품 교환 금액 징수 후; 보증기간 이후: 감가 환급",
+        "ꞏ 셋째 경우 — 보증기간 이내: 유상 수리; 보증기간 이후: 유상 수리",
+    )
