@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from answer.gate import topic_terms
+from answer.pipeline import QAPipeline
 from reportqa.language import content_terms
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
@@ -24,10 +25,9 @@ def test_the_unit_a_count_question_asks_in_is_not_a_topic_word() -> None:
     assert topic_terms("예산은 얼마야?", ["예산"]) == ["예산"]
 
 
-def _pipeline(tmp_path_factory: pytest.TempPathFactory, path: Path) -> object:
+def _pipeline(tmp_path_factory: pytest.TempPathFactory, path: Path) -> QAPipeline:
     if not path.is_file():
         pytest.skip(f"{path} is absent (the shared folder is not checked out next to the repo)")
-    from answer.pipeline import QAPipeline
     from index.indexing import ingest_paths
     from reportqa.settings import Settings
 
@@ -39,37 +39,41 @@ def _pipeline(tmp_path_factory: pytest.TempPathFactory, path: Path) -> object:
 
 
 @pytest.fixture(scope="module")
-def article_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def article_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAPipeline]:
     yield _pipeline(tmp_path_factory, ARTICLE)
 
 
 @pytest.fixture(scope="module")
-def vacuum_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def vacuum_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAPipeline]:
     yield _pipeline(tmp_path_factory, VACUUM)
 
 
 @pytest.mark.slow
-def test_the_article_count_question_is_answered_with_10_and_cited(article_pipeline) -> None:  # type: ignore[no-untyped-def]
+def test_the_article_count_question_is_answered_with_10_and_cited(article_pipeline: QAPipeline) -> None:
     answer = article_pipeline.ask("핵심과제는 몇 개인가?")
     assert not answer.abstained and answer.citations
     assert "10" in answer.text and "핵심과제" in answer.text
 
 
 @pytest.mark.slow
-def test_the_article_refuses_what_it_does_not_say(article_pipeline) -> None:  # type: ignore[no-untyped-def]
+def test_the_article_refuses_what_it_does_not_say(article_pipeline: QAPipeline) -> None:
     # On topic (the plan's budget) but not in the article; it quoted a sentence with 예산 before.
     assert article_pipeline.ask("이 계획의 총사업비 예산은 얼마인가요?").abstained
 
 
 @pytest.mark.slow
-def test_the_parts_holding_period_is_answered_from_the_table_row(vacuum_pipeline) -> None:  # type: ignore[no-untyped-def]
+def test_the_parts_holding_period_is_answered_from_the_table_row(
+    vacuum_pipeline: QAPipeline,
+) -> None:
     answer = vacuum_pipeline.ask("부품은 몇 년 동안 보유한다고 되어 있어?")
     assert not answer.abstained and answer.citations
     assert "7" in answer.text
 
 
 @pytest.mark.slow
-def test_who_is_the_head_of_the_agency_is_answered_on_the_sample_index(sample_pipeline) -> None:  # type: ignore[no-untyped-def]
+def test_who_is_the_head_of_the_agency_is_answered_on_the_sample_index(
+    sample_pipeline: QAPipeline,
+) -> None:
     answer = sample_pipeline.ask("Who is the head of the agency and what did he say?")
     assert not answer.abstained and answer.citations
     assert "Kim Hyun-gon" in answer.text or "김현곤" in answer.text
