@@ -60,7 +60,9 @@ _ASKS_DATE = re.compile(
 _ASKS_NUMBER = re.compile(
     r"(?<!어떤 )(?<!무슨 )몇\s?(?:개|명|곳|대|가지|번|건|배|퍼센트|%|위|차례|종|년|월|일|살|시간)"
     r"|얼마(?:를|의|인|예|입|일|나\s?(?:되|돼|들|드|투입|필요|쓰))"
-    r"|\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|number|amount)\b",
+    r"|\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|number|amount)\b"
+    # A size, length or duration is a number too (realdocs English rows: "how long is the key").
+    r"|\bhow (?:long|big|large|small|heavy|far|old|often)\b|\bwhat (?:size|length)\b",
     re.IGNORECASE,
 )
 _DATE = re.compile(

@@ -108,3 +108,12 @@ def test_a_translation_covering_little_of_the_question_leans_dense_first() -> No
     assert glossary.coverage("예산은 얼마인가요?") == 0.0
     assert dense_first(0.0, 0.15, 0.3) == 1.0 and dense_first(0.4, 0.15, 0.3) == 0.0
     assert abs(dense_first(0.225, 0.15, 0.3) - 0.5) < 1e-9
+
+
+def test_a_size_length_or_duration_question_asks_for_a_number() -> None:
+    from answer.extractive import _NUMBER, answer_type
+
+    assert answer_type("In the example, how long is the session key that gets generated?") is _NUMBER
+    assert answer_type("How big is the integrity value appended to the module?") is _NUMBER
+    assert answer_type("What size of RAM is required?") is _NUMBER
+    assert answer_type("Who distributes the configuration?") is None
