@@ -33,6 +33,7 @@ from server.collections import (
 )
 from server.feedback import FeedbackStore, Rating, RecentAnswers, answer_settings
 from server.fused import FusedPipeline
+from server.security import PreviewSigner
 from server.served_index import ServedIndex
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,10 @@ COMMENT_AFTER_NOTE = (
 )
 UNFINISHED_NOTE = "답변이 끝난 뒤에 평가해 주세요 · Rate the answer once it is finished."
 SEARCHING = "검색 중… · Searching…"
+STOPPED = "중지됨 · Stopped"
+CURSOR = " ▌"
+# Classes of an answer still being written (or cut off by Stop): no thumbs show on it (CSS).
+UNFINISHED_CLASSES = ("rq-pending", "rq-unfinished")
 
 CSS = """
 .rq-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
@@ -69,7 +74,16 @@ CSS = """
 .dark #rq-admin .rq-admin-bad { color: #fca5a5; }
 #rq-admin button { border: 1px solid var(--border-color-primary); border-radius: 6px;
                    padding: 2px 10px; background: var(--button-secondary-background-fill); }
+.rq-hidden { display: none !important; }
+#rq-notice { margin: 8px 0; padding: 8px 12px; border-radius: 8px; background: #fef3c7;
+             color: #78350f; border: 1px solid #f59e0b; }
+/* While the notice says why a question was refused, Gradio's "Error" overlays stay hidden. */
+body.rq-limited [data-testid="status-tracker"] { display: none !important; }
 .rq-pending { color: var(--body-text-color-subdued); font-style: italic; }
+.rq-stopped { color: var(--body-text-color-subdued); font-style: italic; font-size: 0.9em; }
+/* Thumbs on finished answers only: not on "searching…", a half-written or a stopped answer
+   (the whole button row: Gradio names the thumbs in the page's language). */
+#rq-chat .message-row:has(.rq-pending, .rq-unfinished) + .message-buttons { display: none; }
 /* A phone: each answer carries its sources inline; the side panel would sit far below. */
 @media (max-width: 820px) { #rq-sources-col { display: none !important; } }
 a.rq-cite { font-weight: 600; text-decoration: none; cursor: pointer; }
@@ -101,15 +115,53 @@ JS = """
     el.classList.add('rq-flash');
     setTimeout(() => el.classList.remove('rq-flash'), 1500);
   }, true);
-  // The admin panel (ADMIN_HTML): upload with progress, document list, remove; over the API.
   const $ = (id) => document.getElementById(id);
+  // A question the rate limit refuses (429) says why and when to ask again (the server's
+  // localized `detail`), in place of Gradio's bare "Error" badges; Send comes back.
+  const notice = (text) => {
+    let el = $('rq-notice');
+    if (!el && text) {
+      const chat = $('rq-chat');
+      if (!chat) return;
+      el = document.createElement('div');
+      el.id = 'rq-notice';
+      el.setAttribute('role', 'alert');
+      chat.insertAdjacentElement('afterend', el);
+    }
+    if (el) { el.textContent = text; el.hidden = !text; }
+    document.body.classList.toggle('rq-limited', !!text);
+  };
+  const plainFetch = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const r = await plainFetch(...args);
+    const url = String((args[0] && args[0].url) || args[0] || '');
+    if (url.includes('gradio_api/queue/join')) {
+      if (r.status === 429) {
+        let text = '';
+        try { text = (await r.clone().json()).detail || ''; } catch (e) { text = ''; }
+        const wait = r.headers.get('Retry-After') || '?';
+        notice(text || ('Too many questions at once: ask again in ' + wait + ' s.'));
+        const idle = $('rq-idle');
+        if (idle) idle.click();
+      } else if (r.ok) {
+        notice('');
+      }
+    }
+    return r;
+  };
+  // The admin panel (ADMIN_HTML): upload with progress, document list, remove; over the API.
   const collection = () => {
     const box = document.querySelector('#rq-collection input');
     const panel = $('rq-admin');
     const name = box && box.value ? box.value : (panel ? panel.dataset.default : '');
     return name && name !== '*' && !name.startsWith('전체') ? name : (panel ? panel.dataset.default : '');
   };
+  // The admin key, as typed: sent in a header on every admin call (with REPORTQA_API_KEY set the
+  // server takes it there too), never put in a URL or the page.
   const auth = () => ({'Authorization': 'Bearer ' + (($('rq-admin-key') || {}).value || '')});
+  // The collection note and picker re-read from the server (a hidden Gradio button): an upload or
+  // a removal shows without a page reload.
+  const refreshNote = () => { const b = $('rq-refresh'); if (b) b.click(); };
   const say = (text, bad) => {
     const out = $('rq-admin-status');
     if (!out) return;
@@ -123,7 +175,8 @@ JS = """
   const listDocs = async () => {
     const list = $('rq-admin-docs');
     if (!list) return;
-    const r = await fetch('api/v1/collections/' + encodeURIComponent(collection()) + '/documents');
+    const r = await fetch('api/v1/collections/' + encodeURIComponent(collection()) + '/documents',
+                          {headers: auth()});
     if (!r.ok) { say(await failure(r), true); return; }
     const body = await r.json();
     list.dataset.ids = JSON.stringify(body.documents.map((d) => d.id));
@@ -143,7 +196,7 @@ JS = """
   };
   const poll = async (id) => {
     for (;;) {
-      const r = await fetch('api/v1/jobs/' + encodeURIComponent(id));
+      const r = await fetch('api/v1/jobs/' + encodeURIComponent(id), {headers: auth()});
       if (!r.ok) { say(await failure(r), true); return; }
       const job = await r.json();
       const bar = $('rq-admin-progress');
@@ -152,7 +205,11 @@ JS = """
       say([job.state + ' · ' + job.phase + ' ' + job.progress.done + '/' + job.progress.total,
            job.served ? '답변에 반영됨 · now answering from it' : (job.message || ''), ...lines].join(String.fromCharCode(10)),
           job.state === 'failed');
-      if (job.state === 'failed' || (job.state === 'done' && job.served)) { listDocs(); return; }
+      if (job.state === 'failed' || (job.state === 'done' && job.served)) {
+        listDocs();
+        refreshNote();
+        return;
+      }
       await new Promise((ok) => setTimeout(ok, 500));
     }
   };
@@ -184,10 +241,17 @@ JS = """
         const ids = JSON.parse(($('rq-admin-docs') || {dataset: {}}).dataset.ids || '[]');
         if (!ids.includes(doc)) break;
       }
+      refreshNote();
     }
   });
 }
 """
+
+
+# Send ⇄ Stop in the browser: no request of its own (a rate-limited server refused those too,
+# which left Stop showing after a refused question).
+BUSY_JS = "() => [{__type__: 'update', visible: false}, {__type__: 'update', visible: true}]"
+IDLE_JS = "() => [{__type__: 'update', visible: true}, {__type__: 'update', visible: false}]"
 
 
 def admin_html(default: str) -> str:
@@ -211,7 +275,9 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 UNSUPPORTED_TITLE = "출처가 뒷받침하지 않는 문장 · not supported by its cited sources"
 
 
-def render_answer_html(answer: Answer, key: str = "a", owners: tuple[str, ...] = ()) -> str:
+def render_answer_html(
+    answer: Answer, key: str = "a", owners: tuple[str, ...] = (), signer: PreviewSigner | None = None
+) -> str:
     """The answer text, escaped, with each ``[n]`` turned into a link to this answer's source
     ``n`` (``key`` tells the answers of one chat apart), its sources inline below it.
 
@@ -246,7 +312,7 @@ def render_answer_html(answer: Answer, key: str = "a", owners: tuple[str, ...] =
     if answer.citations:
         out.append(
             f'<details class="rq-inline"><summary>출처 {len(answer.citations)} · Sources</summary>'
-            f"{source_cards(answer, key, owners)}</details>"
+            f"{source_cards(answer, key, owners, signer=signer)}</details>"
         )
     return "".join(out)
 
@@ -279,14 +345,16 @@ def flag_badge(flags: tuple[str, ...]) -> str:
     return f'<div class="rq-flag" data-flags="{names}">⚠ {html.escape(FLAG_NOTE)} ({names})</div>'
 
 
-def page_link(citation: Citation, owner: str | None, image: bool) -> str:
+def page_link(
+    citation: Citation, owner: str | None, image: bool, signer: PreviewSigner | None = None
+) -> str:
     """For a cited PDF page: a link to its preview (the passage highlighted) and, in the side
     panel, the preview itself, loaded when opened; "" for other documents (their card shows
     the passage in its section)."""
     chunk = citation.chunk
     if owner is None or not chunk.page or not file_name(chunk.source).lower().endswith(".pdf"):
         return ""
-    url = html.escape(preview_path(owner, chunk.doc_id, chunk.page, chunk.id))
+    url = html.escape(preview_path(owner, chunk.doc_id, chunk.page, chunk.id, signer))
     label = f"{chunk.page}쪽 보기 · View page {chunk.page}"
     link = f'<a class="rq-page" href="{url}" target="_blank" rel="noopener">{label}</a>'
     if not image:
@@ -299,7 +367,11 @@ def page_link(citation: Citation, owner: str | None, image: bool) -> str:
 
 
 def source_cards(
-    answer: Answer, key: str, owners: tuple[str, ...] = (), images: bool = False
+    answer: Answer,
+    key: str,
+    owners: tuple[str, ...] = (),
+    images: bool = False,
+    signer: PreviewSigner | None = None,
 ) -> str:
     """One card per citation (file name, never a server path), answering sentences
     highlighted; all escaped. ``owners`` names each citation's collection."""
@@ -320,19 +392,22 @@ def source_cards(
             f'<div class="rq-meta">{" · ".join(meta)}</div>'
             f"{flag_badge(c.flags)}"
             f'<div class="rq-passage">{_highlighted(c)}</div>'
-            f"{page_link(c, owner, images)}</div>"
+            f"{page_link(c, owner, images, signer)}</div>"
         )
     return "".join(cards)
 
 
 def render_sources_html(
-    answer: Answer | None, key: str = "a", owners: tuple[str, ...] = ()
+    answer: Answer | None,
+    key: str = "a",
+    owners: tuple[str, ...] = (),
+    signer: PreviewSigner | None = None,
 ) -> str:
     """The sources panel: the latest answer's cards (its ``key`` as in its message)."""
     if answer is None or not answer.citations:
         note = "답변에 인용된 출처가 여기에 표시됩니다. · Cited passages appear here."
         return f'<div class="rq-meta">{html.escape(note)}</div>'
-    return source_cards(answer, key, owners, images=True)
+    return source_cards(answer, key, owners, images=True, signer=signer)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
@@ -462,13 +537,13 @@ class ChatService:
             ]
             return history, render_sources_html(None), ""
         owners = owners_of(answer)
-        reply = render_answer_html(answer, key, owners)
+        reply = render_answer_html(answer, key, owners, self.collections.signer)
         self.remember(message, answer, reply)
         history += [
             {"role": "user", "content": html.escape(message)},
             {"role": "assistant", "content": reply},
         ]
-        return history, render_sources_html(answer, key, owners), ""
+        return history, render_sources_html(answer, key, owners, self.collections.signer), ""
 
     def respond_stream(
         self, message: str, history: list[dict[str, Any]] | None, collection: str | None = None
@@ -491,13 +566,13 @@ class ChatService:
             for event in pipeline.ask_stream(message, history=pairs):
                 if isinstance(event, Answer):
                     owners = owners_of(event)
-                    reply = render_answer_html(event, key, owners)
+                    reply = render_answer_html(event, key, owners, self.collections.signer)
                     self.remember(message, event, reply)
                     done = [*turn, {"role": "assistant", "content": reply}]
-                    yield history + done, render_sources_html(event, key, owners), ""
+                    yield history + done, render_sources_html(event, key, owners, self.collections.signer), ""
                     return
                 shown += event
-                partial = [*turn, {"role": "assistant", "content": html.escape(shown) + " ▌"}]
+                partial = [*turn, {"role": "assistant", "content": unfinished_html(shown)}]
                 yield history + partial, render_sources_html(None), ""
         except ReportQAError as exc:
             error = [*turn, {"role": "assistant", "content": html.escape(str(exc))}]
@@ -526,7 +601,7 @@ class ChatService:
         if not 0 <= index < len(history) or history[index].get("role") != "assistant":
             return comment, "", None, gr.Button(visible=False)
         content = message_text(history[index].get("content"))
-        if content.endswith(" ▌") or "rq-pending" in content:
+        if not finished(content):
             return comment, UNFINISHED_NOTE, None, gr.Button(visible=False)
         error = self.store_feedback(history, index, rating, comment)
         if error:
@@ -573,6 +648,32 @@ class ChatService:
         except ReportQAError as exc:
             return html.escape(str(exc))
         return ""
+
+
+def unfinished_html(text: str) -> str:
+    """An answer still being written: escaped, with the cursor, marked unfinished."""
+    return f'<span class="rq-unfinished">{html.escape(text)}{CURSOR}</span>'
+
+
+def finished(content: str) -> bool:
+    """Whether a chat message is a whole answer (not searching, being written or stopped)."""
+    return not content.endswith(CURSOR) and not any(c in content for c in UNFINISHED_CLASSES)
+
+
+def stopped_history(history: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The chat after Stop: the cut-off answer without its cursor (or the "searching…" bubble),
+    marked stopped; a finished last answer stays as it is."""
+    history = list(history or [])
+    if not history or history[-1].get("role") != "assistant":
+        return history
+    content = message_text(history[-1].get("content"))
+    if finished(content):
+        return history
+    text = "" if "rq-pending" in content else html.unescape(re.sub(r"<[^>]+>", "", content))
+    text = text.removesuffix(CURSOR).rstrip()
+    shown = f'<span class="rq-unfinished">{html.escape(text)}</span>' if text else ""
+    stopped = f'{shown}{" " if shown else ""}<span class="rq-stopped">({STOPPED})</span>'
+    return [*history[:-1], {**history[-1], "content": stopped}]
 
 
 def message_text(content: Any) -> str:
@@ -689,17 +790,22 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
         picker.change(
             picked, picker, [note, examples, chatbot, sources], api_visibility="private"
         )
+
+        def refreshed(name: str) -> tuple[str, Any, Any]:
+            found = service.examples(name)
+            return (
+                service.note(name),
+                gr.update(choices=service.choices()),
+                gr.Dataset(samples=[[q] for q in found] or [[""]], visible=bool(found)),
+            )
+
+        # The admin panel clicks it once an upload or a removal is served (JS above).
+        refresh = gr.Button("refresh", elem_id="rq-refresh", elem_classes=["rq-hidden"])
+        refresh.click(refreshed, picker, [note, picker, examples], api_visibility="private")
         examples.click(lambda row: row[0] if row else "", examples, box, api_visibility="private")
-        # Updates, made when called (a component made here would be added to the page).
-        def busy() -> tuple[Any, Any]:
-            return gr.update(visible=False), gr.update(visible=True)
-
-        def idle() -> tuple[Any, Any]:
-            return gr.update(visible=True), gr.update(visible=False)
-
         runs = []
         for trigger, visibility in ((box.submit, "public"), (send.click, "private")):
-            started = trigger(busy, None, [send, stop], api_visibility="private")
+            started = trigger(None, None, [send, stop], js=BUSY_JS, api_visibility="private")
             run = started.then(
                 service.respond_stream,
                 [box, chatbot, picker],
@@ -707,9 +813,14 @@ def build_ui(settings: Settings, service: ChatService | None = None) -> gr.Block
                 api_name="chat" if visibility == "public" else None,
                 api_visibility=visibility,
             )
-            run.then(idle, None, [send, stop], api_visibility="private")
+            run.then(None, None, [send, stop], js=IDLE_JS, api_visibility="private")
             runs.append(run)
-        stop.click(idle, None, [send, stop], cancels=runs, api_visibility="private")
+        # Send back without a request: clicked by the page's script when a question is refused.
+        idle = gr.Button("idle", elem_id="rq-idle", elem_classes=["rq-hidden"])
+        idle.click(None, None, [send, stop], js=IDLE_JS, api_visibility="private")
+        stop.click(None, None, [send, stop], js=IDLE_JS, cancels=runs, api_visibility="private").then(
+            stopped_history, chatbot, chatbot, api_visibility="private"
+        )
         rated = [comment, feedback_note, pending_rating, send_comment]
         chatbot.like(service.feedback, [chatbot, comment], rated, api_visibility="private")
         send_comment.click(

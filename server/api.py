@@ -239,7 +239,7 @@ def create_api(
     # Outermost last: headers on everything, CORS before the refusals (so browsers can read them);
     # the rate limit before the key check, so guessing keys costs tokens too.
     app.add_middleware(UploadGuardMiddleware, settings=settings)  # inside the key check
-    app.add_middleware(AuthorizationMiddleware, settings=settings)
+    app.add_middleware(AuthorizationMiddleware, settings=settings, signer=backend.collections.signer)
     app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(ClosedFilesMiddleware, settings=settings)

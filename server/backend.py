@@ -126,7 +126,8 @@ class ChatBackend:
         if not owners:
             owners = [self.chosen(req)[0].name] * len(answer.citations)
         public_citations(
-            record.answer.get("citations", []), owners, [c.chunk.id for c in answer.citations]
+            record.answer.get("citations", []), owners, [c.chunk.id for c in answer.citations],
+            self.collections.signer,
         )
         return record
 

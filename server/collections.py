@@ -20,6 +20,7 @@ from answer.pipeline import QAPipeline
 from reportqa.errors import ConfigError, ReportQAError
 from reportqa.language import detect_language
 from reportqa.settings import Settings
+from server.security import PreviewSigner, normalized_path
 from server.served_index import ServedIndex
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class Collections:
         if not items:
             raise ConfigError("No index to serve: name one with --index NAME=DIR.")
         self.items = list(items)
+        self.signer = PreviewSigner()  # preview URLs of every front end of this server
         self.by_name: dict[str, Collection] = {}
         for c in self.items:
             if c.name in self.by_name:
@@ -194,19 +196,29 @@ def build_collections(
     return Collections(items)
 
 
-def preview_path(collection: str, doc_id: str, page: int, chunk_id: str) -> str:
-    """The page-preview route of a cited PDF page (server/pages.py), from the server root. Pure."""
-    return (
+def preview_path(
+    collection: str, doc_id: str, page: int, chunk_id: str, signer: PreviewSigner | None = None
+) -> str:
+    """The page-preview route of a cited PDF page (server/pages.py), from the server root; with
+    ``signer`` its URL is signed, so an <img> loads it where the API needs a key. Pure."""
+    path = (
         f"/api/v1/collections/{quote(collection, safe='')}/documents/{quote(doc_id, safe='')}"
-        f"/pages/{page}.png?chunk={quote(chunk_id, safe='')}"
+        f"/pages/{page}.png"
     )
+    if signer is None:
+        return f"{path}?chunk={quote(chunk_id, safe='')}"
+    routed = normalized_path(f"/api/v1/collections/{collection}/documents/{doc_id}/pages/{page}.png")
+    return f"{path}?{signer.query(routed, chunk_id)}"
 
 
 def public_citations(
-    citations: list[dict[str, Any]], owners: Sequence[str] = (), chunk_ids: Sequence[str] = ()
+    citations: list[dict[str, Any]],
+    owners: Sequence[str] = (),
+    chunk_ids: Sequence[str] = (),
+    signer: PreviewSigner | None = None,
 ) -> None:
     """Citation dicts made fit for users, in place: ``source`` is the file name only; each names
-    its ``collection`` and ``chunk_id`` when known, and a PDF page its ``preview`` route."""
+    its ``collection`` and ``chunk_id`` when known, and a PDF page its (signed) ``preview`` URL."""
     for i, c in enumerate(citations):
         c["source"] = file_name(str(c.get("source", "")))
         if i < len(owners):
@@ -214,4 +226,6 @@ def public_citations(
         if i < len(chunk_ids):
             c["chunk_id"] = chunk_ids[i]
             if i < len(owners) and c.get("page") and c["source"].lower().endswith(".pdf"):
-                c["preview"] = preview_path(owners[i], str(c["document"]), int(c["page"]), chunk_ids[i])
+                c["preview"] = preview_path(
+                    owners[i], str(c["document"]), int(c["page"]), chunk_ids[i], signer
+                )

@@ -13,11 +13,13 @@ import hmac
 import json
 import math
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import parse_qs, quote, urlencode
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -220,14 +222,79 @@ def authorize(
     return Refusal(401, "invalid_api_key", "The API key is not valid.")
 
 
+# --- signed preview URLs ---------------------------------------------------------------------
+
+# A page preview is an <img>, which cannot send a key: its URL carries an expiry and an HMAC of
+# path, passage and expiry instead. An hour covers reading an answer's sources in one sitting.
+PREVIEW_URL_TTL_S = 3600
+PREVIEW_PATH = re.compile(r"^/api/v1/collections/[^/]+/documents/.+/pages/\d+\.png$")
+
+
+class PreviewSigner:
+    """Signs page-preview URLs with a secret of this server process (a restart voids them)."""
+
+    def __init__(self, secret: bytes | None = None, ttl_s: int = PREVIEW_URL_TTL_S) -> None:
+        self.secret = secret or secrets.token_bytes(32)
+        self.ttl_s = ttl_s
+
+    def _mac(self, path: str, chunk: str, expires: int) -> str:
+        message = f"{path}\n{chunk}\n{expires}".encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
+
+    def query(self, path: str, chunk: str, now: float | None = None) -> str:
+        """The query string (``chunk=…&exp=…&sig=…``) that lets ``path`` (decoded, as routed)
+        be fetched without a key until the expiry."""
+        expires = int(now if now is not None else time.time()) + self.ttl_s
+        params = {"chunk": chunk, "exp": str(expires), "sig": self._mac(path, chunk, expires)}
+        return urlencode(params, quote_via=quote)
+
+    def valid(self, method: str, path: str, query: str, now: float | None = None) -> bool:
+        """Whether a request is a GET of a preview with an unexpired, matching signature."""
+        if method not in ("GET", "HEAD") or not PREVIEW_PATH.match(path):
+            return False
+        params = parse_qs(query, keep_blank_values=True)
+        try:
+            (chunk,), (expires_text,), (sig,) = (params.get(k, [""]) for k in ("chunk", "exp", "sig"))
+            expires = int(expires_text)
+        except ValueError:
+            return False
+        if expires < (now if now is not None else time.time()):
+            return False
+        return hmac.compare_digest(sig.encode(), self._mac(path, chunk, expires).encode())
+
+
+# Admin routes: the admin key (``Authorization: Bearer``) opens them where an API key is set too,
+# so the chat's admin panel needs one key only.
+ADMIN_PATH = re.compile(r"^/api/v1/(collections/[^/]+/documents(/.*)?|jobs/[^/]+)$")
+
+
 class AuthorizationMiddleware:
     """Applies :func:`authorize` to every request before any route (FastAPI, widget or Gradio)
-    sees it; refusals are JSON errors (401 with ``WWW-Authenticate: Bearer``, or 403)."""
+    sees it; refusals are JSON errors (401 with ``WWW-Authenticate: Bearer``, or 403).
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    Two ways past an API key besides the key itself: a signed preview URL (``signer``), and the
+    admin key on the admin routes (:data:`ADMIN_PATH`)."""
+
+    def __init__(
+        self, app: ASGIApp, settings: Settings, signer: PreviewSigner | None = None
+    ) -> None:
         self.app = app
+        self.settings = settings
         self.keys = api_keys(settings)
         self.public_origins = parse_origins(settings.public_origins, "public_origins")
+        self.signer = signer
+
+    def _passes(self, scope: Scope, headers: Mapping[str, str]) -> bool:
+        path = normalized_path(scope["path"])
+        query = scope.get("query_string", b"").decode("latin-1")
+        if self.signer is not None and self.signer.valid(scope["method"], path, query):
+            return True
+        from server.uploads import admin_refusal
+
+        return (
+            ADMIN_PATH.match(path) is not None
+            and admin_refusal(self.settings, headers.get("authorization")) is None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -235,6 +302,8 @@ class AuthorizationMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         refusal = authorize(scope["method"], scope["path"], headers, self.keys, self.public_origins)
+        if refusal is not None and self._passes(scope, headers):
+            refusal = None
         if refusal is None:
             await self.app(scope, receive, send)
             return
@@ -317,6 +386,14 @@ def client_id(scope: Scope, keys: Sequence[str], trust_proxy: bool) -> str:
     return "ip:" + (str(client[0]) if client else "unknown")
 
 
+def rate_limited_note(retry_s: int) -> str:
+    """The chat's message for a rate-limited question, in both languages, with the wait. Pure."""
+    return (
+        f"요청이 너무 많습니다. {retry_s}초 뒤에 다시 질문해 주세요. · "
+        f"Too many questions at once: ask again in {retry_s} s."
+    )
+
+
 class RateLimitMiddleware:
     """429 with ``Retry-After`` once a client spends its per-minute budget on the API or chat.
 
@@ -342,17 +419,15 @@ class RateLimitMiddleware:
         wait = self.limiter.hit(client_id(scope, self.keys, self.trust_proxy))
         if wait > 0:
             retry = max(1, math.ceil(wait))
-            await send_json(
-                send,
+            body = error_body(
                 429,
-                error_body(
-                    429,
-                    "rate_limited",
-                    f"Too many requests: the limit is {self.limiter.per_minute} per minute "
-                    f"per client. Try again in {retry} s.",
-                ),
-                [("Retry-After", str(retry))],
+                "rate_limited",
+                f"Too many requests: the limit is {self.limiter.per_minute} per minute "
+                f"per client. Try again in {retry} s.",
             )
+            if normalized_path(scope["path"]).startswith(GRADIO_API_PREFIX):
+                body["detail"] = rate_limited_note(retry)  # what the chat page's toast shows
+            await send_json(send, 429, body, [("Retry-After", str(retry))])
             return
         await self.app(scope, receive, send)
 

@@ -45,7 +45,9 @@ def test_respond_stream_shows_the_answer_as_it_is_written(sample_pipeline: QAPip
     # a "searching…" bubble until the first words
     assert [m["role"] for m in first[0]] == ["user", "assistant"]
     assert app.SEARCHING in first[0][1]["content"]
-    assert len(partial) == 3 and partial[-1][0][-1]["content"].endswith("▌")
+    assert len(partial) == 3 and partial[-1][0][-1]["content"].endswith("▌</span>")
+    assert all('class="rq-unfinished"' in u[0][-1]["content"] for u in partial)  # no thumbs (CSS)
+    assert not app.finished(partial[-1][0][-1]["content"]) and app.finished(last[0][-1]["content"])
     history, sources, box = last
     assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
     assert '<a class="rq-cite" href="#rq-src-t1-1">[1]</a>' in history[1]["content"]
@@ -53,3 +55,22 @@ def test_respond_stream_shows_the_answer_as_it_is_written(sample_pipeline: QAPip
     # the next turn passes the history on
     updates = list(service.respond_stream("  ", history))
     assert updates[-1][0] == history
+
+
+def test_stop_leaves_the_cut_off_answer_without_its_cursor() -> None:
+    import app
+
+    user = {"role": "user", "content": "질문"}
+    cut = app.stopped_history([user, {"role": "assistant", "content": app.unfinished_html("3대 <전략> 은")}])
+    assert cut[0] == user
+    text = cut[1]["content"]
+    assert "▌" not in text and app.STOPPED in text and "3대 &lt;전략&gt; 은" in text
+    assert not app.finished(text)  # a stopped answer gets no thumbs either
+    searching = [user, {"role": "assistant", "content": f'<span class="rq-pending">{app.SEARCHING}</span>'}]
+    stopped = app.stopped_history(searching)[1]["content"]
+    assert app.SEARCHING not in stopped and app.STOPPED in stopped
+    # Gradio 6 hands messages back as typed parts
+    parts = [user, {"role": "assistant", "content": [{"type": "text", "text": app.unfinished_html("반쯤")}]}]
+    assert "반쯤" in app.stopped_history(parts)[1]["content"]
+    done = [user, {"role": "assistant", "content": "끝난 답변 [1]"}]
+    assert app.stopped_history(done) == done and app.stopped_history([]) == []

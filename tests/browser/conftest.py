@@ -137,3 +137,37 @@ def chat_server(
     yield start
     for server in servers:
         server.stop()
+
+
+WIND_LINES = [
+    ["Vardo wind farm plan", "This plan describes a wind farm on the northern ridge of Vardo."],
+    [
+        "Strategies",
+        "The Vardo wind farm plan sets out three strategies: build forty turbines, connect the "
+        "farm to the regional grid by 2028, and train local technicians.",
+        "The farm is run by the Northern Wind Cooperative, founded in 2019 in Vardo.",
+        "Each turbine produces 4.2 megawatts at rated wind speed.",
+    ],
+]
+
+
+@pytest.fixture(scope="session")
+def wind_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-PDF index (fpdf2, two pages, the plan's facts on page 2), built once."""
+    from fpdf import FPDF
+
+    from index.indexing import ingest_paths
+
+    tmp = tmp_path_factory.mktemp("wind")
+    docs = tmp / "docs"
+    docs.mkdir()
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for lines in WIND_LINES:
+        pdf.add_page()
+        for line in lines:
+            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    (docs / "vardo-wind.en.pdf").write_bytes(bytes(pdf.output()))
+    settings = Settings.load({"home": tmp / "home", "index_dir": tmp / "wind"}, env={})
+    assert ingest_paths([docs], settings).documents == 1
+    return tmp / "wind"

@@ -17,44 +17,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.ui, pytest.mark.browser, pyte
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 KO_QUESTION = "보고서가 제시한 3대 추진 전략은?"
-WIND_LINES = [
-    ["Vardo wind farm plan", "This plan describes a wind farm on the northern ridge of Vardo."],
-    [
-        "Strategies",
-        "The Vardo wind farm plan sets out three strategies: build forty turbines, connect the "
-        "farm to the regional grid by 2028, and train local technicians.",
-        "The farm is run by the Northern Wind Cooperative, founded in 2019 in Vardo.",
-        "Each turbine produces 4.2 megawatts at rated wind speed.",
-    ],
-]
-
-
-def _wind_index(tmp: Path) -> Path:
-    from fpdf import FPDF
-
-    from index.indexing import ingest_paths
-
-    docs = tmp / "docs"
-    docs.mkdir()
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for lines in WIND_LINES:
-        pdf.add_page()
-        for line in lines:
-            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
-    (docs / "vardo-wind.en.pdf").write_bytes(bytes(pdf.output()))
-    settings = Settings.load({"home": tmp / "home", "index_dir": tmp / "wind"}, env={})
-    assert ingest_paths([docs], settings).documents == 1
-    return tmp / "wind"
-
-
 @pytest.fixture(scope="module")
 def two_url(
-    sample_settings: Settings, sample_pipeline: Any, tmp_path_factory: pytest.TempPathFactory
+    sample_settings: Settings, sample_pipeline: Any, wind_index: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     import app
 
-    wind = _wind_index(tmp_path_factory.mktemp("wind"))
+    wind = wind_index
     settings = sample_settings.replace(
         home=tmp_path_factory.mktemp("chat-home"), rate_limit_per_minute=1000
     )

@@ -53,9 +53,24 @@ def test_stop_cuts_a_slow_answer_off(
         expect(page.locator("#rq-send")).to_be_hidden()
         bot = page.locator("#rq-chat [data-testid=bot]").last
         expect(bot).to_contain_text("조각2")  # written while it streams
+        # the bot's buttons but Copy: the thumbs (named in the page's language: 좋아요, 싫어요)
+        thumbs = page.locator("#rq-chat .message-buttons-left button:not([aria-label='Copy message'])")
+        assert thumbs.count() >= 1  # Gradio renders them on the answer being written
+        assert not any(thumbs.nth(i).is_visible() for i in range(thumbs.count()))
         page.locator("#rq-stop").click()
         expect(page.locator("#rq-send")).to_be_visible()
         expect(page.locator("#rq-stop")).to_be_hidden()
+        expect(bot).to_contain_text("Stopped")  # marked stopped, its cursor gone
         time.sleep(PIECE_S * 6)
-        assert "끝맺음" not in bot.inner_text()  # the rest never came
+        text = bot.inner_text()
+        assert "끝맺음" not in text and "▌" not in text, text  # the rest never came
+        # Gradio gives the earlier answers thumbs while the next one is written: not a stopped one
+        page.locator("#rq-question textarea").fill("3대 추진 전략을 다시 알려 주세요")
+        page.locator("#rq-question textarea").press("Enter")
+        second = page.locator("#rq-chat [data-testid=bot]").nth(1)
+        expect(second).to_contain_text("조각1")
+        assert thumbs.count() >= 1
+        assert not any(thumbs.nth(i).is_visible() for i in range(thumbs.count()))
+        page.locator("#rq-stop").click()
+        expect(second).to_contain_text("Stopped")
         page.screenshot(path=str(ARTIFACTS / "chat-stopped.png"))

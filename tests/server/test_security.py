@@ -165,3 +165,68 @@ def test_a_bad_public_origin_is_refused_when_the_app_is_built(sample_settings: S
 
     with pytest.raises(ConfigError, match="public_origins"):
         app.create_server_app(sample_settings.replace(public_origins="qa.example.org"))
+
+
+def test_preview_urls_are_signed_for_their_path_passage_and_time() -> None:
+    from urllib.parse import urlsplit
+
+    from server.collections import preview_path
+    from server.security import PreviewSigner
+
+    signer = PreviewSigner(b"k" * 32, ttl_s=60)
+    url = preview_path("wind", "plan/a b.pdf", 2, "plan#3", signer)
+    parts = urlsplit(url)
+    assert parts.path == "/api/v1/collections/wind/documents/plan%2Fa%20b.pdf/pages/2.png"
+    routed = "/api/v1/collections/wind/documents/plan/a b.pdf/pages/2.png"  # as the route sees it
+    assert signer.valid("GET", routed, parts.query)
+    assert not signer.valid("POST", routed, parts.query)
+    assert not signer.valid("GET", routed.replace("2.png", "3.png"), parts.query)  # another page
+    assert not signer.valid("GET", routed, parts.query.replace("plan%233", "plan%234"))
+    assert not signer.valid("GET", routed, parts.query, now=10**12)  # expired
+    assert not PreviewSigner(b"x" * 32).valid("GET", routed, parts.query)  # another server
+    assert not signer.valid("GET", routed, "chunk=plan%233")  # unsigned
+    assert "/api/v1/ask" not in url and not signer.valid("GET", "/api/v1/ask", parts.query)
+
+
+@pytest.mark.integration
+def test_with_an_api_key_signed_previews_and_the_admin_key_open_their_routes(
+    sample_settings: Settings, sample_pipeline: Any, tmp_path: Any
+) -> None:
+    """An <img> cannot send the key: a signed preview URL passes without it; the admin panel's
+    one key (the admin key) opens the admin routes but not the rest of the API."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    import app
+    from server.background import BackgroundServer
+    from server.collections import preview_path
+
+    settings = sample_settings.replace(
+        home=tmp_path, api_key="api-key-1", admin_key="admin-key-1", rate_limit_per_minute=1000
+    )
+    server_app = app.create_server_app(settings, pipeline=sample_pipeline)
+    name = server_app.state.backend.collections.first.name
+    signer = server_app.state.backend.collections.signer
+    doc = "01-overview.ko.md"
+    signed = preview_path(name, doc, 1, f"{doc}#0", signer)
+    plain = urlsplit(signed).path + f"?chunk={doc}%230"
+    with BackgroundServer(server_app) as url, httpx.Client(base_url=url, timeout=60) as c:
+        unsigned = c.get(plain)
+        through = c.get(signed)
+        tampered = c.get(signed.replace("pages/1.png", "pages/2.png"))
+        admin = {"Authorization": "Bearer admin-key-1"}
+        docs = c.get(f"/api/v1/collections/{name}/documents", headers=admin)
+        job = c.get("/api/v1/jobs/nope", headers=admin)
+        ask = c.post("/api/v1/ask", json={"question": "3대 추진 전략은?"}, headers=admin)
+        wrong = c.get(f"/api/v1/collections/{name}/documents", headers={"Authorization": "Bearer x"})
+        keyed = c.post("/api/v1/ask", json={"question": "3대 추진 전략은?"}, headers={"X-API-Key": "api-key-1"})
+    assert unsigned.status_code == 401
+    # past the key check: the route itself answers (a Markdown document has no page image)
+    assert through.status_code == 409 and through.json()["error"]["code"] == "not_a_pdf"
+    assert tampered.status_code == 401
+    assert docs.status_code == 200 and doc in {d["file"] for d in docs.json()["documents"]}
+    assert job.status_code == 404 and job.json()["error"]["code"] == "unknown_job"
+    assert ask.status_code == 401 and wrong.status_code == 401
+    assert keyed.status_code == 200
+    assert "api-key-1" not in keyed.text and "admin-key-1" not in keyed.text
