@@ -45,23 +45,24 @@ class GateFeatures:
 
 # The logistic gate (settings.gate "model"): weights fitted by `benchmarks/calibrate_gate.py --fit`
 # on the tuning rows (KorQuAD tuning questions with and without their article, the realdocs tuning
-# rows, the sample and cross-lingual sets; each source and class weighted equally).
+# rows, the sample and cross-lingual sets, off-topic questions on the sample and realdocs indexes;
+# each source and class weighted equally).
 GATE_WEIGHTS: dict[str, float] = {
-    "cosine": 5.212,
-    "sentence_cosine": 28.004,
-    "coverage": -2.202,
-    "sentence_coverage": 0.215,
-    "margin": 3.341,
-    "bm25_sure": 5.809,
-    "unseen": 3.217,
-    "missing": -1.092,
-    "salient_missing": -2.574,
-    "asks_type": -5.969,
-    "typed_coverage": 15.818,
-    "english": 1.152,
-    "cross_lingual": 1.185,
+    "cosine": 14.595,
+    "sentence_cosine": 26.070,
+    "coverage": -0.517,
+    "sentence_coverage": 0.072,
+    "margin": 2.876,
+    "bm25_sure": 2.325,
+    "unseen": 1.639,
+    "missing": -0.900,
+    "salient_missing": -2.347,
+    "asks_type": -5.598,
+    "typed_coverage": 15.470,
+    "english": 1.955,
+    "cross_lingual": 0.155,
 }
-GATE_BIAS = -27.390
+GATE_BIAS = -34.035
 
 # "몇 개", "몇 년", "몇 명": the unit a count question asks in belongs to the answer ("10대 과제",
 # "7 년"), not to the topic, so the text need not hold it for the question to be on topic.
@@ -119,7 +120,7 @@ def typed_evidence(
 
 def model_inputs(f: GateFeatures) -> dict[str, float]:
     """The logistic gate's inputs (names as in :data:`GATE_WEIGHTS`). Pure."""
-    asked = float(f.asks_type)
+    asked = float(f.asks_type and not f.cross_lingual)  # typed evidence is not sought across languages
     return {
         "cosine": f.cosine,
         "sentence_cosine": f.sentence_cosine,
@@ -152,13 +153,24 @@ def judge(features: GateFeatures, settings: Settings) -> bool:
     """True when the question should be answered from its passages. Pure.
 
     ``settings.gate`` "model" (the default): :func:`answer_probability` must reach
-    ``gate_min_probability``. "thresholds" (the former rule): within a language: the cosine must reach ``min_score_<lang>``, or ``min_score_with_terms``
+    ``gate_min_probability``, and below ``gate_sure_probability`` the thresholds rule must agree.
+    "thresholds" (the former rule alone): within a language: the cosine must reach ``min_score_<lang>``, or ``min_score_with_terms``
     with ``min_term_coverage``; across languages the ``_cross`` thresholds apply (coverage then
     counts the question's translation). A question asking for a date or number with no sentence
     holding one near its words is refused unless its cosine reaches ``min_score_typed_override``.
     """
     if settings.gate == "model":
-        return answer_probability(features) >= settings.gate_min_probability
+        p = answer_probability(features)
+        if p < settings.gate_min_probability:
+            return False
+        if p >= settings.gate_sure_probability:
+            return True
+        # Below it the model cannot tell an off-topic question from a chatty on-topic one (both
+        # share few words with the passages); the thresholds rule decides.
+    return _thresholds(features, settings)
+
+
+def _thresholds(features: GateFeatures, settings: Settings) -> bool:
     f = features
     if f.cross_lingual:
         ok = f.cosine >= settings.min_score_cross or (

@@ -147,10 +147,12 @@ class Settings:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     # Relevance gate (answer/gate.py): "model" answers when the logistic gate's probability
-    # reaches gate_min_probability (weights and operating point: benchmarks/calibrate_gate.py
-    # --fit); "thresholds" is the former cosine/coverage rule below.
+    # reaches gate_min_probability and, below gate_sure_probability, the former cosine/coverage
+    # rule (below) agrees; "thresholds" is that rule alone (weights and operating point:
+    # benchmarks/calibrate_gate.py --fit).
     gate: str = "model"
-    gate_min_probability: float = 0.09
+    gate_min_probability: float = 0.1
+    gate_sure_probability: float = 0.2
     # The "thresholds" gate, calibrated on the sample corpus (data/eval/sample.jsonl plus 22 off-topic
     # questions): e5 cosines of unrelated text sit high (0.75–0.83), and Korean questions score
     # higher than English ones against the same passages. A question is answered when the best
@@ -259,9 +261,11 @@ class Settings:
             )
         if self.gate not in ("model", "thresholds"):
             raise ConfigError(f"gate must be model or thresholds; got {self.gate!r}")
-        if not 0 <= self.gate_min_probability <= 1:
+        if not 0 <= self.gate_min_probability <= self.gate_sure_probability <= 1:
             raise ConfigError(
-                f"gate_min_probability must be between 0 and 1; got {self.gate_min_probability}"
+                "gate_min_probability and gate_sure_probability must lie between 0 and 1, the "
+                f"first not above the second; got {self.gate_min_probability} and "
+                f"{self.gate_sure_probability}"
             )
         if not 0 <= self.min_support <= 1:
             raise ConfigError(f"min_support must be between 0 and 1; got {self.min_support}")

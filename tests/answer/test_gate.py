@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from answer.extractive import answer_type
 from answer.gate import (
     GateFeatures,
@@ -14,6 +16,7 @@ from answer.gate import (
     typed_coverage,
     typed_evidence,
 )
+from reportqa.errors import ConfigError
 from reportqa.settings import Settings
 
 
@@ -69,17 +72,32 @@ def test_the_model_answers_more_surely_with_more_evidence() -> None:
     assert not judge(_features(sentence_cosine=0.80, cosine=0.80, coverage=0.0, sentence_coverage=0.0,
                                missing=1.0, salient_missing=1.0, bm25_sure=0.0), s)
     # The operating point is the setting: 0 answers everything, 1 nothing.
-    assert judge(_features(), s.replace(gate_min_probability=0.0))
-    assert not judge(_features(), s.replace(gate_min_probability=1.0))
+    assert judge(_features(), s.replace(gate_min_probability=0.0, gate_sure_probability=0.0))
+    assert not judge(_features(), s.replace(gate_min_probability=1.0, gate_sure_probability=1.0))
+
+
+def test_between_the_two_probabilities_the_thresholds_rule_decides() -> None:
+    f = _features(cosine=0.83, coverage=0.0)  # the thresholds rule refuses it (ko needs 0.84)
+    p = answer_probability(f)
+    assert not judge(f, Settings(gate="thresholds"))
+    assert not judge(f, Settings(gate_min_probability=p / 2, gate_sure_probability=min(1.0, p * 2)))
+    assert judge(f, Settings(gate_min_probability=p / 2, gate_sure_probability=p))
+    on_topic = _features(cosine=0.86, coverage=0.0)  # ...and answers this one
+    q = answer_probability(on_topic)
+    assert judge(on_topic, Settings(gate_min_probability=q / 2, gate_sure_probability=min(1.0, q * 2)))
+    with pytest.raises(ConfigError, match="gate_min_probability"):
+        Settings(gate_min_probability=0.5, gate_sure_probability=0.2)
 
 
 def test_model_inputs_name_every_weighted_feature() -> None:
     from answer.gate import GATE_WEIGHTS
 
     assert set(GATE_WEIGHTS) == set(model_inputs(_features()))
-    asked = model_inputs(GateFeatures("en", True, 0.8, 0.5, asks_type=True, typed_coverage=0.25))
-    assert asked["asks_type"] == 1.0 and asked["typed_coverage"] == 0.25
-    assert asked["english"] == 1.0 and asked["cross_lingual"] == 1.0
+    asked = model_inputs(GateFeatures("en", False, 0.8, 0.5, asks_type=True, typed_coverage=0.25))
+    assert asked["asks_type"] == 1.0 and asked["typed_coverage"] == 0.25 and asked["english"] == 1.0
+    # Typed evidence is not sought across languages: the question's type counts for nothing.
+    across = model_inputs(GateFeatures("en", True, 0.8, 0.5, asks_type=True, typed_coverage=1.0))
+    assert across["asks_type"] == 0.0 and across["typed_coverage"] == 0.0 and across["cross_lingual"] == 1.0
 
 
 def test_typed_coverage_is_the_best_share_among_sentences_of_the_asked_type() -> None:
