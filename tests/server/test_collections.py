@@ -217,7 +217,7 @@ def test_star_fuses_the_hits_of_all_collections_into_one_answer(two: str, wind_i
     # one answer: a single intro line, markers numbered once over both collections
     assert five["answer"].count("Here is what the documents say.") == 1
     assert "\n\n" not in five["answer"].split("\n\n", 1)[1]
-    assert [c["collection"] for c in five["citations"]] == [wind, "sample"]
+    assert sorted(c["collection"] for c in five["citations"]) == sorted([wind, "sample"])
     assert [c["n"] for c in five["citations"]] == [1, 2]
     frames = [f for f in star.text.split("\n\n") if f.startswith("event: ")]
     assert frames[0].startswith("event: delta") and frames[-1].startswith("event: answer")
