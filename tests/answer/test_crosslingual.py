@@ -29,6 +29,14 @@ def test_one_english_best_match_is_outvoted_by_korean_ones() -> None:
     assert passages_language("What does the guide say?", ranking, LANG.__getitem__, votes=1) == "en"
 
 
+def test_two_own_language_passages_among_five_keep_the_question_in_its_language() -> None:
+    # A bilingual collection: the English summary gives two of the best five (sample en-005).
+    ranking = [(0, 0.83), (1, 0.83), (2, 0.82), (5, 0.81), (3, 0.80)]
+    assert passages_language("List the three strategies.", ranking, LANG.__getitem__) == "en"
+    one = [(0, 0.83), (1, 0.83), (2, 0.82), (3, 0.81), (4, 0.80)]  # a single English passage
+    assert passages_language("List the three strategies.", one, LANG.__getitem__) == "ko"
+
+
 def test_a_split_vote_keeps_the_questions_language_and_no_ranking_too() -> None:
     ranking = [(0, 0.9), (1, 0.8), (5, 0.7), (2, 0.6)]  # two English, two Korean
     assert passages_language("What does the guide say?", ranking, LANG.__getitem__) == "en"
