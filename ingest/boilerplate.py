@@ -24,12 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ingest.cleaning import clean_line
+from ingest.tuning import BLOCK_LABEL_MAX, MENU_ITEM_MAX
 
 _BULLET = re.compile(r"^\s*(?:[•·∙◦▪▫●○■□‣⁃]|[-*+](?=\s))\s*")
 _NUMBERISH = re.compile(r"^[+\-−±]?[\d.,:/%\s]+(?:[%원$€¥]|[A-Za-z]{1,4})?$")
 _SENTENCE_END = re.compile(r"(?:[다요죠음함됨임]\s*[.!?]|[.!?。])[\"'”’)\]」』]*$")
-_MENU_ITEM_MAX = 8  # characters: "가장작게", "좋아요0", "Share", "Print"
-_LABEL_MAX = 20  # a block's label line ("주요 뉴스") or trailing note
 
 
 @dataclass
@@ -44,7 +43,7 @@ def _is_sentence(text: str) -> bool:
 
 
 def _is_menu_item(text: str) -> bool:
-    return len(text) <= _MENU_ITEM_MAX or bool(_NUMBERISH.match(text))
+    return len(text) <= MENU_ITEM_MAX or bool(_NUMBERISH.match(text))
 
 
 def _blocks(lines: Sequence[str]) -> list[_Block]:
@@ -106,7 +105,7 @@ def strip_page_boilerplate(lines: Sequence[str]) -> list[str]:
         if i in drop:
             continue
         key = clean_line(raw)
-        if key and key in seen and len(key) >= _LABEL_MAX:
+        if key and key in seen and len(key) >= BLOCK_LABEL_MAX:
             continue  # a repeated caption or headline, kept once
         if key:
             seen.add(key)
@@ -128,7 +127,7 @@ def _is_label(raw: str) -> bool:
     text = clean_line(raw)
     return (
         bool(text)
-        and len(text) <= _LABEL_MAX
+        and len(text) <= BLOCK_LABEL_MAX
         and not _is_sentence(text)
         and not any(ch.isdigit() for ch in text)
     )

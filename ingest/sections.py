@@ -14,12 +14,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from ingest.tuning import CAPTION_MAX_LINES, CAPTION_TOKENS, FRAGMENT_SECTION_TOKENS
 from reportqa.types import Section
 
-# A section under this many embedder tokens is a fragment that should travel with a neighbour
-# (a caption, a label, a one-line lead-in; measured on the shared real PDFs: their captions and
-# lead-ins are 4-30 tokens, the shortest real paragraphs 40+).
-FRAGMENT_SECTION_TOKENS = 32
 # A line that announces what follows ("…은 다음과 같다.", "아래와 같이 구분된다", "as follows:").
 _LEAD_IN = re.compile(r"(?:[:：]|다음과\s*같[다이은습]|아래와\s*같[다이은습]|as follows)\W*$|다음을\s*의미", re.IGNORECASE)
 
@@ -131,15 +128,6 @@ def join_questions_to_answers(
         out.append(a)
         i += 1
     return tuple(out)
-
-
-# A caption or lead-in right above a table describes every row of it (the period and unit of a
-# statement, "[암호모듈 상태 목록]", "… 다음과 같다."); up to this many embedder tokens and
-# CAPTION_MAX_LINES lines it becomes part of the table's context, repeated on each passage of a
-# table split by rows (realdocs tuning rows: "2022년 12월 31일 현재 자산총계는?" found the
-# caption, not the row, because only the caption named the date).
-CAPTION_TOKENS = 64
-CAPTION_MAX_LINES = 4
 
 
 def captions_into_context(

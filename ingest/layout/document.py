@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from ingest.layout.furniture import find_furniture
 from ingest.layout.headings import (
-    SPARSE_LINES,
     Heading,
     HeadingLevels,
     first_page_title,
@@ -39,13 +38,9 @@ from ingest.layout.tables import Table, find_tables, render_table
 from ingest.layout.toc import is_toc_page, toc_lines
 from ingest.layout.wordbreaks import BREAK
 from ingest.loaders.text import HeadingPath, Segment
+from ingest.tuning import MIN_TERM_ROWS, SPARSE_LINES, TERM_COLUMN_MAX_CHARS
 
 JoinWords = Callable[[Sequence[tuple[str, str]]], list[bool]]
-
-# Two-column glossary rows: a short term on the left, its definition on the right, on at least
-# this many rows of a page with the same left edges.
-MIN_TERM_ROWS = 3
-TERM_COLUMN_MAX_CHARS = 30
 
 
 @dataclass

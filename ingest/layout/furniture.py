@@ -13,28 +13,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from ingest.layout.reading import Line
-
-# The top and bottom margins where running headers, footers and page numbers sit (share of the
-# page height; the shared PDFs put them within the outer 9%).
-MARGIN_SHARE = 0.1
-# The same text at the same place on this many pages is furniture (in the margins) ...
-MIN_REPEATS = 3
-# ... and anywhere on the page when it repeats on this share of the pages (side tabs).
-BODY_REPEAT_SHARE = 0.3
-# ... provided it is small text or sits in the side margins (this share of the page width):
-# the same paragraph on several pages of a form is content, a side tab is not.
-SMALL_RATIO = 0.85
-SIDE_SHARE = 0.12
-# Positions count as the same within this many points (rounded to a grid).
-POSITION_GRID = 12.0
-# Text this many times the body size repeated at one place on MIN_REPEATS pages is decoration
-# (the Part 1 guide's "GVI Part 1 Guide for Vendor Implementations" on its divider pages).
-DISPLAY_RATIO = 3.0
-# Glyphs set this small and alone (letters of a vertical side tab) are furniture.
-TINY_RATIO = 0.6
-TINY_MAX_CHARS = 3
-# A repeated margin line at least this many times the body size is a heading, kept.
-HEADING_RATIO = 1.2
+from ingest.tuning import (
+    BODY_REPEAT_SHARE,
+    FURNITURE_DISPLAY_RATIO,
+    FURNITURE_HEADING_RATIO,
+    MARGIN_SHARE,
+    MIN_REPEATS,
+    POSITION_GRID,
+    SIDE_SHARE,
+    SMALL_RATIO,
+    TINY_MAX_CHARS,
+    TINY_RATIO,
+)
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—·]?\s*\d{1,4}\s*[-–—·]?|\d{1,4}\s*/\s*\d{1,4}|p(?:age|\.)?\s*\d{1,4}"
@@ -96,11 +86,11 @@ def find_furniture(
             key = _key(line)
             same_place = len(seen[(key, _place(line, heights[p]))])
             margin = in_margin(line, heights[p])
-            large = line.size >= HEADING_RATIO * body
+            large = line.size >= FURNITURE_HEADING_RATIO * body
             page_number = margin and bool(_PAGE_NUMBER.match(line.text.strip()))
             running = margin and not large and max(same_place, len(margin_text[key])) >= MIN_REPEATS
             # Display type repeated in place (a series logo on every divider page) is decoration.
-            display = line.size >= DISPLAY_RATIO * body and same_place >= MIN_REPEATS
+            display = line.size >= FURNITURE_DISPLAY_RATIO * body and same_place >= MIN_REPEATS
             aside = line.size <= SMALL_RATIO * body or _at_side(line, widths[p])
             everywhere = aside and same_place >= max(MIN_REPEATS, BODY_REPEAT_SHARE * n_pages)
             tiny = (

@@ -10,34 +10,24 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.layout.reading import SAME_SIZE, Block, Line, paragraphs
-
-# A heading's size is at least this multiple of the body size ...
-HEADING_RATIO = 1.12
-# Text over this multiple is display type (covers, decorative part pages): body text, so a cover
-# does not head the whole document (the shared guides' chapter dividers are 2.6x, covers 4-6x).
-DISPLAY_RATIO = 3.0
-# ... or it is bold (or a 제N장/제N절 line) and this short with outline numbering.
-NUMBERED_MAX_CHARS = 60
-# Never a heading: longer text, or more lines in the block.
-HEADING_MAX_CHARS = 100
-HEADING_MAX_LINES = 3
-# A heading starts within this many body sizes of the text column's left edge.
-LEFT_SLACK_EM = 3.0
-# Pages with fewer lines than this are sparse (dividers, covers): headings anywhere.
-SPARSE_LINES = 12
-# A heading leads a paragraph at least this long (diagram labels lead only more labels).
-LEAD_MIN_CHARS = 20
-# Sizes within this many points share a level.
-SIZE_BUCKET = 0.75
-# The first page's largest text is the title when at least this multiple of the page's body
-# size; otherwise the metadata title (when meaningful) or the first line.
-TITLE_RATIO = 1.15
-TITLE_MAX_LINES = 3
-TITLE_MAX_CHARS = 120
-# Glossary: a page with at least this many term/definition pairs in a row.
-MIN_GLOSSARY_PAIRS = 3
-TERM_MAX_CHARS = 80
+from ingest.layout.reading import Block, Line, paragraphs
+from ingest.tuning import (
+    DISPLAY_RATIO,
+    HEADING_MAX_CHARS,
+    HEADING_MAX_LINES,
+    HEADING_RATIO,
+    LEAD_MIN_CHARS,
+    LEFT_SLACK_EM,
+    MIN_GLOSSARY_PAIRS,
+    NUMBERED_MAX_CHARS,
+    SAME_SIZE,
+    SIZE_BUCKET,
+    SPARSE_LINES,
+    TERM_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    TITLE_MAX_LINES,
+    TITLE_RATIO,
+)
 
 # Outline numbering, highest first: the index is the level hint within one size.
 _OUTLINE: tuple[re.Pattern[str], ...] = tuple(

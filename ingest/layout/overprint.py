@@ -11,15 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ingest.layout.page import Word
-
-# A second copy sits within this share of the font size of the first, vertically (and, word by
-# word, horizontally); measured on the guide's dividers: 0.3-0.6 pt offsets on 16-31 pt text.
-OFFSET_EM = 0.3
-# A run (words drawn one after another along a line) repeats an earlier one when their spans
-# overlap over this share of the shorter span: a copy with other letter spacing still overlaps
-# by 80%+ (its ends are both right-aligned or both left-aligned), two table cells never do.
-RUN_OVERLAP = 0.5
-SIZE_TOLERANCE = 0.1  # the copies' sizes differ by at most this share
+from ingest.tuning import OFFSET_EM, RUN_OVERLAP, SIZE_TOLERANCE
 
 
 def _runs(words: Sequence[Word]) -> list[list[int]]:

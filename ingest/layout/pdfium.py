@@ -13,21 +13,18 @@ from typing import Any
 
 from ingest.layout.overprint import drop_overprint
 from ingest.layout.page import PageLayout, Rule, Word
+from ingest.tuning import (
+    BOLD_WEIGHT,
+    RECT_MAX_SEGMENTS,
+    RULE_MIN_LENGTH,
+    RULE_THICKNESS,
+    WORD_GAP_EM,
+)
 
 # Characters that separate words. NUL is where Hancom PDFs put their spaces.
 _SEPARATORS = frozenset([0, 9, 10, 13, 32, 0xA0, 0x3000, 0xFFFE, 0xFFFF])
-# A gap wider than this share of the font size between two glyphs starts a new word (justified
-# text without space glyphs); measured on the four shared PDFs: Korean justified lines keep gaps
-# under 0.2 em, real word gaps without a space glyph are 0.3 em or more.
-_WORD_GAP_EM = 0.28
-# Bold: PDFium's font weight (400 regular, 700 bold) or a base font name saying so.
-_BOLD_WEIGHT = 600
+# Bold: PDFium's font weight (at least BOLD_WEIGHT) or a base font name saying so.
 _BOLD_NAMES = ("bold", "black", "heavy", "extrab", "semib", "demi", "헤드라인", "견고딕", "굵은")
-# A path thinner than this (points) in one direction is a ruling line; a rectangle path with
-# few segments contributes its four edges (cell borders drawn as boxes).
-_RULE_THICKNESS = 2.5
-_RULE_MIN_LENGTH = 4.0
-_RECT_MAX_SEGMENTS = 6
 
 
 def _font_info(textpage: Any, index: int, cache: dict[int, tuple[bool, str]]) -> bool:
@@ -52,7 +49,7 @@ def _font_info(textpage: Any, index: int, cache: dict[int, tuple[bool, str]]) ->
             pdfium_c.FPDFFont_GetBaseFontName(font, buf, size)
             name = buf.value.decode("utf-8", errors="replace")
         lowered = name.lower()
-        bold = weight >= _BOLD_WEIGHT or any(mark in lowered for mark in _BOLD_NAMES)
+        bold = weight >= BOLD_WEIGHT or any(mark in lowered for mark in _BOLD_NAMES)
     cache[key] = (bold, name)
     return bold
 
@@ -104,7 +101,7 @@ def page_words(textpage: Any, height: float) -> tuple[Word, ...]:
         if chars:
             gap = x0 - prev_x1
             same_line = abs(cy - prev_cy) < 0.5 * max(size, char_size)
-            if not same_line or gap > _WORD_GAP_EM * max(size, char_size) or gap < -size:
+            if not same_line or gap > WORD_GAP_EM * max(size, char_size) or gap < -size:
                 flush()
         try:
             ch = chr(code)
@@ -140,11 +137,11 @@ def _path_rules(obj: Any, box: tuple[float, float, float, float]) -> list[Rule]:
 
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    if max(w, h) < _RULE_MIN_LENGTH:
+    if max(w, h) < RULE_MIN_LENGTH:
         return []
-    if min(w, h) <= _RULE_THICKNESS:
+    if min(w, h) <= RULE_THICKNESS:
         return [Rule(x0, y0, x1, y1)]
-    if pdfium_c.FPDFPath_CountSegments(obj) <= _RECT_MAX_SEGMENTS:
+    if pdfium_c.FPDFPath_CountSegments(obj) <= RECT_MAX_SEGMENTS:
         return [
             Rule(x0, y0, x1, y0),
             Rule(x0, y1, x1, y1),

@@ -20,29 +20,18 @@ from statistics import median
 
 from ingest.layout.page import Word
 from ingest.layout.wordbreaks import BREAK
+from ingest.tuning import (
+    BLOCK_GAP_LINES,
+    FULL_LINE_EM,
+    GUTTER_MIN_EM,
+    GUTTER_RUN,
+    LETTER_SPACED_MIN,
+    LINE_SPLIT_EM,
+    MIN_CUT_GAP,
+    NEXT_WORD_MAX_EM,
+    SAME_SIZE,
+)
 
-# Horizontal gap (in font sizes) that splits a visual line into two lines: wider than any word
-# space of justified text on the shared PDFs (<= 1 em), narrower than their column gutters and
-# label/value gaps (>= 2 em).
-LINE_SPLIT_EM = 1.8
-# Narrower gaps split a line when they line up down GUTTER_RUN consecutive rows (a column
-# gutter of a brochure is 1-1.5 em; random word gaps of justified text never line up so long).
-GUTTER_MIN_EM = 0.6
-GUTTER_RUN = 4
-# A line of at least this many single Hangul syllables is one letter-spaced word.
-LETTER_SPACED_MIN = 3
-# Lines join a block when the vertical gap between them is under this many line heights
-# (line spacing on the shared PDFs is 0.2-1.0 line heights; paragraphs split by their own rules).
-BLOCK_GAP_LINES = 1.3
-# Sizes within this ratio count as one size (the loose glyph boxes of a font vary a little).
-SAME_SIZE = 1.15
-# A whitespace gap must be at least this many points to cut the page in the XY-cut.
-MIN_CUT_GAP = 3.0
-# A wrapped line reaches to within this many font sizes of its block's right edge.
-FULL_LINE_EM = 2.0
-
-# ... or to within the width of the next line's first word (up to this many font sizes).
-NEXT_WORD_MAX_EM = 8.0
 # A line starting like this opens a list item, never continues the previous line.
 LIST_START = re.compile(
     r"""^(?:

@@ -28,46 +28,36 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.layout.page import PageLayout, Rule, Word
+from ingest.tuning import (
+    ALIGN_TOLERANCE,
+    BAND_EDGE,
+    BAND_JOIN,
+    BAND_SNAP,
+    COL_GAP,
+    MAX_BAND,
+    MAX_PROSE_CELL,
+    MAX_SECTION_LABEL,
+    MIN_ALIGNED_ROWS,
+    MIN_BAND_RULE,
+    MIN_CELL,
+    MIN_CELL_DENSITY,
+    MIN_RULE,
+    MIN_SPACES_FOR_MEDIAN,
+    NUMBER_COLUMN_SHARE,
+    ROW_GAP,
+    SNAP,
+    SPREAD_FACTOR,
+)
 
 logger = logging.getLogger(__name__)
 
-# -- tuned numbers: measured on ../shared/realdocs (tests/ingest/layout/test_tables_realdocs.py) --
+# Safety caps, not tuned (the tuned numbers of this module are in ingest/tuning.py).
 # Bounds on the work per page (the loader's budget is 0.1 s a page): the shared PDFs' busiest
 # page has 104 x 107 merged rules and a 13 x 18 grid; a 150 x 150 grid costs 0.15 s of CPU, so
 # a grid stops at 12,000 cells (a 400-row, 30-column table still passes).
 MAX_RULE_PAIRS = 1_000_000
 MAX_GRID_CELLS = 12_000
-SNAP = 2.5  # points: rule ends this close touch; rule coordinates this close are one grid line
-MIN_RULE = 4.0  # points: shorter rules (dashes of a dashed frame, glyph strokes) are ignored
-MIN_CELL = 4.0  # points: grid lines closer than this (double rules) are one line
-# A column gap is at least this many line heights wide. Measured on the 13 prose pages of the
-# tests (252 lines of 5+ words): the widest word space of a line is 0.35 line heights at the
-# median, 0.47 at p90; the few wider ones (2.75, after a bullet glyph) never repeat as a gutter
-# over three lines with a number column. Tables ruled by rows need half of it (their rules say
-# "table" already): the vacuum guide's warranty-table gutters are 1.2-5 line heights.
-COL_GAP = 1.2
-MIN_ALIGNED_ROWS = 3  # lines with cells in two or more columns, one after another
-# A line with this many word spaces or more needs a column gap this many times its usual space
-# (justified prose: equal spaces; the guides' table rows: gutters 3x+ their in-cell spaces).
-MIN_SPACES_FOR_MEDIAN = 4
-SPREAD_FACTOR = 1.8
-ROW_GAP = 1.6  # line heights: a larger vertical gap between lines ends an aligned block
-NUMBER_COLUMN_SHARE = 0.6
-ALIGN_TOLERANCE = 3.0  # points: cells of one column line up on an edge this closely  # an unruled table needs a column (after the first) this full of numbers
-# Tables ruled by horizontal lines only (row separators, no verticals): rules whose heights are
-# this close are one row separator even where each column draws its own piece (the vacuum
-# guide's warranty tables put col 3's rules 3.6 pt lower), and pieces this far apart still join.
-BAND_SNAP = 4.5
-BAND_JOIN = 8.0
-BAND_EDGE = 6.0  # points: separators of one table start this close to one left edge
-MAX_BAND = 90.0  # points: a taller gap between two separators is no table row
-MIN_BAND_RULE = 30.0  # points: shorter horizontal rules (underlines) separate no rows
-# Distinct filled cells per grid position: the shared guides' tables hold >= 0.5, their boxed
-# diagrams (which rules alone make look like grids) <= 0.10.
-MIN_CELL_DENSITY = 0.25
 LEVEL_JOIN = " > "  # between the levels of a label: "2022년 > 금액", "유동자산 > 현금"
-MAX_SECTION_LABEL = 40
-MAX_PROSE_CELL = 150  # characters: a longer cell across a whole table is running text  # characters: a longer full-width row is a note, not a section label
 
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|(?:·\s?){3,}|…{2,}|(?:ㆍ\s?){3,}|(?:‥\s?){2,}")
 _NUMBER = re.compile(r"^[(△▲▽△-]?[\d,.]+%?\)?$|^[\d,.]+\s*(?:원|건|개|명|%|년|월|일)$")

@@ -13,23 +13,20 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from ingest.tuning import (
+    ENTRY_SHARE,
+    MIN_ENTRIES,
+    MIN_ENTRIES_WITH_HEADING,
+    PAGE_SLACK,
+    RISING_SHARE,
+)
+
 _LEADER = re.compile(r"\s*(?:[.·․‥…⋯_\-－]\s?){3,}\s*")
 _ENTRY = re.compile(r"^(?P<title>.*?\D)\s*(?:[.·․‥…⋯_]\s?){0,}\s*(?P<page>\d{1,4})$")
 _TOC_HEADING = re.compile(
     r"^(?:목\s*차|차\s*례|contents|c\s?o\s?n\s?t\s?e\s?n\s?t\s?s|table of contents|index)$",
     re.IGNORECASE,
 )
-# A page is a TOC page when this share of its lines are entries (at least MIN_ENTRIES of them)
-# and their page numbers rise between this share of consecutive entries; measured on the TOC
-# pages of the two shared KCMVP guides (0.8-1.0 entries) and their prose and table pages
-# (under 0.3).
-ENTRY_SHARE = 0.6
-MIN_ENTRIES = 4
-RISING_SHARE = 0.7
-# Entries on a page with a TOC heading.
-MIN_ENTRIES_WITH_HEADING = 3
-# Entry page numbers beyond this multiple of the page count (+ slack) are not page numbers.
-PAGE_SLACK = 20
 
 
 def parse_entry(line: str, n_pages: int) -> tuple[str, int] | None:
