@@ -281,10 +281,13 @@ def model_decides(
 ) -> bool:
     """:func:`answer.gate.judge` with these weights: refused below ``threshold``, answered from
     ``sure`` on, the thresholds rule of ``settings`` between."""
+    rule = (settings or Settings()).replace(gate="thresholds")
+    if f.cross_lingual and sure > threshold:  # as judge: across languages the rule decides
+        return judge(f, rule)
     p = answer_probability(f, weights, bias)
     if p < threshold:
         return False
-    return p >= sure or judge(f, (settings or Settings()).replace(gate="thresholds"))
+    return p >= sure or judge(f, rule)
 
 
 def print_curve(rows: Sequence[Row], weights: dict[str, float], bias: float) -> None:
@@ -292,7 +295,7 @@ def print_curve(rows: Sequence[Row], weights: dict[str, float], bias: float) -> 
     sources = sorted({base_source(r.source) for r in rows})
     print("threshold | " + " | ".join(f"{s} unans. refused / ans. refused" for s in sources))
     for t in THRESHOLDS[::2]:
-        r = rates(rows, partial(model_decides, weights=weights, bias=bias, threshold=t))
+        r = rates(rows, partial(model_decides, weights=weights, bias=bias, threshold=t, sure=t))
         print(f"{t:.2f} | " + " | ".join(f"{r[s][0]:.3f} / {r[s][1]:.3f}" for s in sources))
 
 
