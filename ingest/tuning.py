@@ -10,9 +10,10 @@ Not here, because they are safety caps or format facts rather than tuned numbers
 - byte sizes, zip member counts, ratios and time projections in ``ingest/safety.py``;
 - the per-page work bounds ``MAX_RULE_PAIRS`` / ``MAX_GRID_CELLS`` in ``ingest/layout/tables.py``;
 - the OCR time limit ``PAGE_TIMEOUT_S`` in ``ingest/ocr.py``;
-- the loaders' file-format constants and parser guards (HWP record tags and flags, sniffing
-  sizes, ``MAX_TABLE_NESTING``, deflate ratio and EOF tail in ``ingest/loaders/``), and the
-  loaders' own heading/title length limits and OCR triggers, which stay beside their loaders.
+- the loaders' file-format constants and parser guards (HWP record tags and flags, the sniffed
+  head size ``HEAD_BYTES``, ``MAX_TABLE_NESTING``, the deflate ratio and EOF tail of the PDF
+  loader, its 300 dpi OCR render scale) in ``ingest/loaders/``;
+- the term-length limits of ``ingest/terms.py`` (the term miner, kept in one file with it).
 """
 
 from __future__ import annotations
@@ -223,3 +224,39 @@ MIN_BAND_RULE = 30.0  # points: shorter horizontal rules (underlines) separate n
 MIN_CELL_DENSITY = 0.25
 MAX_SECTION_LABEL = 40  # characters: a longer full-width row is a note, not a section label
 MAX_PROSE_CELL = 150  # characters: a longer cell across a whole table is running text
+
+# -- ingest/loaders/text.py: content sniffing, titles and hard wraps of plain text ---------------
+# A head with more than this share of control bytes (C0 except whitespace and ESC, DEL) is
+# binary, not text (hand-set with the text loader, commit de8f04d).
+BINARY_CONTROL_RATIO = 0.05
+# UTF-16 without a byte-order mark (see utf16_encoding): bytes looked at; the share of NULs in
+# one byte position that marks it without Hangul (English text: ~100%; the Korean sample
+# documents have 6-8%, and are recognised as mostly Hangul); the share of the decoded sample
+# that must be ordinary writing (random bytes: 0 false positives in 2,000 tries at 0.95).
+UTF16_SAMPLE = 8192
+UTF16_NUL_SHARE = 0.3
+UTF16_PLAUSIBLE = 0.95
+# A first line used as the title is cut to this many characters (hand-set, commit de8f04d).
+TEXT_TITLE_MAX = 80
+# Hard-wrapped plain text is rarely wider than this; one-paragraph-per-line files are
+# (hand-set, commit de8f04d).
+HARD_WRAP_MAX_WIDTH = 120
+
+# -- ingest/loaders/pdf.py: scanned pages and the first-line title -------------------------------
+# A page is scanned when it has fewer words than this and images cover this share of it
+# (the Part 1 guide's chapter dividers have two words on a 54% picture: not scans).
+OCR_MAX_WORDS = 3
+OCR_MIN_IMAGE_COVER = 0.7
+# A first line this short can stand as the heading of a document that has none (hand-set,
+# commit a71cbce, on the shared PDFs).
+FIRST_LINE_TITLE_MAX = 40
+
+# -- ingest/loaders/paragraph_reader.py (HWP, HWPX) and ingest/loaders/docx.py -------------------
+# Hand-set with the HWP/HWPX/DOCX loaders (commit 67638a3; the title scan with da83cab).
+# A longer outline-level paragraph is body text styled as a heading.
+PARAGRAPH_HEADING_MAX_CHARS = 80
+PARAGRAPH_TITLE_MAX_CHARS = 80
+# Where the title is looked for when the metadata has none: the first paragraphs of page 1.
+TITLE_SCAN_PARAGRAPHS = 40
+# A longer paragraph with a heading style is body text styled as a heading (DOCX).
+DOCX_HEADING_MAX_CHARS = 120

@@ -25,6 +25,7 @@ from ingest.loaders.text import (
     make_document,
 )
 from ingest.safety import DEFAULT_LIMITS, Deadline, Limits, SafeZip, parse_xml
+from ingest.tuning import DOCX_HEADING_MAX_CHARS
 from reportqa.errors import IngestError
 from reportqa.types import Document
 
@@ -35,7 +36,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 DOCX_SUFFIXES = frozenset({".docx", ".docm", ".dotx"})
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_NAME = re.compile(r"^(?:heading|제목)\s*([1-9])$", re.IGNORECASE)
-_HEADING_MAX_CHARS = 120
 # Tables inside tables: real documents nest a few levels (a form in a layout table); hostile
 # ones thousands, past Python's recursion limit. Far below that limit, far above real use.
 MAX_TABLE_NESTING = 64
@@ -168,7 +168,7 @@ class _Reader:
         text = paragraph_text(p, refs)
         level = self._level(p)
         cleaned = clean_line(text)
-        if level is not None and cleaned and len(cleaned) <= _HEADING_MAX_CHARS:
+        if level is not None and cleaned and len(cleaned) <= DOCX_HEADING_MAX_CHARS:
             self.out.heading(level, cleaned)
         else:
             self.out.line(text)

@@ -19,16 +19,17 @@ from ingest.cleaning import clean_line
 from ingest.layout.tables import Cell, Table, render_table
 from ingest.loaders.text import OutlineBuilder
 from ingest.safety import Deadline
+from ingest.tuning import (
+    PARAGRAPH_HEADING_MAX_CHARS,
+    PARAGRAPH_TITLE_MAX_CHARS,
+    TITLE_SCAN_PARAGRAPHS,
+)
 
 Para = TypeVar("Para")
 Obj = TypeVar("Obj")
 Kind = Literal["table", "note", "object", "other"]
 HeadKind = Literal["outline", "number", "bullet"]
 
-HEADING_MAX_CHARS = 80  # a longer outline-level paragraph is body text styled as a heading
-TITLE_MAX_CHARS = 80
-# Where the title is looked for when the metadata has none: the first paragraphs of page 1.
-TITLE_SCAN_PARAGRAPHS = 40
 _NOT_A_TITLE = re.compile(
     r"^(?:[-–—\s]*\d+[-–—\s]*|page\s*\d+|\d+\s*/\s*\d+|제목\s*없음|untitled|무제|"
     r"[ivxlc]+|[\W_]+)$",
@@ -311,7 +312,7 @@ def plausible_title(text: str) -> bool:
     """A line that can be a document's title: not empty, not too long, not a page number or a
     placeholder ("제목 없음")."""
     text = clean_line(text)
-    return bool(text) and len(text) <= TITLE_MAX_CHARS and not _NOT_A_TITLE.match(text)
+    return bool(text) and len(text) <= PARAGRAPH_TITLE_MAX_CHARS and not _NOT_A_TITLE.match(text)
 
 
 class ParagraphReader(ABC, Generic[Para, Obj]):
@@ -397,7 +398,8 @@ class ParagraphReader(ABC, Generic[Para, Obj]):
         self._title_candidate(para, own_text)
         level = self.level(para)
         boxed = any(self.kind(o) in ("table", "object") for o in objects)
-        if level is not None and not boxed and own_text and len(own_text) <= HEADING_MAX_CHARS:
+        short = len(own_text) <= PARAGRAPH_HEADING_MAX_CHARS
+        if level is not None and not boxed and own_text and short:
             self.out.heading(level, with_prefix(prefix, own_text))
             for obj in objects:
                 if self.kind(obj) == "note":

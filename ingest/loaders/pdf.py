@@ -38,6 +38,7 @@ from ingest.safety import (
     pdf_too_many_pages_reason,
     pdf_unreadable_page_reason,
 )
+from ingest.tuning import FIRST_LINE_TITLE_MAX, OCR_MAX_WORDS, OCR_MIN_IMAGE_COVER
 from reportqa.errors import IngestError
 from reportqa.types import Document, Section
 
@@ -61,12 +62,6 @@ _STREAM = re.compile(rb"stream\r?\n")
 # Deflate cannot expand data more than about 1032:1, so shorter streams cannot pass the cap.
 _DEFLATE_MAX_RATIO = 1032
 _EOF_TAIL = 4096
-# A page is scanned when it has fewer words than this and images cover this share of it
-# (the Part 1 guide's chapter dividers have two words on a 54% picture: not scans).
-OCR_MAX_WORDS = 3
-OCR_MIN_IMAGE_COVER = 0.7
-# A first line this short can stand as the heading of a document that has none.
-FIRST_LINE_TITLE_MAX = 40
 # Render scale for OCR: 300 dpi, tesseract's sweet spot for body text.
 OCR_SCALE = 300 / 72
 

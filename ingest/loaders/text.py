@@ -20,6 +20,14 @@ from typing import Any
 
 from ingest.boilerplate import strip_page_boilerplate
 from ingest.cleaning import clean_line, clean_lines, line_width, unwrap_lines
+from ingest.tuning import (
+    BINARY_CONTROL_RATIO,
+    HARD_WRAP_MAX_WIDTH,
+    TEXT_TITLE_MAX,
+    UTF16_NUL_SHARE,
+    UTF16_PLAUSIBLE,
+    UTF16_SAMPLE,
+)
 from reportqa.errors import IngestError
 from reportqa.types import Document, Section
 
@@ -34,17 +42,6 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 # Bytes that never occur in real text: C0 controls except \t \n \v \f \r and ESC, plus DEL.
 _CONTROL_BYTES = frozenset([*range(0, 9), 14, 15, *range(16, 27), 28, 29, 30, 31, 127])
-_BINARY_CONTROL_RATIO = 0.05
-# UTF-16 without a byte-order mark (see utf16_encoding): bytes looked at; the share of NULs in
-# one byte position that marks it without Hangul (English text: ~100%; the Korean sample
-# documents have 6-8%, and are recognised as mostly Hangul); the share of the decoded sample
-# that must be ordinary writing (random bytes: 0 false positives in 2,000 tries at 0.95).
-_UTF16_SAMPLE = 8192
-_UTF16_NUL_SHARE = 0.3
-_UTF16_PLAUSIBLE = 0.95
-_TITLE_MAX = 80
-# Hard-wrapped plain text is rarely wider than this; one-paragraph-per-line files are.
-_HARD_WRAP_MAX_WIDTH = 120
 
 # charset_normalizer guesses accepted as a last resort: Korean legacy and Western single-byte
 # encodings. Anything else (EBCDIC, Big5... for a garbled file) is more likely wrong than right.
@@ -85,7 +82,7 @@ def _plausible_text(text: str) -> bool:
         or ("\uac00" <= ch <= "\ud7a3")  # Hangul syllables
         or ("\uff00" <= ch <= "\uffef")  # full-width forms
     )
-    return good / len(text) >= _UTF16_PLAUSIBLE
+    return good / len(text) >= UTF16_PLAUSIBLE
 
 
 def utf16_encoding(data: bytes) -> str | None:
@@ -96,7 +93,7 @@ def utf16_encoding(data: bytes) -> str | None:
     either is taken when its decode reads as writing
     (:func:`_plausible_text`) and either the NUL pattern is clear or the text is mostly Hangul.
     """
-    sample = data[:_UTF16_SAMPLE]
+    sample = data[:UTF16_SAMPLE]
     sample = sample[: len(sample) - len(sample) % 2]
     if len(sample) < 4:
         return None
@@ -109,7 +106,7 @@ def utf16_encoding(data: bytes) -> str | None:
         text = sample.decode(encoding, errors="replace")
         if not _plausible_text(text):
             continue
-        if max(even, odd) >= _UTF16_NUL_SHARE * half or _hangul_share(text) >= 0.5:
+        if max(even, odd) >= UTF16_NUL_SHARE * half or _hangul_share(text) >= 0.5:
             return encoding
     return None
 
@@ -123,7 +120,7 @@ def looks_binary(head: bytes) -> bool:
     if b"\x00" in head:
         return True
     controls = sum(1 for b in head if b in _CONTROL_BYTES)
-    return controls / len(head) > _BINARY_CONTROL_RATIO
+    return controls / len(head) > BINARY_CONTROL_RATIO
 
 
 def head_text(head: bytes) -> str:
@@ -338,7 +335,7 @@ def choose_title(candidates: Sequence[str | None], text: str, path: Path) -> str
                 return cleaned
     first = text.split("\n", 1)[0].strip()
     if first:
-        return first if len(first) <= _TITLE_MAX else first[: _TITLE_MAX - 1].rstrip() + "…"
+        return first if len(first) <= TEXT_TITLE_MAX else first[: TEXT_TITLE_MAX - 1].rstrip() + "…"
     return path.stem
 
 
@@ -372,7 +369,7 @@ def text_lines(text: str) -> list[str]:
             blocks.append([])
     all_lines = [line for block in blocks for line in block]
     width = line_width(all_lines)
-    if width > _HARD_WRAP_MAX_WIDTH:
+    if width > HARD_WRAP_MAX_WIDTH:
         return all_lines
     return [line for block in blocks for line in unwrap_lines(block, width)]
 
