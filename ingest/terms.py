@@ -13,12 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ingest.tuning import MAX_ENGLISH_WORDS, MAX_KOREAN_EOJEOL, MAX_TERM_CHARS
 from reportqa.language import get_kiwi
-
-# A Korean term longer than this many eojeol (space-separated words) is a phrase, not a term.
-MAX_KOREAN_EOJEOL = 4
-MAX_ENGLISH_WORDS = 8
-MAX_TERM_CHARS = 60
 
 # Morphemes a term's eojeol may consist of: nouns, numbers, Latin, Hanja, prefixes, noun
 # suffixes, roots and the hyphen of "K-배터리".

@@ -260,3 +260,11 @@ PARAGRAPH_TITLE_MAX_CHARS = 80
 TITLE_SCAN_PARAGRAPHS = 40
 # A longer paragraph with a heading style is body text styled as a heading (DOCX).
 DOCX_HEADING_MAX_CHARS = 120
+
+# -- ingest/terms.py: bilingual terms mined at ingest ("한국어(English)") -----------------------
+# Hand-set with the term miner (session 4, on the shared PDFs' parentheses): a Korean side longer
+# than this many eojeol, an English side longer than this many words, or either side longer
+# than this many characters is a phrase or a sentence, not a term.
+MAX_KOREAN_EOJEOL = 4
+MAX_ENGLISH_WORDS = 8
+MAX_TERM_CHARS = 60
