@@ -14,19 +14,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from answer.tuning import LANGUAGE_VOTES, MIN_OWN_VOTES
 from reportqa.language import detect_language
-
-# How many of the best dense matches vote on the answer's language. One English passage of
-# another document (an abbreviation table, an English rule book) can win the dense match of an
-# English question about a Korean report; five votes outweigh it. On the realdocs index the
-# English rows' top 5 hold at most one English passage (the sample index's English questions:
-# three to five of the English summary), so the vote and the best match agree there.
-LANGUAGE_VOTES = 5
-# ...unless the question's own language holds at least this many of them: a bilingual collection
-# (the sample corpus: Korean documents and their English summary) gives an English question two
-# or more English passages among its best five, and it is no cross-lingual question there
-# (sample set en-005 lost its English passage from the top 5 under the plain majority vote).
-MIN_OWN_VOTES = 2
 
 
 def passages_language(

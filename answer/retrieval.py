@@ -18,23 +18,12 @@ from answer.fusion import (
 from answer.glossary import Glossary, mined_terms
 from answer.labels import LabelReranker
 from answer.rerank import CrossEncoderReranker, mmr_select
+from answer.tuning import OWN_CONFIDENT
 from index.store import ReportIndex
 from reportqa.language import detect_language
 from reportqa.protocols import Embedder, Reranker, Retriever
 from reportqa.settings import BUNDLED_GLOSSARY, Settings
 from reportqa.types import Hit
-
-# How sure the question's own-language BM25 must be (lexical_confidence of its best passage)
-# before its glossary translation is weighted as an aid only (glossary_weight_own). Below it the
-# translated route counts fully even when a passage in the question's language is the best dense
-# match (with a mixed corpus an English passage of another document can win the dense match of
-# an English question about a Korean document). Measured with benchmarks/crosslingual.py
-# --sweep-own-confident and the sample sets: on the realdocs crosslingual tune rows (mined
-# terms) any value from 0.05 up gives hit@1 0.269 -> 0.308 but containment 0.269 -> 0.231 and
-# cited evidence 0.231 -> 0.192, and on the sample set English hit@1 0.750 -> 0.500 (its English
-# summary holds those answers); own confidence there (0.05-0.2) overlaps the real documents'
-# (0.02-0.13), so no threshold separates them. 0 keeps the language-of-the-best-match rule.
-OWN_CONFIDENT = 0.0
 
 # Constructor defaults are the app's defaults (Settings' fields; reading no environment), so a
 # retriever built by hand behaves as the one make_retriever builds.

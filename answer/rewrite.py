@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
+from answer.tuning import LEAD_IN_CHARS, MAX_ITEM_CHARS, MAX_OWN_TERMS
 from ingest.terms import korean_term_before
 from reportqa.language import detect_language
 
@@ -88,14 +89,11 @@ _INLINE_MARKERS = "△▲▷▶○●■□◆◇◦•※①②③④⑤⑥⑦�
 _LINE_ITEM = re.compile(r"^\s*(?:[-*•·]|\(?\d{1,2}[.)]|\(\d{1,2}\)|[가-하][.)])\s+(.+)$")
 # The predicate a Korean list's last item runs into: "…조성이 핵심축이다", "…운영 등이 포함됐다".
 _KO_ITEM_TAIL = re.compile(r"^(.*\S)(?:이|가|은|는|을|를|으로|로|과|와)\s+\S+\s*$")
-MAX_ITEM_CHARS = 120
 # Index terms of ordinal phrases ("두 번째", "첫째", "the third one", "4th").
 _ORDINAL_WORDS = frozenset(
     {"번", "째", "번째", "첫째", "둘째", "셋째", "넷째", "마지막", "것", "거", "중", "one", "ones",
      "item", "th", "st", "nd", "rd"}
 )
-MAX_OWN_TERMS = 1  # words of its own an item follow-up may have (the list's name)
-LEAD_IN_CHARS = 200  # how far before a list its lead-in sentence is looked for
 
 
 def is_follow_up(question: str, terms: Terms | None = None) -> bool:

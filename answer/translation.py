@@ -19,6 +19,7 @@ import numpy as np
 from answer.generators.base import LLMBackend
 from answer.generators.prompting import Prompt
 from answer.glossary import Glossary
+from answer.tuning import MIN_KNOWN_SHARE
 from index.store import ReportIndex
 from reportqa.language import content_terms, detect_language
 
@@ -27,9 +28,6 @@ log = logging.getLogger(__name__)
 Groups = list[list[tuple[str, ...]]]
 Translate = Callable[[str, str], str]  # (question, target language) → translation
 
-# Share of a translation's terms that must occur in the index for it to be used: a small model
-# that makes up words matches little. 0.5 lets a translation with one wrong word of two pass.
-MIN_KNOWN_SHARE = 0.5
 TRANSLATION_TOKENS = 64
 CACHE_SIZE = 256
 

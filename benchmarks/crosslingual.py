@@ -10,7 +10,7 @@ Four glossaries are compared on the same index and questions:
 Question sets: ``data/eval/article-en.jsonl`` over the real article in ``../shared/corpus`` (10
 English questions written blind) and the ``"crosslingual": true`` rows of
 ``data/eval/realdocs.jsonl`` over the PDFs of ``../shared/realdocs`` (tune and held-out rows apart).
-``--sweep-own-confident`` also varies :data:`answer.retrieval.OWN_CONFIDENT` (0 = the old rule:
+``--sweep-own-confident`` also varies :data:`answer.tuning.OWN_CONFIDENT` (0 = the old rule:
 the translation only aids when the best dense match is in the question's language; above 1 = it
 always counts fully) on the realdocs tune rows and, with ``--sample-index`` and friends, on the
 sample sets.
