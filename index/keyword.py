@@ -8,16 +8,10 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from index.tuning import BM25_B, BM25_K1
 from reportqa.language import content_terms
 
 DIR_NAME = "bm25"
-# BM25 term saturation and length normalisation. Lower than the usual 1.5/0.75: over chunks of a
-# few hundred tokens a term's first occurrence carries most of the evidence. Chosen with the
-# fusion settings on 1,000 KorQuAD dev questions disjoint from the benchmark's, at 200-token
-# chunks (benchmarks/tune_bm25.py; README "Retrieval and evaluation"); at 300 they still lead.
-# An index keeps the values it was built with (saved by bm25s).
-BM25_K1 = 0.7
-BM25_B = 0.3
 Tokenizer = Callable[[str], Sequence[str]]
 
 

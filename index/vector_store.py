@@ -30,16 +30,13 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index.tuning import ANN_MIN_VECTORS, SINGLE_THREAD_MAX_QUERIES
+
 log = logging.getLogger(__name__)
 faiss_any: Any = faiss  # names FAISS's type stubs lack (SearchParametersHNSW)
 
 FILE_NAME = "vectors.faiss"
 KINDS = ("auto", "flat", "hnsw")
-# Below this many vectors an exact scan is fast enough (≈ 5 ms at 50k × 384 on one core) and
-# building an HNSW graph is not worth its cost; see benchmarks/bench_ann.py.
-ANN_MIN_VECTORS = 50_000
-# Batches of at most this many queries search on one thread (see ``search_many``).
-SINGLE_THREAD_MAX_QUERIES = 8
 
 
 @dataclass(frozen=True)
