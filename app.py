@@ -149,6 +149,7 @@ JS = """
     }
     return r;
   };
+  document.body.dataset.rqChat = 'ready';  // the page's script runs (tests wait for it)
   // The admin panel (ADMIN_HTML): upload with progress, document list, remove; over the API.
   const collection = () => {
     const box = document.querySelector('#rq-collection input');

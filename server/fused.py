@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from answer.citations import MarkerRenumberer
-from answer.extractive import ExtractiveGenerator
+from answer.extractive import ExtractiveGenerator, with_list_continuations
 from answer.fusion import weighted_rrf
 from answer.generators import parse_generator_spec
 from answer.messages import message
@@ -28,7 +28,7 @@ from reportqa.errors import EmptyQuestionError
 from reportqa.language import content_terms, detect_language
 from reportqa.protocols import Generator
 from reportqa.settings import Settings
-from reportqa.types import Answer, Hit
+from reportqa.types import Answer, Chunk, Hit
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,22 @@ class FusedPipeline:
             for c in answer.citations
         )
 
+    def _with_list_continuations(self, owned: list[Owned]) -> list[Owned]:
+        """``owned`` plus the passage after each top hit that ends inside a list (from the hit's
+        own index), each with its collection."""
+        continued: dict[str, str] = {}
+
+        def following(chunk: Chunk) -> Chunk | None:
+            name = next(o.collection for o in owned if o.hit.chunk is chunk)
+            nxt = self._pipeline(name)._following(chunk)
+            if nxt is not None:
+                continued[nxt.id] = name
+            return nxt
+
+        hits = with_list_continuations([o.hit for o in owned], following)
+        extra = [Owned(continued[h.chunk.id], h) for h in hits[len(owned):]]
+        return [*owned, *extra]
+
     def _owner_of(self, hit: Hit) -> str:
         return next(o.collection for o in self.hits if o.hit is hit or o.hit.chunk is hit.chunk)
 
@@ -186,8 +202,10 @@ class FusedPipeline:
             key = "empty_index" if empty else "not_found"
             yield Answer(message(key, language), language, (), True, None, timings)
             return
-        hits = [o.hit for o in self.hits]
         t2 = time.perf_counter()
+        if gen.name == "extractive":  # as the pipeline does: a list may go on in the next passage
+            self.hits = self._with_list_continuations(self.hits)
+        hits = [o.hit for o in self.hits]
         renumber = MarkerRenumberer(len(hits))
         pieces: list[str] = []
         for piece in gen.generate(standalone, hits, history):

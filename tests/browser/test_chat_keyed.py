@@ -78,6 +78,7 @@ def test_a_rate_limited_question_says_when_to_ask_again(
     with BackgroundServer(app.create_server_app(settings, pipeline=sample_pipeline)) as url:
         page.goto(f"{url}/")  # the page's own load call takes the one request a minute
         expect(page.locator("#rq-corpus")).to_contain_text("documents")
+        page.wait_for_function("() => document.body.dataset.rqChat === 'ready'")  # its fetch hook
         question = "보고서가 제시한 3대 추진 전략은?"
         notice = page.locator("#rq-notice")
         for _ in range(2):  # should the load not have counted, the second question is refused
