@@ -7,6 +7,7 @@ contains; the best one to three sentences are quoted with ``[n]`` markers.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -15,10 +16,15 @@ import numpy as np
 
 from answer.messages import message
 from answer.sentence_shapes import (
+    asks_organisation,
+    defined_term,
+    defines,
+    focus_terms,
     is_list_item,
     is_question,
     item_mark,
     label_match,
+    names_organisation,
     promises_list,
     record_labels,
 )
@@ -37,12 +43,27 @@ DENSE_WEIGHT, LEXICAL_WEIGHT, RANK_WEIGHT = 0.4, 0.4, 0.2
 RANK_TIE = 0.05
 # What a sentence ends with and a heading does not (see score_sentences).
 _SENTENCE_END = (".", "!", "?", "。", "다")
-# Issue 13.4, chosen on the realdocs tuning rows (benchmarks/realdocs.py --quick, see
-# docs/retrieval-and-evaluation.md): a sentence that is itself a question keeps this share of its
-# score (it restates the question and answers nothing; it still answers when nothing else does),
-# and a ``label: value`` record gains this much times the share of its label the question names.
+# Issue 13.4, measured on the 111 answerable realdocs tuning rows (benchmarks/realdocs.py --quick,
+# each weight swept with the others fixed; containment / cited page at the chosen values 0.757 /
+# 0.802, the extractive answers before them gave 0.712 / 0.775):
+# - a sentence that is itself a question keeps QUESTION_FACTOR of its score (it restates the
+#   question; it still answers when nothing else does). 1.0–0.6 tie on those rows (their FAQ
+#   questions lose to the definition and label rules already); 0.75 makes an answer beat the
+#   question it follows when both match equally (tests/answer/test_extractive_shapes.py);
+# - a ``label: value`` record gains LABEL_WEIGHT × the share of its label the question names:
+#   cited page 0.793 at 0, 0.802 at 0.1–0.2, 0.784 at 0.3;
 QUESTION_FACTOR = 0.75
 LABEL_WEIGHT = 0.2
+# - a definition question's defining sentence ("X는 …인 메모리이다.") gains DEFINITION_WEIGHT
+#   (containment 0.748 at 0, 0.757 at 0.15–0.25); a question asking which organisation takes the
+#   best sentence naming one when it scores ORGANISATION_RATIO of the best (the issue's
+#   "…발행하고 관리하는 기관은?"; no tuning row asks it);
+DEFINITION_WEIGHT = 0.15
+ORGANISATION_RATIO = 0.8
+# - the one sentence holding the question's asked-for noun ("단점" of "…하면 단점이 뭐야?") gains
+#   FOCUS_WEIGHT (containment 0.748 at 0–0.05, 0.757 at 0.1–0.15; boosting every holder cost
+#   the sample set two Korean answers).
+FOCUS_WEIGHT = 0.1
 # At most this many items of a list are quoted after the lead-in that announces them.
 MAX_LIST_ITEMS = 10
 
@@ -116,6 +137,31 @@ def prefer_answer_type(
     if typed and max(c.score for c in typed) >= ratio * selected[0].score:
         return select_sentences(typed, max_sentences)
     return selected
+
+
+def prefer_organisation(
+    question: str,
+    candidates: Sequence[SentenceCandidate],
+    selected: list[SentenceCandidate],
+    max_sentences: int = 3,
+    ratio: float = ORGANISATION_RATIO,
+) -> list[SentenceCandidate]:
+    """``selected``, unless the question asks which organisation, the best selected sentence
+    names none and a sentence naming one scores at least ``ratio`` of it: then that sentence
+    first (issue 13.4: "…발행하고 관리하는 기관은?" quoted the neighbour of the one naming the
+    three agencies). Pure."""
+    if not selected or not asks_organisation(question) or names_organisation(selected[0].text):
+        return selected
+    named = [
+        c for c in candidates
+        if len(c.text) >= 8 and not is_question(c.text) and names_organisation(c.text)
+    ]
+    if not named:
+        return selected
+    best = max(named, key=lambda c: (c.score, -c.hit_no))
+    if best.score < ratio * selected[0].score:
+        return selected
+    return [best, *(c for c in selected if c.span != best.span)][:max_sentences]
 
 
 def tie_aware_ranks(scores: Sequence[float], tie: float = RANK_TIE) -> list[int]:
@@ -192,15 +238,20 @@ def score_sentences(
     terms: Callable[[str], Sequence[str]] = content_terms,
     groups: Sequence[Sequence[Sequence[str]]] = (),
     rank_tie: float = 0.0,
+    definition_of: str = "",
+    focus: Sequence[str] = (),
 ) -> list[SentenceCandidate]:
     """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences.
 
     ``groups``: the question's glossary translation (see :func:`group_coverage`); a sentence's
     lexical part is the better of its own-word and its translated coverage. A sentence's terms
     come from ``chunk.sentence_terms`` (computed at ingest) when the index has them, else from
-    ``terms``. ``rank_tie``: see :data:`RANK_TIE` (0: plain ranks)."""
+    ``terms``. ``rank_tie``: see :data:`RANK_TIE` (0: plain ranks). ``definition_of``: the term a
+    definition question asks about (see :func:`shape_adjusted`); ``focus``: the terms of its
+    asked-for noun (:data:`FOCUS_WEIGHT`)."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
+    holders: list[int] = []  # the candidates holding the focus terms
     ranks = tie_aware_ranks([h.score for h in hits], rank_tie)
     # Any hit's headings: a table of contents repeats the headings of the passages it lists.
     headings = {
@@ -224,6 +275,8 @@ def score_sentences(
             bare = " ".join(text.lstrip("#").split())
             if bare in headings and len(chunk.sentences) > 1 and not bare.endswith(_SENTENCE_END):
                 continue
+            if len(chunk.sentences) > 1 and is_header_row(text, chunk):
+                continue
             cos = float(cosines[j]) if j < len(cosines) else 0.0
             sentence_terms = set(stored[j] if stored is not None else terms(text))
             coverage = term_coverage(question_terms, sentence_terms, idf)
@@ -231,9 +284,27 @@ def score_sentences(
                 coverage = max(coverage, group_coverage(groups, sentence_terms, idf))
             dense = min(1.0, max(0.0, (cos - COS_FLOOR) / COS_SPAN))
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * coverage + RANK_WEIGHT / (1 + ranks[i])
-            score = shape_adjusted(score, text, question_terms, idf, terms)
+            score = shape_adjusted(score, text, question_terms, idf, terms, definition_of)
+            if focus and all(t in sentence_terms for t in focus) and not is_question(text):
+                holders.append(len(out))
             out.append(SentenceCandidate(i + 1, span, text, cos, coverage, score))
+    # The asked-for noun counts only where one sentence names it: a noun several sentences share
+    # ("과제" of "…에 관한 과제는?", whose answer is a task named without the word) tells nothing.
+    if len(holders) == 1:
+        k = holders[0]
+        out[k] = dataclasses.replace(out[k], score=out[k].score + FOCUS_WEIGHT)
     return out
+
+
+def is_header_row(text: str, chunk: Chunk) -> bool:
+    """Whether ``text`` is a table's header row ("Stream | BOD (mg/L)"): the table's context
+    line, or cells without labels beside rows with labelled cells (a question about the table is
+    answered by a row, never by its header). Pure."""
+    if not chunk.table or " | " not in text:
+        return False
+    if text.strip() in chunk.context.splitlines():
+        return True
+    return not record_labels(text) and any(record_labels(t) for t in chunk.sentence_texts())
 
 
 def shape_adjusted(
@@ -242,13 +313,17 @@ def shape_adjusted(
     question_terms: Sequence[str],
     idf: Callable[[str], float],
     terms: Callable[[str], Sequence[str]] = content_terms,
+    definition_of: str = "",
 ) -> float:
     """``score`` after what the sentence is: a question loses (:data:`QUESTION_FACTOR`), a
-    record whose label the question names gains (:data:`LABEL_WEIGHT`). Pure."""
+    record whose label the question names gains (:data:`LABEL_WEIGHT`), the definition of
+    ``definition_of`` gains (:data:`DEFINITION_WEIGHT`). Pure."""
     if is_question(text):
         return score * QUESTION_FACTOR
     if LABEL_WEIGHT and question_terms:
         score += LABEL_WEIGHT * label_match(question_terms, text, idf, terms)
+    if definition_of and defines(text, definition_of):
+        score += DEFINITION_WEIGHT
     return score
 
 
@@ -411,6 +486,8 @@ class ExtractiveGenerator:
             self.idf,
             groups=self.translate(question) if self.translate and cross else (),
             rank_tie=self.rank_tie,
+            definition_of=defined_term(question),
+            focus=focus_terms(question, content_terms),
         )
 
     def generate(
@@ -419,5 +496,6 @@ class ExtractiveGenerator:
         candidates = self.candidates(question, hits)
         selected = select_sentences(candidates, self.max_sentences)
         selected = prefer_answer_type(question, candidates, selected, self.max_sentences)
+        selected = prefer_organisation(question, candidates, selected, self.max_sentences)
         selected = complete_lists(selected, hits)
         yield compose_answer(selected, detect_language(question))

@@ -124,3 +124,101 @@ def item_mark(text: str) -> str:
     if re.match(r"[가-하]", mark):
         return "hangul"
     return mark[0]
+
+
+# A question that asks which organisation: "발행하는 기관은?", "펴낸 곳은 어디야?", "Which agency…".
+_ASKS_ORGANISATION = re.compile(
+    r"(?:어느|어떤|무슨)\s?(?:기관|단체|조직|부처)"
+    r"|(?<![가-힣])(?:기관|단체|조직|부처|곳)(?:은|는|이|가|을|를)?\s?(?:어디|누구|무엇|뭐|[?？]|$)"
+    r"|\b(?:which|what) (?:organi[sz]ation|agency|institut\w*|ministry|body)\b",
+    re.IGNORECASE,
+)
+# An organisation's name: Korean ones end with a few fixed words (국가정보원, 한국인터넷진흥원,
+# 국가보안기술연구소, 산업통상자원부 — a 부/청/처 only after two syllables: 내부, 일부 are none).
+_ORGANISATION = re.compile(
+    r"[가-힣A-Za-z]{1,}(?:진흥원|정보원|연구원|연구소|개발원|평가원|기술원|과학원|관리원|인증원"
+    r"|위원회|공사|공단|재단|센터|협회|학회)"
+    r"|[가-힣]{2,}(?:부|청|처)(?=[와과는은이가의에,·)\s]|$)"
+    r"|\b(?:Agency|Institute|Ministry|Council|Foundation|Association|Commission|Corporation)\b"
+)
+
+
+def asks_organisation(question: str) -> bool:
+    """Whether ``question`` asks which organisation (publisher, agency, institute)."""
+    return bool(_ASKS_ORGANISATION.search(question))
+
+
+def names_organisation(text: str) -> bool:
+    """Whether ``text`` names an organisation."""
+    return bool(_ORGANISATION.search(text))
+
+
+# "X란 어떤 …을 말해?", "X이란 무엇인가?", "X의 정의는?", "What is (a/an/the) X?", "define X".
+_ASKS_DEFINITION = (
+    re.compile(r"^\s*(?P<term>.+?)\s?(?:이)?란\s?(?:무엇|뭐|어떤|무슨)"),
+    re.compile(r"^\s*(?P<term>.+?)(?:은|는|이|가)\s?(?:무엇을|뭘)\s?(?:말|뜻|의미)"),
+    re.compile(r"^\s*(?P<term>.+?)의\s?(?:정의|뜻|의미)"),
+    re.compile(
+        r"^\s*what\s+(?:is|are|does)\s+(?:an?\s+|the\s+)?['‘\"“]?(?P<term>[^'’\"”?]+?)['’\"”]?"
+        r"(?:\s+mean)?\s*(?:according to .*)?\?*\s*$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^\s*define\s+(?P<term>[^?]+)", re.IGNORECASE),
+)
+# A definition's end: "…메모리이다.", "…을 말한다.", "…를 의미함", "… is/means/refers to …".
+_DEFINES = re.compile(
+    r"(?:이다|말한다|의미한다|뜻한다|가리킨다|지칭한다|말함|의미함|뜻함)\s*[.。]?\s*$"
+    r"|\b(?:is|are|means|refers to)\b",
+    re.IGNORECASE,
+)
+_LEAD_MARKS = re.compile(r"^[\s∎▪•∘◦·ꞏ○●□■◇◆\-–*①-⑳]+")
+
+
+def defined_term(question: str) -> str:
+    """The term a definition question asks about ("Non-reconfigurable 메모리"), or ""."""
+    for pattern in _ASKS_DEFINITION:
+        m = pattern.search(question)
+        if m:
+            return " ".join(m.group("term").split())
+    return ""
+
+
+def defines(text: str, term: str) -> bool:
+    """Whether ``text`` is a definition of ``term``: it starts with the term (after any bullet)
+    followed by a particle, a parenthesis or a colon, and ends like a definition (or is the
+    term's ``term: definition`` record)."""
+    if not term:
+        return False
+    body = " ".join(_LEAD_MARKS.sub("", text).split())
+    # A glossary entry names the term in its other language: "하이브리드 모듈(hybrid module): …".
+    glossed = re.match(r"[^(:：]{1,60}[(（]([^)）]*)[)）]\s*[:：]", body)
+    if glossed and glossed.group(1).strip().lower() == term.lower():
+        return True
+    if not body.lower().startswith(term.lower()):
+        return False
+    rest = body[len(term):].lstrip()
+    if rest[:1] in (":", "：", "(", "（"):
+        return True
+    particle = re.match(r"(?:이란|란|은|는|이라 함은|(?:이)?라고 함은)\s", rest)
+    return bool(particle) and bool(_DEFINES.search(rest))
+
+
+# The asked-for thing of a question: the noun after 어떤/어느/무슨 ("어떤 경우에"), before 뭐/무엇
+# ("…하면 단점이 뭐야?") or ending it ("…발행하는 기관은?"), "What is the disadvantage of …?".
+# Number and date questions (몇, 얼마, 언제) name their topic there, not what they ask.
+_FOCUS = (
+    re.compile(r"(?:어떤|어느|무슨)\s(?P<word>[^\s?？]+)"),
+    re.compile(r"(?P<word>[^\s?？]+?)(?:이|가|은|는)\s?(?:뭐|무엇|뭔|누구|어디)"),
+    re.compile(r"(?P<word>[^\s?？]+?)(?:은|는)\s*[?？]?\s*$"),
+    re.compile(r"^\s*(?:what|which)\s+(?:is|are|was|were)\s+the\s+(?P<word>\w+)\b", re.IGNORECASE),
+)
+
+
+def focus_terms(question: str, terms: Callable[[str], Sequence[str]]) -> tuple[str, ...]:
+    """The content terms of the question's asked-for noun (its last term), or ()."""
+    for pattern in _FOCUS:
+        m = pattern.search(question)
+        if m:
+            found = terms(m.group("word"))
+            return (found[-1],) if found else ()
+    return ()

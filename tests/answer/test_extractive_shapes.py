@@ -13,14 +13,20 @@ from answer.extractive import (
     complete_lists,
     ends_in_open_list,
     prefer_answer_type,
+    prefer_organisation,
     score_sentences,
     select_sentences,
     with_list_continuations,
 )
 from answer.sentence_shapes import (
+    asks_organisation,
+    defined_term,
+    defines,
+    focus_terms,
     is_list_item,
     is_question,
     label_match,
+    names_organisation,
     promises_list,
     record_labels,
 )
@@ -56,7 +62,8 @@ def _score(question: str, hits: list[Hit]) -> list[SentenceCandidate]:
     # Flat vectors: every sentence the same cosine, so the words and the shape decide.
     vectors = [np.ones((len(h.chunk.sentences), 2)) / np.sqrt(2) for h in hits]
     return score_sentences(
-        content_terms(question), np.ones(2) / np.sqrt(2), hits, vectors, _one_idf
+        content_terms(question), np.ones(2) / np.sqrt(2), hits, vectors, _one_idf,
+        definition_of=defined_term(question), focus=focus_terms(question, content_terms),
     )
 
 
@@ -99,12 +106,15 @@ def test_label_match_needs_the_field_named() -> None:
 
 def test_the_answer_is_quoted_not_the_question_of_the_faq() -> None:
     text = (
-        "질문\n∎ Non-reconfigurable 메모리란 어떤 메모리인가?\n"
-        "답변\n∎ Non-reconfigurable 메모리는 제조된 후 변경할 수 없는 메모리이다."
+        "질문\n∎ 인증값 길이를 축약하는 경우 검증대상 동작모드에서 사용 가능한가?\n"
+        "답변\n∎ 축약된 인증값 길이를 112비트 이상으로 설정하는 경우에만 검증대상 동작모드에서 "
+        "사용할 수 있다."
     )
     chunks = _chunks(text, text[: text.index("답변")], text[text.index("답변"):])
-    chosen = select_sentences(_score("Non-reconfigurable 메모리란 어떤 메모리야?", _hits(chunks)), 1)
-    assert chosen[0].text.endswith("변경할 수 없는 메모리이다."), chosen
+    candidates = _score("인증값 길이를 축약하면 검증대상 동작모드에서 사용 가능해?", _hits(chunks))
+    faq, answer = sorted((c for c in candidates if len(c.text) > 8), key=lambda c: c.span)
+    assert faq.coverage > answer.coverage  # the FAQ's question repeats the user's words
+    assert select_sentences(candidates, 1) == [answer]
 
 
 def test_the_record_whose_label_is_asked_wins_over_the_heading_and_keywords() -> None:
@@ -160,6 +170,70 @@ def test_no_items_are_added_after_a_sentence_that_promises_none() -> None:
     hits = _hits(_chunks(text, text))
     first = [c for c in _score("시험은 어떻게 수행해?", hits) if c.text.startswith("시험은")]
     assert [c.text for c in complete_lists(first, hits)] == [first[0].text]
+
+
+def test_definition_organisation_and_focus_shapes() -> None:
+    assert defined_term("Non-reconfigurable 메모리란 어떤 메모리를 말해?") == "Non-reconfigurable 메모리"
+    assert defined_term("What is a 'hybrid module' according to the glossary?") == "hybrid module"
+    assert defined_term("메모리는 몇 년 써?") == ""
+    term = "Non-reconfigurable 메모리"
+    assert defines("∎ Non-reconfigurable 메모리는 제조된 후 바꿀 수 없는 메모리이다.", term)
+    assert not defines("∎ Non-reconfigurable 메모리는 장기간 쓰는 데이터에만 쓸 수 있다.", term)
+    assert defines("하이브리드 모듈(hybrid module): 구성 요소의 합성", "하이브리드 모듈")
+    assert defines("하이브리드 모듈(hybrid module): 구성 요소의 합성", "hybrid module")
+    assert not defines("모듈(hybrid module)의 시험은 다음과 같다.", "hybrid module")
+    assert asks_organisation("이 구현안내서를 발행하고 관리하는 기관은?")
+    assert asks_organisation("Which agency publishes the guide?")
+    assert not asks_organisation("시험기관은 무엇을 제출해야 하나?")  # a subject, not the ask
+    assert names_organisation("국가정보원과 한국인터넷진흥원이 발행한다.")
+    assert names_organisation("산업통상자원부는 계획을 세웠다.")
+    assert not names_organisation("내부 시험과 일부 항목을 관리한다.")
+    assert focus_terms("…을 한꺼번에 하면 단점이 뭐야?", content_terms) == ("단점",)
+    assert focus_terms("조건부 수동 주입 시험은 어떤 경우에 해야 돼?", content_terms) == ("경우",)
+    assert focus_terms("부품은 몇 년 동안 보유해?", content_terms) == ()  # a number question
+
+
+def test_the_definition_wins_over_other_sentences_on_the_term() -> None:
+    text = (
+        "∎ Non-reconfigurable 메모리는 장기간 변경되지 않는 데이터를 저장하는 목적으로만 사용된다.\n"
+        "∎ Non-reconfigurable 메모리는 제조된 후 변경 불가능하게 데이터를 저장하는 메모리이다."
+    )
+    chosen = select_sentences(_score("Non-reconfigurable 메모리란 어떤 메모리를 말해?",
+                                     _hits(_chunks(text, text))), 1)
+    assert chosen[0].text.endswith("메모리이다."), chosen
+
+
+def test_the_sentence_holding_the_asked_for_noun_wins() -> None:
+    text = (
+        "두 번째는 모든 알고리즘의 KAT 시험을 한 번에 하는 것이다.\n"
+        "두 번째 방법은 시험이 느려진다는 단점이 있다."
+    )
+    question = "동작 전 시험에서 모든 알고리즘 KAT를 일괄 수행하면 단점이 뭐야?"
+    candidates = _score(question, _hits(_chunks(text, text)))
+    neighbour, answer = sorted(candidates, key=lambda c: c.span)
+    assert neighbour.coverage > answer.coverage  # more of the question's words, but not the ask
+    assert select_sentences(candidates, 1) == [answer]
+
+
+def test_the_sentence_naming_the_agencies_answers_which_organisation() -> None:
+    text = (
+        "본 안내서는 국가정보원과 한국인터넷진흥원에 의해 발행 및 관리되는 보조 문서입니다.\n"
+        "본 안내서는 발행 이후 관리 요구사항과 발행 절차를 함께 개선하는 데 목적이 있습니다."
+    )
+    question = "이 안내서를 발행하고 관리하는 기관은?"
+    candidates = _score(question, _hits(_chunks(text, text)))
+    worse = sorted(candidates, key=lambda c: c.score)
+    chosen = prefer_organisation(question, candidates, [c for c in worse if "목적" in c.text], 3)
+    assert "국가정보원" in chosen[0].text, chosen
+
+
+def test_a_table_header_row_is_never_quoted() -> None:
+    text = "Stream | BOD (mg/L) [1]\nHan River — BOD (mg/L): 2.1\nNakdong — BOD (mg/L): 3.4"
+    chunk = Chunk("t", "doc", "water", "w.pdf", text, 0, len(text), table=True,
+                  sentences=tuple(split_sentences(text)))
+    assert len(chunk.sentences) == 3
+    texts = [c.text for c in _score("What is the BOD of the Han River stream?", [Hit(chunk, 1.0)])]
+    assert "Stream | BOD (mg/L) [1]" not in texts and len(texts) == 2
 
 
 @pytest.mark.slow
