@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from answer.citations import MARKER, parse_markers
+from answer.tuning import NUMBER_WEIGHT
 from reportqa.language import detect_language
 
 Terms = Callable[[str], Sequence[str]]
@@ -27,7 +28,6 @@ Similarity = Callable[[str, str], float]
 
 # A sentence ends at . ! ? 。 (or a line break), followed by any markers, then space or the end.
 _SENTENCE_END = re.compile(r"[.!?。](?:\s*\[\d{1,3}\])*(?=\s|$)")
-NUMBER_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
