@@ -75,6 +75,7 @@ DENSE_FIELDS = FETCH_FIELDS
 ROW_CACHE = 8_192  # fetched rows kept per index (a question's candidates, many times over)
 PLACEHOLDER = "\u2205"  # the token of a passage without terms (as KiwiBm25Index.build)
 QUERY_PAGE = 4_096
+LITE_SEGMENT_ROWS = 100_000  # milvus-lite's MAX_SEGMENT_ROWS: the largest graph a search walks
 
 
 @dataclass(frozen=True)
@@ -487,7 +488,13 @@ class MilvusVectorStore(FaissVectorStore):
 
     @property
     def ef_search(self) -> int | None:
-        return self.spec.ef_search_for(len(self))
+        # Milvus Lite searches each segment's graph on its own, then merges: the breadth a graph
+        # needs goes by a segment's rows, not the collection's (200k rows in two segments: recall@10
+        # 1.00 at ef 96, benchmarks/bench_milvus_latency.py; ef by the 200k rows would be 241).
+        n = len(self)
+        if self.rows.store.target.lite:
+            n = min(n, LITE_SEGMENT_ROWS)
+        return self.spec.ef_search_for(n)
 
     @ef_search.setter
     def ef_search(self, value: int) -> None:
