@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from answer.tuning import GATE_BIAS, GATE_WEIGHTS
 from reportqa.settings import Settings
 
 
@@ -42,27 +43,6 @@ class GateFeatures:
     salient_missing: float = 0.0  # the rarest term none of them holds, over the rarest term's idf
     typed_coverage: float = 1.0  # the most of its terms a sentence of the asked-for type holds
 
-
-# The logistic gate (settings.gate "model"): weights fitted by `benchmarks/calibrate_gate.py --fit`
-# on the tuning rows (KorQuAD tuning questions with and without their article, the realdocs tuning
-# rows, the sample and cross-lingual sets, off-topic questions on the sample and realdocs indexes;
-# each source and class weighted equally).
-GATE_WEIGHTS: dict[str, float] = {
-    "cosine": 14.595,
-    "sentence_cosine": 26.070,
-    "coverage": -0.517,
-    "sentence_coverage": 0.072,
-    "margin": 2.876,
-    "bm25_sure": 2.325,
-    "unseen": 1.639,
-    "missing": -0.900,
-    "salient_missing": -2.347,
-    "asks_type": -5.598,
-    "typed_coverage": 15.470,
-    "english": 1.955,
-    "cross_lingual": 0.155,
-}
-GATE_BIAS = -34.035
 
 # "몇 개", "몇 년", "몇 명": the unit a count question asks in belongs to the answer ("10대 과제",
 # "7 년"), not to the topic, so the text need not hold it for the question to be on topic.

@@ -39,6 +39,7 @@ from answer.retrieval import QueryEncoder, glossary_groups, load_glossary, make_
 from answer.rewrite import rewrite_question
 from answer.safety import passage_flags
 from answer.translation import with_model_translation
+from answer.tuning import GATE_PASSAGES, SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN
 from index.embedders import embedder_from_settings
 from index.indexing import outdated_features
 from index.store import ReportIndex, open_index
@@ -51,10 +52,6 @@ from reportqa.types import Answer, Chunk, Citation, Hit
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-# Cross-language support (grounding): e5 query→passage cosines of unrelated text sit near 0.78.
-SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN = 0.8, 0.1
-# The relevance gate looks at this many top passages (coverage, typed evidence).
-GATE_PASSAGES = 3
 
 
 class QAPipeline:

@@ -91,3 +91,33 @@ ANSWER_TYPE_RATIO = 0.7
 # numbers its passage lacks is unsupported however many words they share (hand-set with the
 # grounding check, tests/answer/test_grounding.py).
 NUMBER_WEIGHT = 3.0
+
+# -- answer/pipeline.py: the relevance gate's inputs and cross-language support ---------------
+# The relevance gate looks at this many top passages (coverage, typed evidence; hand-set with the
+# gate, benchmarks/calibrate_gate.py).
+GATE_PASSAGES = 3
+# Cross-language support (grounding): e5 query→passage cosines of unrelated text sit near 0.78
+# (hand-set with the grounding check, benchmarks/generation.py).
+SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN = 0.8, 0.1
+
+# -- answer/gate.py ---------------------------------------------------------------------------
+# The logistic gate (settings.gate "model"): weights fitted by `benchmarks/calibrate_gate.py --fit`
+# on the tuning rows (KorQuAD tuning questions with and without their article, the realdocs tuning
+# rows, the sample and cross-lingual sets, off-topic questions on the sample and realdocs indexes;
+# each source and class weighted equally).
+GATE_WEIGHTS: dict[str, float] = {
+    "cosine": 14.595,
+    "sentence_cosine": 26.070,
+    "coverage": -0.517,
+    "sentence_coverage": 0.072,
+    "margin": 2.876,
+    "bm25_sure": 2.325,
+    "unseen": 1.639,
+    "missing": -0.900,
+    "salient_missing": -2.347,
+    "asks_type": -5.598,
+    "typed_coverage": 15.470,
+    "english": 1.955,
+    "cross_lingual": 0.155,
+}
+GATE_BIAS = -34.035
