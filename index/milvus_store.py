@@ -75,7 +75,6 @@ DENSE_FIELDS = FETCH_FIELDS
 ROW_CACHE = 8_192  # fetched rows kept per index (a question's candidates, many times over)
 PLACEHOLDER = "\u2205"  # the token of a passage without terms (as KiwiBm25Index.build)
 QUERY_PAGE = 4_096
-LITE_SEGMENT_ROWS = 100_000  # milvus-lite's MAX_SEGMENT_ROWS: the largest graph a search walks
 
 
 @dataclass(frozen=True)
@@ -493,7 +492,9 @@ class MilvusVectorStore(FaissVectorStore):
         # 1.00 at ef 96, benchmarks/bench_milvus_latency.py; ef by the 200k rows would be 241).
         n = len(self)
         if self.rows.store.target.lite:
-            n = min(n, LITE_SEGMENT_ROWS)
+            from milvus_lite.constants import MAX_SEGMENT_ROWS  # the largest graph a search walks
+
+            n = min(n, int(MAX_SEGMENT_ROWS))
         return self.spec.ef_search_for(n)
 
     @ef_search.setter
