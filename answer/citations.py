@@ -1,11 +1,16 @@
-"""Citation markers ``[n]``: parsing, renumbering, and locating the supporting sentences. Pure."""
+"""Citation markers ``[n]``: parsing, renumbering, and locating the supporting sentences.
+
+Pure but for :func:`stream_generation`, which drives a generator.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Generator as PyGenerator
 
-from reportqa.types import Chunk
+from reportqa.protocols import Generator
+from reportqa.types import Chunk, Hit
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 # A claim is the text up to a run of markers: "claim one [1][2] claim two [3]".
@@ -131,3 +136,30 @@ class MarkerRenumberer:
     def flush(self) -> str:
         ready, self.buffer = self.buffer, ""
         return MARKER.sub(self._replace, ready)
+
+
+def stream_generation(
+    gen: Generator,
+    question: str,
+    hits: Sequence[Hit],
+    history: Sequence[tuple[str, str]] = (),
+    on_first_piece: Callable[[], None] | None = None,
+) -> PyGenerator[str, None, str]:
+    """Run ``gen`` over ``hits``: yield its pieces with markers renumbered as they arrive, and
+    return the raw text (``raw = yield from stream_generation(...)``) for the citation check.
+
+    ``on_first_piece`` is called when the first piece arrives (time to first token).
+    """
+    renumber = MarkerRenumberer(len(hits))
+    pieces: list[str] = []
+    for piece in gen.generate(question, list(hits), history):
+        if not pieces and on_first_piece is not None:
+            on_first_piece()
+        pieces.append(piece)
+        shown = renumber.feed(piece)
+        if shown:
+            yield shown
+    tail = renumber.flush()
+    if tail:
+        yield tail
+    return "".join(pieces)

@@ -111,10 +111,8 @@ def prefer_answer_type(
         ]
         if box:
             return select_sentences(box, max_sentences)
-    typed = [c for c in candidates if len(c.text) >= 8 and wanted.search(c.text)]
-    if typed and max(c.score for c in typed) >= ratio * selected[0].score:
-        return select_sentences(typed, max_sentences)
-    return selected
+    typed = _strong_holders(candidates, lambda t: bool(wanted.search(t)), ratio * selected[0].score)
+    return select_sentences(typed, max_sentences) if typed else selected
 
 
 def prefer_organisation(
@@ -130,16 +128,22 @@ def prefer_organisation(
     three agencies). Pure."""
     if not selected or not asks_organisation(question) or names_organisation(selected[0].text):
         return selected
-    named = [
-        c for c in candidates
-        if len(c.text) >= 8 and not is_question(c.text) and names_organisation(c.text)
-    ]
+    named = _strong_holders(
+        candidates, lambda t: not is_question(t) and names_organisation(t), ratio * selected[0].score
+    )
     if not named:
         return selected
     best = max(named, key=lambda c: (c.score, -c.hit_no))
-    if best.score < ratio * selected[0].score:
-        return selected
     return [best, *(c for c in selected if c.span != best.span)][:max_sentences]
+
+
+def _strong_holders(
+    candidates: Sequence[SentenceCandidate], holds: Callable[[str], bool], floor: float
+) -> list[SentenceCandidate]:
+    """The sentence-long candidates whose text ``holds`` (a date, a number, an organisation),
+    when the best of them scores at least ``floor``; else none. Pure."""
+    found = [c for c in candidates if len(c.text) >= 8 and holds(c.text)]
+    return found if found and max(c.score for c in found) >= floor else []
 
 
 def tie_aware_ranks(scores: Sequence[float], tie: float = RANK_TIE) -> list[int]:

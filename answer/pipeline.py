@@ -13,7 +13,12 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from answer.citations import MarkerRenumberer, claims_by_marker, renumber_citations, support_spans
+from answer.citations import (
+    claims_by_marker,
+    renumber_citations,
+    stream_generation,
+    support_spans,
+)
 from answer.extractive import (
     RANK_TIE,
     ExtractiveGenerator,
@@ -202,7 +207,7 @@ class QAPipeline:
             texts.append(f"{hit.chunk.text}\n{tail}" if tail else hit.chunk.text)
         return texts
 
-    def _following(self, chunk: Chunk) -> Chunk | None:
+    def following(self, chunk: Chunk) -> Chunk | None:
         """The passage after ``chunk`` in its document and section (the index keeps document
         order), or None."""
         chunks = self.index.chunks
@@ -289,21 +294,14 @@ class QAPipeline:
 
         t2 = time.perf_counter()
         if gen.name == "extractive":  # a list's items may start in the passage after its lead-in
-            hits = with_list_continuations(hits, self._following)
-        renumber = MarkerRenumberer(len(hits))
-        pieces: list[str] = []
-        for piece in gen.generate(standalone, hits, history):
-            if not pieces:
-                timings["first_token"] = (time.perf_counter() - t2) * 1000
-            pieces.append(piece)
-            shown = renumber.feed(piece)
-            if shown:
-                yield shown
-        tail = renumber.flush()
-        if tail:
-            yield tail
+            hits = with_list_continuations(hits, self.following)
+
+        def first_piece() -> None:
+            timings["first_token"] = (time.perf_counter() - t2) * 1000
+
+        raw = yield from stream_generation(gen, standalone, hits, history, first_piece)
         timings["generate"] = (time.perf_counter() - t2) * 1000
-        answer = self._checked_answer("".join(pieces), hits, language, gen.name == "extractive")
+        answer = self.checked_answer(raw, hits, language, gen.name == "extractive")
         timings["answer"] = (time.perf_counter() - t2) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
         yield dataclasses.replace(answer, timings_ms=timings)
@@ -326,7 +324,7 @@ class QAPipeline:
         cos = float(np.asarray(index.vectors.reconstruct(row)) @ self.encode(claim))
         return min(1.0, max(0.0, (cos - SUPPORT_COS_FLOOR) / SUPPORT_COS_SPAN))
 
-    def _checked_answer(
+    def checked_answer(
         self, raw: str, hits: Sequence[Hit], language: str, extractive: bool
     ) -> Answer:
         """Markers checked and renumbered, citations with their supporting sentences, grounding."""

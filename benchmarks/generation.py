@@ -129,7 +129,7 @@ def run_backend(
         row.valid_markers += len(marks) - len(invalid_markers(raw, len(hits)))
         raw_grounding = check_grounding(raw, [h.chunk.text for h in hits], content_terms, framing=framing)
         row.claims_cited_raw += sum(1 for s in raw_grounding.claims if s.markers)
-        answer = pipeline._checked_answer(raw, hits, detect_language(question), spec == "extractive")
+        answer = pipeline.checked_answer(raw, hits, detect_language(question), spec == "extractive")
         if answer.abstained or no_answer_text(answer.language) in answer.text:
             print(f"  {label} {i}/{len(questions)} abstained (model)", file=sys.stderr)
             continue

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from answer.citations import MarkerRenumberer
+from answer.citations import stream_generation
 from answer.extractive import ExtractiveGenerator, with_list_continuations
 from answer.fusion import weighted_rrf
 from answer.generators import parse_generator_spec
@@ -128,7 +128,7 @@ class FusedPipeline:
 
         def following(chunk: Chunk) -> Chunk | None:
             name = next(o.collection for o in owned if o.hit.chunk is chunk)
-            nxt = self._pipeline(name)._following(chunk)
+            nxt = self._pipeline(name).following(chunk)
             if nxt is not None:
                 continued[nxt.id] = name
             return nxt
@@ -206,20 +206,11 @@ class FusedPipeline:
         if gen.name == "extractive":  # as the pipeline does: a list may go on in the next passage
             self.hits = self._with_list_continuations(self.hits)
         hits = [o.hit for o in self.hits]
-        renumber = MarkerRenumberer(len(hits))
-        pieces: list[str] = []
-        for piece in gen.generate(standalone, hits, history):
-            pieces.append(piece)
-            shown = renumber.feed(piece)
-            if shown:
-                yield shown
-        tail = renumber.flush()
-        if tail:
-            yield tail
+        raw = yield from stream_generation(gen, standalone, hits, history)
         timings["generate"] = (time.perf_counter() - t2) * 1000
         # Citation checks and grounding need no index but for a cross-language model answer's
         # cosine support, which the best hit's pipeline gives for its own passages.
         checker = self._pipeline(self.hits[0].collection)
-        answer = checker._checked_answer("".join(pieces), hits, language, gen.name == "extractive")
+        answer = checker.checked_answer(raw, hits, language, gen.name == "extractive")
         timings["total"] = (time.perf_counter() - t0) * 1000
         yield dataclasses.replace(answer, timings_ms=timings)
