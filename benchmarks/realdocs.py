@@ -12,7 +12,8 @@ blind questions of ``data/eval/realdocs.jsonl``, in one run:
 
 A passage is relevant when it is of the question's document and holds every evidence snippet
 (``evaluation/realdocs.py``). Rows are printed for the held-out questions, the tuning ones and
-all; the table-cell metric (hand-transcribed tables, ``evaluation/cells.py``) beside them.
+all, then for each batch of questions (its held-out and tuning rows); the table-cell metric
+(hand-transcribed tables, ``evaluation/cells.py``) beside the first three.
 
     python benchmarks/realdocs.py [--docs ../shared/realdocs] [--index DIR] [--json OUT]
                                   [--ingest-speed]
@@ -143,6 +144,17 @@ def cell_metric(passages: Sequence[Passage], held_out: bool | None = None) -> fl
     tables = [t for t in load_table_truth(TABLES) if held_out is None or t.held_out == held_out]
     cells = [CellPassage(p.document, p.page, p.text) for p in passages]
     return cell_score(tables, cells).share if tables else None
+
+
+def question_batches(path: Path) -> dict[str, str]:
+    """Each question id's batch (``"batch"`` in the file; the first set, written in session 5,
+    has none and is batch ``s5``)."""
+    batches: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            batches[str(row["id"])] = str(row.get("batch") or "s5")
+    return batches
 
 
 # --- printing --------------------------------------------------------------------------------
@@ -279,6 +291,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(table(rows, {"heldout": "Held-out questions", "tune": "Tuning questions",
                            "all": "All questions"}[split]))
+    # The same split per batch of questions (the cell metric is per table, not per batch: "–").
+    batch_of = question_batches(args.questions)
+    batches = sorted({batch_of.get(q.id, "s5") for q in questions})
+    for batch in batches if len(batches) > 1 else []:
+        for split in ("heldout", "tune"):
+            keep = [i for i, q in enumerate(questions)
+                    if q.split == split and batch_of.get(q.id, "s5") == batch]
+            if not keep:
+                continue
+            rows = [(name, score([questions[i] for i in keep], [outs[i] for i in keep]),
+                     extras[name] | {"cells": None})
+                    for name, outs in results.items()]
+            print()
+            print(table(rows, f"{'Held-out' if split == 'heldout' else 'Tuning'} questions, "
+                              f"batch {batch}"))
     stats = extras["reportqa (hybrid)"]
     if summary is not None:
         print(f"\nreportqa passages: {stats['passages']}, median {stats['median_chars']} chars, "
@@ -299,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         payload = {
             name: [
-                {"id": q.id, "split": q.split, "answer": o.answer, "refused": o.refused,
+                {"id": q.id, "split": q.split, "batch": batch_of.get(q.id, "s5"),
+                 "answer": o.answer, "refused": o.refused,
                  "cited_page": o.cited.page if o.cited else None,
                  "top": [{"document": p.document, "page": p.page, "text": p.text[:300]}
                          for p in o.ranked[:3]]}
