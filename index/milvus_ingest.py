@@ -128,7 +128,11 @@ def write_documents(
             next_row += 1
             position += 1
         documents.append({**asdict(record), "version": version, "row_start": version})
-    store.insert_rows(rows)
+    if state is None and rows:  # no manifest yet: nobody reads, the index is built once at the end
+        with store.bulk_load():
+            store.insert_rows(rows)
+    else:  # readers keep searching the live rows while the new ones go in
+        store.insert_rows(rows)
     new_state = MilvusState(
         seq=(state.seq + 1) if state is not None else 1,
         embedder=meta["embedder"],
@@ -315,7 +319,24 @@ def _import_bm25_matrix(store: MilvusIndexStore, index: ReportIndex, meta: dict[
         start += record.chunks
     version_of = np.repeat([d["version"] for d in docs], [d["chunks"] for d in docs])
     total = len(doc_of)
-    batch = 20_000
+    with store.bulk_load():
+        _insert_imported_rows(store, index, row_ptr, col_of, w_of, version_of)
+    k1, b = index.keyword.params
+    state = MilvusState(
+        seq=1, embedder=meta["embedder"], chunker=meta["chunker"],
+        keyword={**meta["keyword"], "k1": k1, "b": b, "lengths": "distinct terms (imported)"},
+        documents=docs, vocab=vocab, next_row=n, next_term=len(df), total_length=total, created_at=now_stamp(),
+    )
+    store.write_state(state)
+    return state
+
+
+def _insert_imported_rows(
+    store: MilvusIndexStore, index: ReportIndex, row_ptr: np.ndarray, col_of: np.ndarray, w_of: np.ndarray,
+    version_of: np.ndarray, batch: int = 20_000,
+) -> None:
+    """The rows of :func:`_import_bm25_matrix`, ``batch`` chunks at a time."""
+    n = len(index.chunks)
     for s in range(0, n, batch):
         e = min(n, s + batch)
         vectors = np.asarray(index.vectors._index.reconstruct_n(s, e - s), dtype=np.float32)
@@ -330,14 +351,6 @@ def _import_bm25_matrix(store: MilvusIndexStore, index: ReportIndex, meta: dict[
                 )
             )
         store.insert_rows(rows)
-    k1, b = index.keyword.params
-    state = MilvusState(
-        seq=1, embedder=meta["embedder"], chunker=meta["chunker"],
-        keyword={**meta["keyword"], "k1": k1, "b": b, "lengths": "distinct terms (imported)"},
-        documents=docs, vocab=vocab, next_row=n, next_term=len(df), total_length=total, created_at=now_stamp(),
-    )
-    store.write_state(state)
-    return state
 
 
 __all__ = ["import_index", "ingest_paths_milvus", "remove_documents_milvus", "update_milvus_index", "write_documents"]

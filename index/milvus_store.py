@@ -38,6 +38,7 @@ import time
 import zlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast, overload
@@ -45,7 +46,9 @@ from typing import Any, cast, overload
 import numpy as np
 
 from index.keyword import BM25_B, BM25_K1, KiwiBm25Index
+from index.milvus_insert import insert_columns
 from index.milvus_lite_speedups import install as install_lite_speedups
+from index.milvus_lite_speedups import settle_lite_collection
 from index.report_index import (
     MILVUS_POINTER,
     SCHEMA_VERSION,
@@ -254,6 +257,7 @@ class MilvusIndexStore:
         self.client = client_for(target)
         self.passages = target.collection + PASSAGES
         self.meta = target.collection + META
+        self._fields: list[dict[str, Any]] | None = None  # the passages' schema, for column inserts
 
     def exists(self) -> bool:
         return bool(self.client.has_collection(self.meta)) and bool(self.client.has_collection(self.passages))
@@ -299,6 +303,7 @@ class MilvusIndexStore:
         for name in (self.passages, self.meta):
             if self.client.has_collection(name):
                 self.client.drop_collection(name)
+        self._fields = None
 
     # -- manifest
 
@@ -368,9 +373,35 @@ class MilvusIndexStore:
         return int(res[0]["count(*)"])
 
     def insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Insert passage rows (``passage_row``'s), column by column, ``INSERT_BATCH`` a request."""
+        if not rows:
+            return
+        if self._fields is None:
+            self._fields = list(self.client.describe_collection(self.passages)["fields"])
         for i in range(0, len(rows), INSERT_BATCH):
-            self.client.insert(self.passages, rows[i : i + INSERT_BATCH])
+            insert_columns(self.client, self.passages, rows[i : i + INSERT_BATCH], self._fields)
             log.info("inserted %d/%d rows into %s", min(i + INSERT_BATCH, len(rows)), len(rows), self.passages)
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Insert into a collection no manifest names yet, its ANN index built once at the end.
+
+        A loaded Milvus Lite collection builds the HNSW graph of every segment a flush writes, then
+        again for each segment compaction merges them into; released, it builds none until
+        ``load``. So the passages are released for the inserts (no reader can be searching rows
+        no manifest names), flushed, compacted (Milvus Lite) and loaded: one graph per final
+        segment. Leaves the collection loaded whatever happens inside."""
+        c = self.client
+        c.release_collection(self.passages)
+        try:
+            yield
+            c.flush(self.passages)
+            if self.target.lite:
+                settle_lite_collection(self.target.uri, self.passages)
+        finally:
+            t0 = time.perf_counter()
+            c.load_collection(self.passages)
+            log.info("loaded %s (index built) in %.1fs", self.passages, time.perf_counter() - t0)
 
     def scan(self, expr: str, fields: list[str], batch: int = QUERY_PAGE) -> Iterator[dict[str, Any]]:
         """Every row matching ``expr``, in primary-key order, ``batch`` at a time."""
@@ -704,7 +735,7 @@ def passage_row(
     return {
         "row": row, "version": version, "doc_id": chunk.doc_id[:2048], "chunk_id": chunk.id[:4096],
         "collection": collection, "page": chunk.page if chunk.page is not None else -1, "length": length,
-        "chunk": body, "sentences": packed, "vector": np.asarray(vector, dtype=np.float32).tolist(),
+        "chunk": body, "sentences": packed, "vector": np.asarray(vector, dtype=np.float32).reshape(-1),
         "terms": weights,
     }
 
