@@ -21,7 +21,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SPARSE_INDEX_LIMIT = 2**32 - 1  # Milvus's sparse indices are uint32 below this (pymilvus's check)
+SPARSE_INDEX_LIMIT = int(np.iinfo(np.uint32).max)  # sparse indices are uint32 below this (as pymilvus checks)
 
 
 class UnsupportedColumns(Exception):
