@@ -21,6 +21,7 @@ from ingest.layout.headings import (
     glossary_pairs,
     heading_of,
     leads_text,
+    side_by_side,
     text_left,
 )
 from ingest.layout.page import PageLayout, Word
@@ -34,7 +35,7 @@ from ingest.layout.reading import (
     row_texts,
     same_size,
 )
-from ingest.layout.tables import Table, find_tables, render_table
+from ingest.layout.tables import Table, continues, find_tables, render_table, shared_caption
 from ingest.layout.toc import is_toc_page, toc_lines
 from ingest.layout.wordbreaks import BREAK
 from ingest.loaders.text import HeadingPath, Segment
@@ -167,6 +168,21 @@ def resolve_breaks(segments: Sequence[Segment], join_words: JoinWords | None) ->
         segments[s].lines[k] = out
 
 
+def _captions_across_pages(
+    page_tables: list[list[Table]], page_blocks: Sequence[Sequence[Block]]
+) -> None:
+    """A table that ends one page (nothing after it) and goes on at the top of the next (nothing
+    before it, its header repeated) shares its caption between the two parts, in place."""
+    for n in range(len(page_blocks) - 1):
+        ends, starts = page_blocks[n], page_blocks[n + 1]
+        if not ends or not starts or ends[-1].item is None or starts[0].item is None:
+            continue
+        a, b = ends[-1].item, starts[0].item
+        before, after = page_tables[n][a], page_tables[n + 1][b]
+        if continues(before, after):
+            page_tables[n][a], page_tables[n + 1][b] = shared_caption(before, after)
+
+
 def analyse(
     pages: Sequence[PageLayout],
     ocr_pages: frozenset[int] = frozenset(),
@@ -202,6 +218,8 @@ def analyse(
         items = [Block((), item=k, box=t.bbox) for k, t in enumerate(tables)]
         page_blocks.append(reading_order(kept, items))
 
+    _captions_across_pages(page_tables, page_blocks)
+
     headings: list[dict[int, Heading]] = []
     continued: list[set[int]] = []
     for blocks, is_toc in zip(page_blocks, toc, strict=True):
@@ -211,7 +229,9 @@ def analyse(
             heading = None if is_toc else heading_of(block, body, left)
             if heading is not None:
                 found[i] = heading
-        accepted, merged = merge_heading_lines(blocks, leads_text(blocks, found, body))
+        leading = leads_text(blocks, found, body)
+        leading.update(side_by_side(blocks, leading, body))
+        accepted, merged = merge_heading_lines(blocks, leading)
         headings.append(accepted)
         continued.append(merged)
     title = None

@@ -103,6 +103,37 @@ def heading_of(block: Block, body: float, left: float | None = None) -> Heading 
     return None
 
 
+def side_by_side(
+    blocks: Sequence[Block], found: dict[int, Heading], body: float
+) -> dict[int, Heading]:
+    """Blocks set like a heading on that heading's row, beside it (one line each, same size and
+    weight): the headings of their own columns ("무상서비스" | "유상서비스"), though they start
+    off the page's left text edge."""
+    out: dict[int, Heading] = {}
+    for i, block in enumerate(blocks):
+        if i in found or block.item is not None or len(block.lines) != 1:
+            continue
+        candidate = heading_of(block, body)
+        if candidate is None:
+            continue
+        x0, y0, x1, y1 = block.bbox
+        for j, heading in found.items():
+            ox0, oy0, ox1, oy1 = blocks[j].bbox
+            beside = ox1 < x0 or x1 < ox0
+            same_row = min(y1, oy1) - max(y0, oy0) > 0.5 * max(y1 - y0, oy1 - oy0)
+            if (
+                beside
+                and same_row
+                and len(blocks[j].lines) == 1
+                and heading.bold == candidate.bold
+                and max(heading.size, candidate.size)
+                <= SAME_SIZE * min(heading.size, candidate.size)
+            ):
+                out[i] = candidate
+                break
+    return out
+
+
 class HeadingLevels:
     """Levels for a document's headings: size rank first (larger is higher), then outline
     numbering, then boldness."""

@@ -283,6 +283,43 @@ def _gaps(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return gaps
 
 
+def _column_heads_down(first: list[Block], second: list[Block]) -> tuple[list[Block], list[Block]]:
+    """Headings set side by side just above two columns ("무상서비스" over the left column,
+    "유상서비스" over the right) move down from ``first`` to the columns of ``second`` they head,
+    so each column is read after its own heading, not both headings before either column."""
+    cuts = [
+        (a + b) / 2
+        for a, b in _gaps([(b.bbox[0], b.bbox[2]) for b in second])
+        if b - a >= MIN_CUT_GAP
+    ]
+    if not cuts:
+        return first, second
+    low = max(first, key=lambda b: b.bbox[3])
+    height = low.bbox[3] - low.bbox[1]
+    row = [
+        b
+        for b in first
+        if b.item is None and len(b.lines) == 1 and b.bbox[1] >= low.bbox[1] - 0.5 * height
+    ]
+    top = min(b.bbox[1] for b in second)
+
+    def column(b: Block) -> int | None:
+        sides = {sum(1 for c in cuts if x > c) for x in (b.bbox[0], b.bbox[2])}
+        return sides.pop() if len(sides) == 1 else None
+
+    columns = [column(b) for b in row]
+    if (
+        len(row) < 2
+        or len(row) == len(first)
+        or None in columns
+        or len(set(columns)) < 2
+        or not all(same_size(b.lines[0].size, low.lines[0].size) for b in row)
+        or top - low.bbox[3] > height
+    ):
+        return first, second
+    return [b for b in first if b not in row], row + second
+
+
 def xy_cut(blocks: Sequence[Block]) -> list[Block]:
     """Blocks in reading order: cut at the widest whitespace gap (across or down), recursively."""
     if len(blocks) <= 1:
@@ -304,6 +341,7 @@ def xy_cut(blocks: Sequence[Block]) -> list[Block]:
         cut = (best_y[0] + best_y[1]) / 2
         first = [b for b in blocks if b.bbox[3] <= cut]
         second = [b for b in blocks if b.bbox[3] > cut]
+        first, second = _column_heads_down(first, second)
     else:
         return sorted(blocks, key=lambda b: (b.bbox[1], b.bbox[0]))
     if not first or not second:

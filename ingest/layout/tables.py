@@ -430,10 +430,11 @@ def _finish(
 def _labels_down(first: Sequence[Cell], body: Sequence[Cell], n_cols: int) -> bool:
     """A key-value box: bold labels down the first column, plain values beside them, and a first
     row that is one more such pair (its value plain, or a code like "AS02.07" in a 2-column box)."""
-    label_col = [c for c in [*first, *body] if c.col == 0]
+    # A bar or note across the whole box ("작성 예시" over a worked example) labels nothing.
+    label_col = [c for c in [*first, *body] if c.col == 0 and c.colspan < n_cols]
     if not label_col or not all(c.bold for c in label_col):
         return False
-    if any(c.bold for c in body if c.col > 0):
+    if any(c.bold for c in body if c.col > 0 and c.colspan < n_cols):
         return False
     values = [c for c in first if c.col > 0]
     return bool(values) and (
@@ -489,8 +490,12 @@ def _header_rows(cells: Sequence[Cell], n_rows: int, n_cols: int) -> int:
         return deep if merged_top else 0
     label_cols = lead[0].colspan if lead else 1
     if n_rows > 2 and any(c.col >= label_cols and c.colspan > 1 for c in first):
+        # A second header row sits only under the merged top cells; a row with a cell of its
+        # own elsewhere (a row label merged down the body, "하드웨어") is the body's first row.
+        under = {k for c in first if c.colspan > 1 for k in range(c.col, c.col + c.colspan)}
         second = [c for c in cells if c.row == 1 and c.col > 0]
-        if second and not any(_is_number(c.text) for c in second):
+        own = [c for c in cells if c.row == 1 and c.col not in under]
+        if second and not own and not any(_is_number(c.text) for c in second):
             return 2
     return 1
 
@@ -634,10 +639,14 @@ def _banded_tables(
             continue
         height = sorted(w.y1 - w.y0 for w in words)[len(words) // 2]
         frees = [_free(lines, x0, x1, height * COL_GAP * 0.5) for lines in bands]
-        # Text above the first row or below the last (a heading, a note) crosses the columns.
+        # Text above the first row or below the last (a heading, a note) crosses the columns:
+        # it is left out of the table and its area, so it stays in the page's prose.
+        upper, bottom_edge = stack[0][0], stack[-1][0]
         while frees and not frees[0]:
+            upper = max(w.y1 for line in bands[0] for w in line)
             frees, bands = frees[1:], bands[1:]
         while frees and not frees[-1]:
+            bottom_edge = min(w.y0 for line in bands[-1] for w in line)
             frees, bands = frees[:-1], bands[:-1]
         gutters: list[tuple[float, float]] | None = None
         for free in frees:
@@ -648,7 +657,7 @@ def _banded_tables(
         edges = [x0] + [(a + b) / 2 for a, b in gutters] + [x1]
         bands, frees = _split_bullet_rows(bands, frees, edges)
         rows = [_band_cells(lines, free, edges) for lines, free in zip(bands, frees, strict=True)]
-        tops = [stack[0][0]] + [min(w.y0 for line in lines for w in line) for lines in bands[1:]]
+        tops = [upper] + [min(w.y0 for line in lines for w in line) for lines in bands[1:]]
         # A row repeating the header starts the next table; the full-width row before it (if any)
         # is that table's caption.
         starts = [0] + [r for r in range(2, len(rows)) if _texts(rows[r]) == _texts(rows[0])]
@@ -664,7 +673,7 @@ def _banded_tables(
                 for r, row in enumerate(part)
                 for c in row
             ]
-            lower = tops[end] if end < len(rows) else stack[-1][0]
+            lower = tops[end] if end < len(rows) else bottom_edge
             table = _finish((x0, tops[start], x1, lower), cells, len(part), len(edges) - 1, "rows")
             if table is not None:
                 if k > 0 and not table.caption:
@@ -852,9 +861,10 @@ def _page_numbers(texts: Sequence[str]) -> bool:
 # -- captions ----------------------------------------------------------------------------------
 
 
-def _caption(table: Table, page: PageLayout) -> str:
+def _caption(table: Table, page: PageLayout) -> tuple[str, bool]:
     """A caption line next to the table: "<표 3> …" / "표 3." right above it, else a bracketed
-    title ("[암호모듈의 구성요소]") right below it (where the submission guide puts them) or above."""
+    title ("[암호모듈의 구성요소]") right below it (where the submission guide puts them) or above;
+    and whether it is a bracketed title found above."""
     x0, y0, x1, y1 = table.bbox
     near = [
         w
@@ -867,11 +877,11 @@ def _caption(table: Table, page: PageLayout) -> str:
     above_text = _line_text(above[-1]) if above else ""
     below_text = _line_text(below[0]) if below else ""
     if _CAPTION.match(above_text):
-        return above_text
+        return above_text, False
     for text in (below_text, above_text):
         if _CAPTION.match(text) or _BRACKETED.match(text):
-            return text
-    return ""
+            return text, text is above_text and text != below_text
+    return "", False
 
 
 def find_tables(page: PageLayout) -> list[Table]:
@@ -886,7 +896,13 @@ def find_tables(page: PageLayout) -> list[Table]:
     banded = _banded_tables(page, _horizontal_rules(page), [t.bbox for t in ruled])
     aligned = _aligned_tables(page, [t.bbox for t in ruled + banded])
     tables = sorted(ruled + banded + aligned, key=lambda t: (t.bbox[1], t.bbox[0]))
-    return [_with_caption(t, _caption(t, page)) for t in tables]
+    found = [_caption(t, page) for t in tables]
+    # A bracketed title right below one table is that table's, not the next one's above it.
+    below = {text for text, above in found if text and not above}
+    return [
+        _with_caption(t, "" if above and text in below else text)
+        for t, (text, above) in zip(tables, found, strict=True)
+    ]
 
 
 def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
@@ -911,6 +927,25 @@ def _with_caption(table: Table, caption: str) -> Table:
         caption,
         table.source,
     )
+
+
+def continues(before: Table, after: Table) -> bool:
+    """Whether ``after`` (first on its page) continues ``before`` (last on the page before): the
+    same columns across the same width, under the same header repeated."""
+    return (
+        before.header_rows > 0
+        and after.header_rows == before.header_rows
+        and before.n_cols == after.n_cols
+        and abs(before.bbox[0] - after.bbox[0]) <= BAND_EDGE
+        and abs(before.bbox[2] - after.bbox[2]) <= BAND_EDGE
+        and column_labels(before) == column_labels(after)
+    )
+
+
+def shared_caption(before: Table, after: Table) -> tuple[Table, Table]:
+    """A table split over a page break has one caption (often under its last part): both parts
+    carry it, so the first part's rows say which table they belong to."""
+    return _with_caption(before, after.caption), _with_caption(after, before.caption)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -963,6 +998,27 @@ def _label_columns(table: Table, grid: list[list[Cell | None]]) -> int:
     return 1
 
 
+def _common_labels(table: Table, grid: list[list[Cell | None]], lead: int) -> dict[int, str]:
+    """Label columns whose one long cell spans every body row (the API names beside a test
+    vector's rows): the same for every row, so said once in the context, not on every row; at
+    least one label column stays."""
+    first = table.header_rows
+    body_rows = table.n_rows - first
+    if not table.header_rows or body_rows < 2 or lead < 2:
+        return {}
+    out: dict[int, str] = {}
+    for c in range(lead - 1):
+        cell = grid[first][c]
+        if (
+            cell is not None
+            and cell.row == first
+            and cell.rowspan >= body_rows
+            and len(cell.text) > MAX_SECTION_LABEL
+        ):
+            out[c] = cell.text
+    return out
+
+
 def render_table(table: Table) -> RenderedTable:
     """``table`` as a header context and one self-describing line per body row.
 
@@ -975,10 +1031,14 @@ def render_table(table: Table) -> RenderedTable:
     labels = column_labels(table)
     lead = _label_columns(table, grid)
     context_lines = [table.caption] if table.caption else []
+    common = _common_labels(table, grid, lead)
+    context_lines.extend(f"{labels[c]}: {text}" for c, text in common.items())
     if table.header_rows:
         context_lines.append(" | ".join(_distinct(labels)).strip(" |"))
     lines: list[str] = []
     section = ""
+    low = grid[table.header_rows - 1] if table.header_rows else [None] * table.n_cols
+    shared = [c > 0 and low[c] is not None and low[c] is low[c - 1] for c in range(table.n_cols)]
     for r in range(table.header_rows, table.n_rows):
         row = grid[r]
         filled = [cell for cell in row if cell is not None and cell.text]
@@ -1000,11 +1060,26 @@ def render_table(table: Table) -> RenderedTable:
         if not table.header_rows:
             lines.extend(_pairs(row))
             continue
-        row_label = LEVEL_JOIN.join(_distinct(cell.text if cell else "" for cell in row[:lead]))
-        parts = []
+        row_label = LEVEL_JOIN.join(
+            _distinct(
+                cell.text if cell else "" for c, cell in enumerate(row[:lead]) if c not in common
+            )
+        )
+        parts: list[str] = []
         for c in range(lead, table.n_cols):
             cell = row[c]
             if cell is None or not cell.text or (lead and cell is row[lead - 1]):
+                continue
+            if (
+                parts
+                and c > lead
+                and shared[c]
+                and row[c - 1] is not None
+                and row[c - 1] is not cell
+            ):
+                # Columns under one merged header cell with no sub-labels: one value, its levels
+                # joined ("구성요소: 저장장치 > HDD"), not the label twice.
+                parts[-1] = f"{parts[-1]}{LEVEL_JOIN}{cell.text}"
                 continue
             parts.append(f"{labels[c]}: {cell.text}" if labels[c] else cell.text)
         name = LEVEL_JOIN.join(t for t in (section, row_label) if t)

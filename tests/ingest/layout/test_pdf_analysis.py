@@ -3,6 +3,8 @@ page furniture, TOC entries, headings and their levels, and which metadata title
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from ingest.layout.document import analyse
@@ -256,3 +258,46 @@ def test_bold_box_item_is_a_heading_and_regular_circle_items_are_its_list() -> N
     assert [(s.heading_path, s.lines[:2]) for s in segments] == [
         (("□ 추진 배경",), ["□ 추진 배경", "○ 세부 내용은 다음과 같이 정리하여 여기에 적는다"])
     ]
+
+
+def test_headings_side_by_side_each_head_their_own_column() -> None:
+    # The vacuum guide's spread: a note across both columns runs into a row of two headings
+    # ("무상서비스" | "유상서비스"), each over its own column. Each column is read after its own
+    # heading, and the right-hand one is a heading too though it starts off the left edge.
+    title = words("Warranty card", 50, 20, size=20)
+    note = column(
+        [f"note line {i} across the whole width of the page here" for i in range(3)], 50, 60
+    )
+    left_head = words("Free service", 50, 97, size=13)
+    right_head = words("Paid service", 320, 97, size=13)
+    left = column([f"free item {i} is covered in full by the warranty" for i in range(8)], 50, 114)
+    right = column([f"paid item {i} is charged to the customer always" for i in range(8)], 320, 114)
+    analysis = analyse([page(1, title + note + left_head + right_head + left + right)])
+    paths = {s.lines[-1][:9]: s.heading_path for s in analysis.segments if s.lines}
+    assert paths["free item"] == ("Free service",)
+    assert paths["paid item"] == ("Paid service",)
+    blocks = reading_order(group_lines(note + left_head + right_head + left + right))
+    order = [line.text for block in blocks for line in block.lines]
+    assert (
+        order.index("Paid service")
+        == order.index("free item 7 is covered in full by the warranty") + 1
+    )
+
+
+def test_a_table_split_over_a_page_break_carries_its_caption_on_both_parts(
+    pdf_page: Callable[[str, int], PageLayout],
+) -> None:
+    # The submission guide's state table: rows 1-3 end page 93, rows 4-8 open page 94 under the
+    # same header, and its title "[암호모듈 상태 설명]" is under the second part only.
+    name = "kcmvp-submission-writing-guide-2022.ko.pdf"
+    # Pages around them, so the running header and the side tab are seen as page furniture.
+    analysis = analyse([pdf_page(name, n) for n in range(89, 97)])
+    tables = [s for s in analysis.segments if s.table and s.lines]
+    (first,) = [s for s in tables if s.lines[0].startswith("1 — 상태: 전원 꺼짐")]
+    (second,) = [s for s in tables if s.lines[0].startswith("4 — 상태: 동작 전 자가시험")]
+    assert (first.page, second.page) == (93, 94)
+    assert first.context == second.context == "[암호모듈 상태 설명]\n번호 | 상태 | 입력"
+    # The transition table that follows on page 94 goes on to page 95: its title is not the
+    # state table's.
+    transition = [s.context for s in tables if "현재 상태" in s.context]
+    assert transition == ["[상태천이표]\n번호 | 현재 상태 | 입력 | 출력 | 다음 상태"] * 2

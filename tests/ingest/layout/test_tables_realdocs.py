@@ -182,3 +182,59 @@ def test_cell_metric_on_the_transcribed_tables(pdf_page: PageOf) -> None:
             ]
     score = cell_score(truth, passages, same_page=True)
     assert score.share >= 0.95, score.missing[:10]
+
+
+def test_text_above_a_banded_tables_first_row_stays_out_of_its_box(pdf_page: PageOf) -> None:
+    # The free-service column's note and numbered heading sit between the first rule and the
+    # table's header row: the table's box starts below them, so the prose keeps them.
+    page = pdf_page(VACUUM, 1)
+    table = next(t for t in find_tables(page) if "소비자 피해유형" in render_table(t).context)
+    note = [w for w in page.words if w.text in ("영업용도로", "단축적용됩니다.", "성능,")]
+    assert len(note) == 3
+    assert all(w.cy < table.bbox[1] for w in note)
+
+
+def test_every_word_in_a_tables_box_is_in_one_of_its_cells(pdf_page: PageOf) -> None:
+    for name, number in ((VACUUM, 1), (SUBMISSION, 19), (SUBMISSION, 13), (FINANCIAL, 1)):
+        page = pdf_page(name, number)
+        for table in find_tables(page):
+            cells = " ".join(c.text for c in table.cells) + " " + table.caption
+            x0, y0, x1, y1 = table.bbox
+            inside = [w.text for w in page.words if x0 <= w.cx <= x1 and y0 <= w.cy <= y1]
+            assert [t for t in inside if t not in cells] == [], (name, number)
+
+
+def test_a_row_label_merged_down_the_body_is_no_second_header_row(pdf_page: PageOf) -> None:
+    # 구분 | 구성요소 (over two columns) | 비고, then 하드웨어 merged down eight rows: one header
+    # row, and the two columns under 구성요소 read as one value with its levels.
+    first, second = find_tables(pdf_page(SUBMISSION, 13))
+    assert first.header_rows == 1
+    assert render_table(first).context == "[암호모듈의 운영환경]\n구분 | 구성요소 | 비고"
+    lines = lines_of(first)
+    assert "하드웨어 — 구성요소: 저장장치 > Main Memory" in lines
+    assert "소프트웨어 — 구성요소: 운영체제 > Windows 10 (64-bit); 비고: KISACrypto64.dll" in lines
+    # The title under the first table is not the second one's too.
+    assert second.caption == ""
+
+
+def test_a_long_label_merged_down_every_row_is_said_once(pdf_page: PageOf) -> None:
+    # The test-vector tables: the API names fill one cell beside every row; each row is named
+    # by its own label, the API names go to the context.
+    table = find_tables(pdf_page(SUBMISSION, 114))[0]
+    rendered = render_table(table)
+    assert rendered.context.startswith("테스트를 위한 API명: KISA_Crypto_encryptInit()")
+    assert "비밀키 (128비트) — 값: F51F7233331B99AD36006711E3A99836" in rendered.lines
+    assert not any("KISA_Crypto" in line for line in rendered.lines)
+
+
+def test_a_bar_across_a_key_value_box_does_not_make_its_first_row_a_header(
+    pdf_page: PageOf,
+) -> None:
+    # 항목 | AS04.13 over 보안요구사항 개요 and VE04.13.01, then a "작성 예시" bar across the box.
+    box = find_tables(pdf_page(SUBMISSION, 33))[0]
+    assert box.header_rows == 0
+    assert lines_of(box)[:3] == [
+        "항목: AS04.13",
+        "보안요구사항 개요: 버전 출력 서비스 명세",
+        "VE04.13.01: 암호모듈 명칭과 버전 정보를 출력하는 서비스 명세",
+    ]
