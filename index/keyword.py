@@ -49,7 +49,8 @@ class KiwiBm25Index:
         return cls(retriever, len(corpus), tokenize)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        return self.search_terms(list(self._tokenize(query)), k)
+        """Top ``k`` rows for ``query``; a term it repeats counts once, as in :meth:`ceiling`."""
+        return self.search_terms(list(dict.fromkeys(self._tokenize(query))), k)
 
     def search_terms(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """Top ``k`` rows for already tokenised query ``terms`` (rows scoring 0 left out)."""

@@ -60,3 +60,13 @@ def test_terms_no_passage_contains_count_partly_in_the_ceiling() -> None:
     assert index.ceiling_terms(both, unseen_weight=0.25) == pytest.approx(seen + 0.25 * unseen)
     assert index.ceiling_terms(both, unseen_weight=0.0) == pytest.approx(seen)
     assert index.ceiling("테스트베드가 궁금하다", 0.0) == pytest.approx(seen)
+
+
+def test_a_repeated_question_term_counts_once_as_in_the_ceiling() -> None:
+    # "상태 … 상태" once weighed 상태 twice in the search but once in the ceiling, so a passage
+    # matching only the repeated term outranked one matching the question's other terms.
+    index = KiwiBm25Index.build(PASSAGES)
+    once = index.search("이차전지 연구", 3)
+    assert index.search("이차전지 이차전지 연구", 3) == once
+    assert index.ceiling("이차전지 이차전지 연구") == pytest.approx(index.ceiling("이차전지 연구"))
+    assert index.search_terms(["이차전지", "이차전지"], 3)[0][1] > index.search_terms(["이차전지"], 3)[0][1]
