@@ -8,12 +8,16 @@ into search terms of the other language, tokenised like the index.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from index.store import DocumentRecord
 from reportqa.errors import ConfigError
 from reportqa.language import content_terms, detect_language, english_stems
+
+# Words as english_stems splits them, so positions line up with its stems.
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
 
 Phrase = tuple[str, ...]
 
@@ -120,6 +124,16 @@ class Glossary:
             i += n or 1
         return bool(terms) and hit == len(terms)
 
+    def phrase_positions(self, stems: Sequence[str]) -> set[int]:
+        """The positions of ``stems`` inside known phrases (longest first, as :meth:`matches`)."""
+        covered: set[int] = set()
+        i = 0
+        while i < len(stems):
+            n = next((n for n in range(min(self.longest, len(stems) - i), 0, -1) if tuple(stems[i : i + n]) in self.entries), 0)
+            covered.update(range(i, i + n))
+            i += n or 1
+        return covered
+
     def _phrases_in(self, stems: Sequence[str]) -> list[Phrase]:
         """The known phrases of ``stems``, longest first at each position (as :meth:`matches`)."""
         found: list[Phrase] = []
@@ -165,16 +179,17 @@ class Glossary:
         ]
 
     def coverage(self, question: str) -> float:
-        """The share of ``question``'s words its translation accounts for: English word stems
-        (function words included) inside known phrases (:meth:`translate`), or Korean index
-        terms (content morphemes) inside known runs
-        (:meth:`translate_korean`); 0 for a question without words. Near 1 the translated
+        """The share of ``question``'s content words its translation accounts for: English
+        content words (function words such as "what", "the", "of" left out) inside known phrases
+        (:meth:`translate`), or Korean index terms (content morphemes) inside known runs
+        (:meth:`translate_korean`); 0 for a question without them. Near 1 the translated
         question is about as good a search as the question in the other language; near 0 it is
         a stray term or two."""
         if detect_language(question) == "en":
-            stems = english_stems(question)
-            covered = sum(len(p) for p in self._phrases_in(stems))
-            return covered / len(stems) if stems else 0.0
+            words = _LATIN_WORD.findall(question)
+            content = [i for i, w in enumerate(words) if content_terms(w)]
+            covered = self.phrase_positions(tuple(_stem(w) for w in words))
+            return len(covered & set(content)) / len(content) if content else 0.0
         reverse, longest = self._reverse_entries()
         terms = content_terms(question)
         i = hit = 0
@@ -226,3 +241,8 @@ class Glossary:
         if text not in self._terms:
             self._terms[text] = content_terms(text)
         return self._terms[text]
+
+
+def _stem(word: str) -> str:
+    stems = english_stems(word)
+    return stems[0] if stems else ""

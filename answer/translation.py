@@ -90,6 +90,7 @@ class ModelTranslatedGlossary(Glossary):
     ) -> None:
         super().__init__()
         self._wanted = wanted
+        self._base = base  # its own translate/coverage run (an induced lexicon's too)
         if base is not None:
             self.entries, self.longest, self.english = base.entries, base.longest, base.english
         self._translate = translate
@@ -101,10 +102,15 @@ class ModelTranslatedGlossary(Glossary):
         return max(1, len(self.entries))  # never "empty": the model translates without entries
 
     def translate(self, question: str) -> Groups:
-        return self._merged(self._model_groups(question, "ko"), super().translate(question))
+        base = self._base.translate(question) if self._base is not None else []
+        return self._merged(self._model_groups(question, "ko"), base)
 
     def translate_korean(self, question: str) -> Groups:
-        return self._merged(self._model_groups(question, "en"), super().translate_korean(question))
+        base = self._base.translate_korean(question) if self._base is not None else []
+        return self._merged(self._model_groups(question, "en"), base)
+
+    def coverage(self, question: str) -> float:
+        return self._base.coverage(question) if self._base is not None else 0.0
 
     @staticmethod
     def _merged(model: Groups, glossary: Groups) -> Groups:

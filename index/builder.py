@@ -11,6 +11,7 @@ import numpy as np
 
 from index.embedding_cache import EmbeddingCache, embedder_fingerprint
 from index.keyword import KiwiBm25Index
+from index.lexicon import VOCABULARY, build_lexicon, lexicon_terms
 from index.store import DocumentRecord, ReportIndex, make_manifest
 from index.vector_store import FaissVectorStore, VectorIndexSpec
 from ingest.chunking import ChunkerConfig, chunk_document
@@ -20,7 +21,7 @@ from ingest.sections import (
     join_questions_to_answers,
     merge_fragment_sections,
 )
-from ingest.terms import mine_terms
+from ingest.terms import korean_vocabulary, mine_terms
 from reportqa.errors import IngestError
 from reportqa.language import content_terms, get_kiwi, split_sentences
 from reportqa.protocols import Embedder
@@ -72,6 +73,13 @@ def _mined_terms(doc: Document) -> dict[str, list[list[str]]]:
     return {"terms": [[p.korean, p.english] for p in pairs]} if pairs else {}
 
 
+def _vocabulary(doc: Document) -> dict[str, list[str]]:
+    """The Korean nouns and compounds of ``doc`` (ingest/terms.py), kept with its record so an
+    incremental ingest rebuilds the lexicon without reading the document again."""
+    vocabulary = korean_vocabulary(doc.text)
+    return {VOCABULARY: vocabulary} if vocabulary else {}
+
+
 def build_index(
     documents: Sequence[Document],
     embedder: Embedder,
@@ -80,6 +88,7 @@ def build_index(
     cache: EmbeddingCache | None = None,
     vector_index: VectorIndexSpec | None = None,
     chunk_budget_s: float | None = None,
+    lexicon: bool = False,
 ) -> tuple[ReportIndex, dict[str, float]]:
     """Chunk and embed ``documents``; returns the index and seconds spent per stage.
 
@@ -87,6 +96,7 @@ def build_index(
     ``vector_index``: which FAISS index to build (default: chosen by size).
     ``chunk_budget_s``: seconds each document may take to chunk; one over it gets no chunk and
     its record says why (``meta["skip_reason"]``), the others go on.
+    ``lexicon``: also keep each document's Korean vocabulary and embed it (index/lexicon.py).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -124,6 +134,7 @@ def build_index(
                     if k in ("pages", "encoding", "empty_pages", "size")
                 }
                 | _mined_terms(doc)
+                | (_vocabulary(doc) if lexicon else {})
                 | ({"skip_reason": skip_reason} if skip_reason else {}),
             )
         )
@@ -141,6 +152,10 @@ def build_index(
     timings["embed"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    lexicon_ = build_lexicon(lexicon_terms(records), embedder, cache) if lexicon else None
+    timings["lexicon"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     store = FaissVectorStore.build(vectors, vector_index, dim=embedder.dim)
     keyword = KiwiBm25Index.build(texts)
     timings["index"] = time.perf_counter() - t0
@@ -154,6 +169,7 @@ def build_index(
         keyword=keyword,
         sentence_vectors=sentence_vectors,
         sentence_offsets=offsets,
+        lexicon=lexicon_,
     )
     return index, timings
 

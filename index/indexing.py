@@ -24,6 +24,7 @@ from index.ingest_plan import (
     skip_passageless,
 )
 from index.keyword import BM25_B, BM25_K1, KiwiBm25Index
+from index.lexicon import lexicon_terms, merge_lexicons
 from index.lock import index_write_lock
 from index.store import MILVUS_POINTER, ReportIndex, make_manifest, open_index, save_index
 from index.vector_store import FaissVectorStore, VectorIndexSpec
@@ -137,7 +138,8 @@ def _update_index(
     cache = EmbeddingCache.from_settings(settings)
     try:
         built, timings = build_index(
-            to_embed, embedder, config, on_step, cache, spec, settings.parse_timeout_s
+            to_embed, embedder, config, on_step, cache, spec, settings.parse_timeout_s,
+            lexicon=settings.lexicon,
         )
     finally:
         if cache is not None:
@@ -203,6 +205,7 @@ def merge_indexes(
         keyword=KiwiBm25Index.build([passage_text(c) for c in chunks]),
         sentence_vectors=sentence_vectors,
         sentence_offsets=offsets,
+        lexicon=merge_lexicons(lexicon_terms(documents), [base.lexicon, addition.lexicon]),
     )
 
 

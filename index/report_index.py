@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from index.keyword import KiwiBm25Index
+from index.lexicon import Lexicon
 from index.vector_store import FaissVectorStore
 from reportqa.errors import IndexMismatchError
 from reportqa.types import Chunk
@@ -48,6 +49,7 @@ class ReportIndex:
     sentence_vectors: np.ndarray
     sentence_offsets: np.ndarray
     path: Path | None = None
+    lexicon: Lexicon | None = None  # the documents' Korean terms, embedded (index/lexicon.py)
 
     @property
     def embedder_name(self) -> str:

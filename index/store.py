@@ -28,6 +28,7 @@ from typing import Any, overload
 import numpy as np
 
 from index.keyword import KiwiBm25Index
+from index.lexicon import load_lexicon, save_lexicon
 from index.report_index import (
     MILVUS_POINTER,
     SCHEMA_VERSION,
@@ -117,6 +118,8 @@ def _write_files(index: ReportIndex, target: Path) -> None:
     write_chunks(index.chunks, target)
     index.vectors.save(target)
     index.keyword.save(target)
+    if index.lexicon is not None:
+        save_lexicon(index.lexicon, target)
     with open(target / SENTENCES, "wb") as fh:
         np.save(fh, np.asarray(index.sentence_vectors, dtype=np.float16))
         np.save(fh, index.sentence_offsets.astype(np.int64))
@@ -244,6 +247,7 @@ def _open_version(
         vectors = FaissVectorStore.load(version, mmap=mmap)
         keyword = KiwiBm25Index.load(version, len(chunks))
         sentence_vectors, sentence_offsets = load_sentence_vectors(version / SENTENCES, mmap)
+        lexicon = load_lexicon(version)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(directory, f"{exc.__class__.__name__}: {exc}") from exc
     if len(vectors) != len(chunks) or len(sentence_offsets) != len(chunks) + 1:
@@ -261,6 +265,7 @@ def _open_version(
         sentence_vectors=sentence_vectors,
         sentence_offsets=sentence_offsets,
         path=directory,
+        lexicon=lexicon,
     )
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ingest.tuning import MAX_ENGLISH_WORDS, MAX_KOREAN_EOJEOL, MAX_TERM_CHARS
+from ingest.tuning import MAX_ENGLISH_WORDS, MAX_KOREAN_EOJEOL, MAX_TERM_CHARS, MAX_VOCABULARY_TERMS
 from reportqa.language import get_kiwi
 
 # Morphemes a term's eojeol may consist of: nouns, numbers, Latin, Hanja, prefixes, noun
@@ -198,3 +198,45 @@ def _initials_match(abbreviation: str, expansion: str) -> bool:
     initials = [w[0].upper() for w in re.split(r"[\s\-/]+", expansion) if w and w.lower() not in _EN_STOP]
     it = iter(initials)
     return len(letters) >= 2 and len(initials) >= 2 and all(any(i == c for i in it) for c in letters)
+
+
+# Morphemes a vocabulary term is made of: nouns, noun prefixes and suffixes, roots ("단기" +
+# "차입금"; "이연" + "법인세" + "부채"). A run of them written without a space is one term.
+_VOCABULARY_TAGS = frozenset({"NNG", "NNP", "XPN", "XSN", "XR"})
+_WORD_TAGS = frozenset({"NNG", "NNP"})
+
+
+def korean_vocabulary(text: str, limit: int = MAX_VOCABULARY_TERMS) -> list[str]:
+    """The Korean nouns and compounds of ``text``: each run of noun morphemes written without a
+    space ("단기차입금", "부채와자본총계" gives 부채 and 자본총계) and each noun of two syllables
+    or more in it, most frequent first (ties: first appearance), at most ``limit``.
+
+    These are what an English question's words are matched against (answer/lexicon.py): table
+    row labels and compounds the document never glosses in English."""
+    counts: dict[str, int] = {}
+    kiwi = get_kiwi()
+    for line in text.splitlines():
+        if not _HANGUL.search(line):
+            continue
+        run: list[tuple[int, int, str, str]] = []  # (start, end, form, tag)
+        for token in [*kiwi.tokenize(line), None]:
+            if token is not None and token.tag in _VOCABULARY_TAGS and (not run or token.start == run[-1][1]):
+                run.append((token.start, token.start + token.len, token.form, token.tag))
+                continue
+            if run:
+                _count_run(line, run, counts)
+            run = []
+            if token is not None and token.tag in _VOCABULARY_TAGS:
+                run.append((token.start, token.start + token.len, token.form, token.tag))
+    ranked = sorted(counts, key=lambda term: -counts[term])  # stable: first appearance breaks ties
+    return ranked[:limit]
+
+
+def _count_run(line: str, run: list[tuple[int, int, str, str]], counts: dict[str, int]) -> None:
+    compound = line[run[0][0] : run[-1][1]]
+    if len(compound) >= 2 and len(compound) <= MAX_TERM_CHARS and _HANGUL.search(compound):
+        counts[compound] = counts.get(compound, 0) + 1
+    if len(run) > 1:
+        for _, _, form, tag in run:
+            if tag in _WORD_TAGS and len(form) >= 2 and _HANGUL.search(form):
+                counts[form] = counts.get(form, 0) + 1

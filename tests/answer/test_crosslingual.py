@@ -109,9 +109,11 @@ def test_the_translated_route_runs_when_an_english_passage_of_another_document_w
 def test_a_translation_covering_little_of_the_question_leans_dense_first() -> None:
     glossary = Glossary()
     glossary.add_terms([("탬퍼 대응", "tamper response"), ("암호 경계", "cryptographic boundary")])
-    # Two stems of ten (function words count); then the Korean side, two index terms of three.
-    assert glossary.coverage("What does the tamper response erase when the cover opens?") == 2 / 10
-    assert glossary.coverage("Where is the cryptographic boundary?") == 2 / 5
+    # Two content words of five ("what", "does", "the", "when" are no content); then the Korean
+    # side, two index terms of three.
+    assert glossary.coverage("What does the tamper response erase when the cover opens?") == 2 / 5
+    assert glossary.coverage("Where is the cryptographic boundary?") == 1.0
+    assert glossary.coverage("What is it?") == 0.0
     assert glossary.coverage("탬퍼 대응은 언제 동작하나요?") == 2 / 3
     assert glossary.coverage("예산은 얼마인가요?") == 0.0
     assert dense_first(0.0, 0.15, 0.3) == 1.0 and dense_first(0.4, 0.15, 0.3) == 0.0
