@@ -268,3 +268,7 @@ DOCX_HEADING_MAX_CHARS = 120
 MAX_KOREAN_EOJEOL = 4
 MAX_ENGLISH_WORDS = 8
 MAX_TERM_CHARS = 60
+# korean_vocabulary: at most this many nouns and compounds per document are kept (most frequent
+# first) for the induced lexicon (answer/lexicon.py). A cost cap, hand-set: the four shared PDFs
+# give about 2,000 terms together, each embedded once at ingest.
+MAX_VOCABULARY_TERMS = 4000
