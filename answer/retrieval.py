@@ -17,6 +17,7 @@ from answer.fusion import (
 )
 from answer.glossary import Glossary, mined_terms
 from answer.labels import LabelReranker
+from answer.lexicon import with_induced_lexicon
 from answer.rerank import CrossEncoderReranker, mmr_select
 from answer.tuning import OWN_CONFIDENT
 from index.store import ReportIndex
@@ -171,6 +172,7 @@ class HybridRetriever:
         cross_sentence_share: float = _D.fusion_cross_sentence_share,
         language_votes: int = LANGUAGE_VOTES,
         cross_coverage: tuple[float, float] = (_D.cross_coverage_low, _D.cross_coverage_high),
+        cross_coverage_en: tuple[float, float] = (_D.cross_coverage_low_en, _D.cross_coverage_high_en),
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
@@ -188,6 +190,7 @@ class HybridRetriever:
         self.cross_sentence_share = cross_sentence_share
         self.language_votes = language_votes
         self.cross_coverage = cross_coverage  # translation coverage: dense first below, as usual above
+        self.cross_coverage_en = cross_coverage_en  # the same for English questions (content words)
         self._languages: dict[int, str] = {}
 
     def _language_of(self, row: int) -> str:
@@ -230,7 +233,8 @@ class HybridRetriever:
         if self.is_cross_lingual(question, dense):
             glossary = self.bm25.glossary
             coverage = glossary.coverage(question) if glossary is not None and len(glossary) else 0.0
-            lean = dense_first(coverage, *self.cross_coverage)
+            band = self.cross_coverage_en if detect_language(question) == "en" else self.cross_coverage
+            lean = dense_first(coverage, *band)
         sentence_rows: list[tuple[int, float]] = []
         if lean > 0 and self.cross_sentence_candidates > 0:
             # The answering sentence of a passage the question's words miss can still be close.
@@ -325,7 +329,7 @@ def make_retriever(
     ``glossary``: for cross-lingual questions; by default the one ``settings`` name."""
     dense = DenseRetriever(index, encode)
     if glossary is _UNSET:
-        glossary = load_glossary(settings, index)
+        glossary = with_induced_lexicon(load_glossary(settings, index), index, encode, encode.embedder, settings)
     retriever: Retriever
     if settings.retrieval_mode == "dense":
         retriever = dense
@@ -348,6 +352,7 @@ def make_retriever(
             cross_sentence_candidates=settings.cross_sentence_candidates,
             cross_sentence_share=settings.fusion_cross_sentence_share,
             cross_coverage=(settings.cross_coverage_low, settings.cross_coverage_high),
+            cross_coverage_en=(settings.cross_coverage_low_en, settings.cross_coverage_high_en),
         )
     if settings.label_boost > 0:
         labelled = LabelReranker(index.keyword.idf, settings.label_boost, settings.label_min_match)
