@@ -39,6 +39,7 @@ from answer.gate import (
 from answer.generators import make_llm_generator, parse_generator_spec
 from answer.generators.prompting import no_answer_text
 from answer.grounding import check_grounding, repair_citations
+from answer.lexicon import with_induced_lexicon
 from answer.messages import message
 from answer.retrieval import QueryEncoder, glossary_groups, load_glossary, make_retriever
 from answer.rewrite import rewrite_question
@@ -100,8 +101,8 @@ class QAPipeline:
             self.generator: Generator = self._make_generator(index)
             # With a language model configured it also translates questions (answer/translation.py).
             self.glossary = with_model_translation(
-                load_glossary(self.settings, index), getattr(self.generator, "backend", None),
-                index, self.encode,
+                with_induced_lexicon(load_glossary(self.settings, index), index, self.encode, embedder, self.settings),
+                getattr(self.generator, "backend", None), index, self.encode,
             )
             self.retriever = make_retriever(index, self.encode, self.settings, self.glossary)
             self._ready = True
