@@ -4,6 +4,7 @@ headings, TOC, glossary, an image-only page for OCR) and on the shared real docu
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from fpdf import FPDF
 from ingest.loaders.pdf import PdfLoader
 from ingest.ocr import unavailable_reason
 from reportqa.types import Document
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from real_pdfs import load_real_pdf
 
 NANUM = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
 NANUM_BOLD = Path("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf")
@@ -245,18 +249,7 @@ def test_image_only_page_without_ocr_says_why(tmp_path: Path) -> None:
 
 
 def _real(path: Path) -> Document:
-    if not path.exists():
-        pytest.skip(f"{path.name} not found under {REALDOCS} (../shared is absent)")
-    return _load(path)
-
-
-_CACHE: dict[Path, Document] = {}
-
-
-def _load(path: Path) -> Document:
-    if path not in _CACHE:
-        _CACHE[path] = PdfLoader().load(path)
-    return _CACHE[path]
+    return load_real_pdf(path)  # one read per session for the modules of tests/ingest
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ heading over a column label, a document without headings, Q&A metadata boxes."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,15 +23,8 @@ PART1 = REALDOCS / "kcmvp-implementation-guide-part1-2025.ko.pdf"
 FINANCIAL = REALDOCS / "samsung-consolidated-financial-statements-2022.ko.pdf"
 VACUUM = REALDOCS / "samsung-vacuum-quick-guide.ko.pdf"
 
-_CACHE: dict[Path, Document] = {}
-
-
-def real(path: Path) -> Document:
-    if not path.exists():
-        pytest.skip(f"{path.name} not found under {REALDOCS} (../shared is absent)")
-    if path not in _CACHE:
-        _CACHE[path] = PdfLoader().load(path)
-    return _CACHE[path]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from real_pdfs import load_real_pdf as real  # noqa: E402  (one read per session for tests/ingest)
 
 
 def korean_pdf() -> FPDF:
