@@ -155,3 +155,19 @@ def test_the_lexicon_joins_the_glossary_only_when_the_index_has_one_and_it_is_on
 def test_an_empty_lexicon_translates_nothing() -> None:
     glossary = InducedLexiconGlossary(None, Lexicon((), np.zeros((0, 16), dtype=np.float16)), HashEmbedder().embed_passages)
     assert glossary.translate("What is the battery warranty?") == []
+
+
+def test_a_model_translation_keeps_the_lexicons_terms_after_its_own() -> None:
+    from answer.translation import ModelTranslatedGlossary
+
+    embedder = HashEmbedder()
+    # Each Korean term stored with the vector of its English word: a lexicon the model learnt.
+    lexicon = Lexicon(("배터리", "환불"), np.vstack([embedder.embed_query("battery"), embedder.embed_query("refund")]).astype(np.float16))
+    induced = InducedLexiconGlossary(None, lexicon, embedder.embed_passages, min_cosine=0.5)
+    assert induced.translate("battery") == [[("배터리",)]]
+    wrapped = ModelTranslatedGlossary(induced, lambda q, target: "배터리 환불", lambda t: t == "환불")
+    groups = wrapped.translate("battery")
+    # The checked model terms first (half of them are in the index: 환불 is kept), then the
+    # lexicon's.
+    assert groups == [[("환불",)], [("배터리",)]]
+    assert wrapped.coverage("battery") == induced.coverage("battery")
