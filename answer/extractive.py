@@ -16,10 +16,15 @@ import numpy as np
 
 from answer.messages import message
 from answer.sentence_shapes import (
+    asks_expansion,
+    asks_keywords,
     asks_organisation,
     defined_term,
     defines,
+    expands,
     focus_terms,
+    is_glossary_entry,
+    is_keyword_record,
     is_list_item,
     is_question,
     item_mark,
@@ -34,6 +39,7 @@ from answer.tuning import (
     COS_SPAN,
     DEFINITION_WEIGHT,
     DENSE_WEIGHT,
+    EXPANSION_RATIO,
     FOCUS_WEIGHT,
     LABEL_WEIGHT,
     LEXICAL_WEIGHT,
@@ -81,6 +87,30 @@ _NUMBER = re.compile(
 )
 
 
+# Questions that ask for a name in code (an API, a function, a variable, an error code) and text
+# that holds one: "KISA_Crypto_compute_Key()", "STATUS_ERROR", "0x000005". Used for sentence
+# choice only, not by the relevance gate (answer_type).
+_ASKS_IDENTIFIER = re.compile(
+    r"(?:API|함수|변수|상수|매크로|메서드|메소드)\s?(?:의\s?)?(?:이름|명칭|명)(?:은|는|이|가|을|를)?"
+    r"|(?:오류|에러|반환|상태)\s?(?:코드|값)(?:은|는|이|가|을|를|로)?\s?(?:뭐|무엇|어떤|[?？]|$)"
+    r"|(?:어떤|무슨|어느)\s?(?:API|함수|오류\s?코드|에러\s?코드|반환값)"
+    r"|\b(?:which|what)\s+(?:error|return|status)\s+code\b"
+    r"|\b(?:which|what)\s+(?:api|constant|variable|macro)\b"
+    r"|\bname\s+of\s+the\s+(?:api|function|constant|variable|macro|error code)\b",
+    re.IGNORECASE,
+)
+_IDENTIFIER = re.compile(
+    r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b|\b[A-Za-z_]\w*\s?\(\)|\b0x[0-9A-Fa-f]{2,}\b"
+)
+
+
+def answer_shape(question: str) -> re.Pattern[str] | None:
+    """What the quoted sentence must hold: :func:`answer_type`, or a name in code. Pure."""
+    if _ASKS_IDENTIFIER.search(question):
+        return _IDENTIFIER
+    return answer_type(question)
+
+
 def answer_type(question: str) -> re.Pattern[str] | None:
     """What an answer to ``question`` must contain: a date, a number, or anything (None). Pure."""
     if _ASKS_DATE.search(question):
@@ -97,9 +127,10 @@ def prefer_answer_type(
     max_sentences: int = 3,
     ratio: float = ANSWER_TYPE_RATIO,
 ) -> list[SentenceCandidate]:
-    """``selected``, unless the question asks for a date or number that none of it holds and a
-    candidate holding one scores at least ``ratio`` of the best: then the best of those. Pure."""
-    wanted = answer_type(question)
+    """``selected``, unless the question asks for a date, a number or a name in code
+    (:func:`answer_shape`) that none of it holds and a candidate holding one scores at least
+    ``ratio`` of the best: then the best of those. Pure."""
+    wanted = answer_shape(question)
     if wanted is None or not selected or any(wanted.search(c.text) for c in selected):
         return selected
     # A record of a metadata box ("관련 키워드: …") chosen for a date question: the box's record
@@ -134,6 +165,27 @@ def prefer_organisation(
     if not named:
         return selected
     best = max(named, key=lambda c: (c.score, -c.hit_no))
+    return [best, *(c for c in selected if c.span != best.span)][:max_sentences]
+
+
+def prefer_expansion(
+    question: str,
+    candidates: Sequence[SentenceCandidate],
+    selected: list[SentenceCandidate],
+    max_sentences: int = 3,
+    ratio: float = EXPANSION_RATIO,
+) -> list[SentenceCandidate]:
+    """``selected``, unless the question asks what an abbreviation stands for, the best selected
+    sentence does not spell it out and one scoring at least ``ratio`` of it does: then that one
+    first ("PAI는 무엇의 약자인가요?" quoted sentences using PAI, not "PAI(Processor Algorithm
+    Implementation)"). Pure."""
+    acronym = asks_expansion(question)
+    if not selected or not acronym or expands(selected[0].text, acronym):
+        return selected
+    spelled = _strong_holders(candidates, lambda t: expands(t, acronym), ratio * selected[0].score)
+    if not spelled:
+        return selected
+    best = max(spelled, key=lambda c: (c.score, -c.hit_no))
     return [best, *(c for c in selected if c.span != best.span)][:max_sentences]
 
 
@@ -222,6 +274,7 @@ def score_sentences(
     rank_tie: float = 0.0,
     definition_of: str = "",
     focus: Sequence[str] = (),
+    keywords_asked: bool = False,
 ) -> list[SentenceCandidate]:
     """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences.
 
@@ -230,7 +283,9 @@ def score_sentences(
     come from ``chunk.sentence_terms`` (computed at ingest) when the index has them, else from
     ``terms``. ``rank_tie``: see :data:`RANK_TIE` (0: plain ranks). ``definition_of``: the term a
     definition question asks about (see :func:`shape_adjusted`); ``focus``: the terms of its
-    asked-for noun (:data:`FOCUS_WEIGHT`)."""
+    asked-for noun (:data:`FOCUS_WEIGHT`); ``keywords_asked``: the question asks for keywords
+    (else a metadata box's keyword record is no answer). A sentence split inside a parenthesis
+    ("해시 함수(예:" | "SHA256)에 대한 KAT는 필요 없음") is scored joined with its rest."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
     holders: list[int] = []  # the candidates holding the focus terms
@@ -245,7 +300,7 @@ def score_sentences(
         chunk = hit.chunk
         cosines = vectors @ question_vector if len(vectors) else np.zeros(0)
         stored = stored_sentence_terms(chunk)
-        for j, span in enumerate(chunk.sentences):
+        for span, parts in sentence_units(chunk):
             key = (chunk.doc_id, span)
             if key in seen:  # the same sentence through overlapping chunks
                 continue
@@ -259,8 +314,16 @@ def score_sentences(
                 continue
             if len(chunk.sentences) > 1 and is_header_row(text, chunk):
                 continue
-            cos = float(cosines[j]) if j < len(cosines) else 0.0
-            sentence_terms = set(stored[j] if stored is not None else terms(text))
+            if len(chunk.sentences) > 1 and not keywords_asked and is_keyword_record(text):
+                continue
+            # A joined sentence takes its longest part's cosine (a fragment's own, like ")."'s,
+            # is noise).
+            longest = max(parts, key=lambda j: chunk.sentences[j][1] - chunk.sentences[j][0])
+            cos = float(cosines[longest]) if longest < len(cosines) else 0.0
+            if stored is not None:
+                sentence_terms = {t for j in parts for t in stored[j]}
+            else:
+                sentence_terms = set(terms(text))
             coverage = term_coverage(question_terms, sentence_terms, idf)
             if groups:
                 coverage = max(coverage, group_coverage(groups, sentence_terms, idf))
@@ -276,6 +339,30 @@ def score_sentences(
         k = holders[0]
         out[k] = dataclasses.replace(out[k], score=out[k].score + FOCUS_WEIGHT)
     return out
+
+
+def sentence_units(chunk: Chunk, max_join: int = 3) -> list[tuple[tuple[int, int], list[int]]]:
+    """``chunk``'s sentences as (span, indices into ``chunk.sentences``): one each, but a sentence
+    that leaves a parenthesis open joins the next ones until it closes (at most ``max_join``
+    in all): the splitter cuts "(예: SHA256)" at its colon. Pure."""
+    texts = chunk.sentence_texts()
+    units: list[tuple[tuple[int, int], list[int]]] = []
+    j = 0
+    while j < len(chunk.sentences):
+        parts = [j]
+        depth = _open_parens(texts[j])
+        while depth > 0 and len(parts) < max_join and parts[-1] + 1 < len(chunk.sentences):
+            parts.append(parts[-1] + 1)
+            depth += _open_parens(texts[parts[-1]])
+        if depth != 0:  # never closed (or closes what it did not open): keep the sentence alone
+            parts = [j]
+        units.append(((chunk.sentences[parts[0]][0], chunk.sentences[parts[-1]][1]), parts))
+        j = parts[-1] + 1
+    return units
+
+
+def _open_parens(text: str) -> int:
+    return text.count("(") + text.count("（") - text.count(")") - text.count("）")
 
 
 def is_header_row(text: str, chunk: Chunk) -> bool:
@@ -302,6 +389,8 @@ def shape_adjusted(
     ``definition_of`` gains (:data:`DEFINITION_WEIGHT`). Pure."""
     if is_question(text):
         return score * QUESTION_FACTOR
+    if not definition_of and is_glossary_entry(text):  # it answers what the term is, no more
+        score *= QUESTION_FACTOR
     if LABEL_WEIGHT and question_terms:
         score += LABEL_WEIGHT * label_match(question_terms, text, idf, terms)
     if definition_of and defines(text, definition_of):
@@ -347,7 +436,11 @@ def list_items_after(
         for span, text in zip(part.sentences, part.sentence_texts(), strict=False):
             if span[0] < last_end:  # before the lead-in, or repeated by the chunks' overlap
                 continue
-            if len(items) >= limit or not is_list_item(text) or (own and item_mark(text) == own):
+            if part.table and is_header_row(text, part):
+                continue
+            # A table's rows are the items of a lead-in above it ("제약은 다음과 같다." | rows).
+            item = is_list_item(text) or (part.table and bool(record_labels(text)))
+            if len(items) >= limit or not item or (own and item_mark(text) == own):
                 return items
             items.append(
                 SentenceCandidate(hit_no, span, text, lead.cosine, lead.coverage, lead.score)
@@ -470,6 +563,7 @@ class ExtractiveGenerator:
             rank_tie=self.rank_tie,
             definition_of=defined_term(question),
             focus=focus_terms(question, content_terms),
+            keywords_asked=asks_keywords(question),
         )
 
     def generate(
@@ -479,5 +573,6 @@ class ExtractiveGenerator:
         selected = select_sentences(candidates, self.max_sentences)
         selected = prefer_answer_type(question, candidates, selected, self.max_sentences)
         selected = prefer_organisation(question, candidates, selected, self.max_sentences)
+        selected = prefer_expansion(question, candidates, selected, self.max_sentences)
         selected = complete_lists(selected, hits)
         yield compose_answer(selected, detect_language(question))

@@ -88,6 +88,7 @@ def label_match(
 # a colon at its end, or a count of things ("3대 추진 전략을 제시했다", "세 가지").
 _PROMISE = re.compile(
     r"아래|다음(?:과|와)\s?같|다음의|다음\s?(?:\S+\s)?(?:가지|항목|사항|요건|경우)"
+    r"|다음\s\S{1,8}(?:을|를)\s"  # "다음 정보들을 포함해야 한다"
     r"|\bfollowing\b|\bas follows\b|\bbelow\b"
     r"|\d+\s?(?:대|가지|개)\s?\S|(?:두|세|네|다섯|여섯)\s(?:가지|개)"
     r"|\b(?:two|three|four|five|six|seven)\s+\w+",
@@ -222,3 +223,70 @@ def focus_terms(question: str, terms: Callable[[str], Sequence[str]]) -> tuple[s
             found = terms(m.group("word"))
             return (found[-1],) if found else ()
     return ()
+
+
+# A question asking what an abbreviation stands for: "PAI는 무엇의 약자인가요?", "AS는 무슨
+# 뜻이야?", "What does KEK stand for?", "the full form of SSP".
+_ACRONYM = r"(?P<acr>[A-Z][A-Z0-9]{1,9})"
+_ASKS_EXPANSION = (
+    re.compile(_ACRONYM + r"(?:은|는|이|가|란|이란)?\s?(?:무엇|뭐|뭣|어떤\s?말)의\s?(?:약자|약어|줄임말)"),
+    re.compile(_ACRONYM + r"(?:은|는|이|가|란|이란)\s?(?:무슨|어떤)\s?(?:뜻|의미|말)"),
+    re.compile(_ACRONYM + r"의\s?(?:뜻|의미|약자|풀네임|원어)"),
+    re.compile(
+        r"\bwhat\s+(?:does|do)\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+)?['‘\"“]?"
+        + _ACRONYM + r"['’\"”]?\s+(?:stand\s+for|mean)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b(?:full\s+form|expansion)\s+of\s+(?:the\s+)?" + _ACRONYM, re.IGNORECASE),
+)
+
+
+def asks_expansion(question: str) -> str:
+    """The abbreviation whose long form ``question`` asks for ("PAI"), or ""."""
+    for pattern in _ASKS_EXPANSION:
+        m = pattern.search(question)
+        if m and m.group("acr").isupper():
+            return m.group("acr")
+    return ""
+
+
+def expands(text: str, acronym: str) -> bool:
+    """Whether ``text`` spells ``acronym`` out: "PAI(Processor Algorithm Implementation)",
+    "(AS: Assertion)", "Processor Algorithm Accelerator(PAA)", or an abbreviation table's row
+    "SSP — 설명: …"."""
+    if not acronym:
+        return False
+    acr = rf"(?<![A-Za-z0-9]){re.escape(acronym)}(?![A-Za-z0-9])"
+    long_form = r"[A-Za-z가-힣][^()（）]{3,}"
+    return bool(
+        re.search(rf"{acr}\s*[(（]\s*{long_form}[)）]", text)
+        or re.search(rf"[(（]\s*{acr}\s*[:：]\s*{long_form}[)）]", text)
+        or re.search(rf"[A-Z][a-z]+(?:[\s-]+[A-Za-z][a-z]+)+\s*[(（]\s*{acr}\s*[)）]", text)
+        or re.match(rf"\s*{acr}\s+—\s", text)
+    )
+
+
+# A metadata box's keyword record ("관련 키워드 (Keywords): …"): topics a section covers, named
+# in both languages, so it matches many questions' words and answers none of them.
+_KEYWORD_LABEL = re.compile(r"키워드|주제어|색인어|\bkey\s?words?\b", re.IGNORECASE)
+
+
+def is_keyword_record(text: str) -> bool:
+    """Whether ``text`` is a keyword record of a metadata box."""
+    return any(_KEYWORD_LABEL.search(field) for _, field in record_labels(text))
+
+
+def asks_keywords(question: str) -> bool:
+    """Whether ``question`` asks for keywords themselves."""
+    return bool(_KEYWORD_LABEL.search(question))
+
+
+# An entry of a terms-and-definitions list: a term, its other-language name in parentheses, a
+# colon: "자가시험(self-tests): 암호모듈에 의해 실행되는 …". Its gloss matches many English
+# questions on the term, yet it answers only what the term is.
+_GLOSSARY_ENTRY = re.compile(r"^[^(:：]{1,60}[(（][A-Za-z][^)）]*[)）]\s*[:：]\s*\S")
+
+
+def is_glossary_entry(text: str) -> bool:
+    """Whether ``text`` is an entry of a terms-and-definitions list."""
+    return bool(_GLOSSARY_ENTRY.match(" ".join(_LEAD_MARKS.sub("", text).split())))

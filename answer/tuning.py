@@ -74,6 +74,10 @@ LABEL_WEIGHT = 0.2
 #   "…발행하고 관리하는 기관은?"; no tuning row asks it);
 DEFINITION_WEIGHT = 0.15
 ORGANISATION_RATIO = 0.8
+# - a question asking what an abbreviation stands for takes the best sentence spelling it out
+#   ("PAI(Processor Algorithm Implementation)") when it scores EXPANSION_RATIO of the best
+#   (realdocs tuning rows rd-215 at 0.70 and rd-239 at 0.83 of the best; no other row asks);
+EXPANSION_RATIO = 0.6
 # - the one sentence holding the question's asked-for noun ("단점" of "…하면 단점이 뭐야?") gains
 #   FOCUS_WEIGHT (containment 0.748 at 0–0.05, 0.757 at 0.1–0.15; boosting every holder cost
 #   the sample set two Korean answers).

@@ -131,12 +131,12 @@ def test_the_record_whose_label_is_asked_wins_over_the_heading_and_keywords() ->
 
 
 def test_a_date_question_takes_the_dated_record_of_the_same_box() -> None:
-    text = "관련 키워드 (Keywords): ∎ DRBG ∎ Security Strength\n최초 작성일: 2025년 12월 5일"
+    text = "관련 항목 (Related items): ∎ DRBG ∎ Security Strength\n최초 작성일: 2025년 12월 5일"
     hits = _hits(_chunks(text, text))
     question = "When was the item on the DRBG security strength first written?"
     candidates = _score(question, hits)
     chosen = select_sentences(candidates, 1)
-    assert chosen[0].text.startswith("관련 키워드")  # the words alone pick the keywords line
+    assert chosen[0].text.startswith("관련 항목")  # the words alone pick the topics line
     typed = prefer_answer_type(question, candidates, chosen, 1)
     assert typed[0].text.startswith("최초 작성일"), typed
 
