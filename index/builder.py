@@ -19,6 +19,7 @@ from ingest.safety import Deadline
 from ingest.sections import (
     captions_into_context,
     join_questions_to_answers,
+    lead_ins_into_context,
     merge_fragment_sections,
 )
 from ingest.terms import korean_vocabulary, mine_terms
@@ -58,6 +59,7 @@ def with_joined_fragments(
     sections = merge_fragment_sections(doc.sections, doc.text, count_tokens, max_tokens)
     sections = join_questions_to_answers(sections, doc.text, count_tokens, max_tokens)
     sections = captions_into_context(sections, doc.text, count_tokens)
+    sections = lead_ins_into_context(sections, doc.text, count_tokens)
     return replace(doc, sections=sections)
 
 

@@ -18,7 +18,10 @@ from ingest.tuning import CAPTION_MAX_LINES, CAPTION_TOKENS, FRAGMENT_SECTION_TO
 from reportqa.types import Section
 
 # A line that announces what follows ("…은 다음과 같다.", "아래와 같이 구분된다", "as follows:").
-_LEAD_IN = re.compile(r"(?:[:：]|다음과\s*같[다이은습]|아래와\s*같[다이은습]|as follows)\W*$|다음을\s*의미", re.IGNORECASE)
+_LEAD_IN = re.compile(
+    r"(?:[:：]|다음과\s*같[다이은습]|아래와\s*같[다이은습]|as follows)\W*$|다음을\s*의미",
+    re.IGNORECASE,
+)
 
 
 def _joinable(a: Section, b: Section) -> bool:
@@ -27,7 +30,10 @@ def _joinable(a: Section, b: Section) -> bool:
         and not b.toc
         and a.page == b.page
         and a.ocr == b.ocr
-        and (a.heading_path == b.heading_path or b.heading_path[: len(a.heading_path)] == a.heading_path)
+        and (
+            a.heading_path == b.heading_path
+            or b.heading_path[: len(a.heading_path)] == a.heading_path
+        )
     )
 
 
@@ -38,7 +44,9 @@ def _join(a: Section, b: Section) -> Section:
         b if b.table or not a.table else a,
         start=a.start,
         end=b.end,
-        heading_path=b.heading_path if len(b.heading_path) >= len(a.heading_path) else a.heading_path,
+        heading_path=b.heading_path
+        if len(b.heading_path) >= len(a.heading_path)
+        else a.heading_path,
         table=a.table or b.table,
         context=table.context if (a.table or b.table) else (a.context or b.context),
     )
@@ -127,6 +135,64 @@ def join_questions_to_answers(
             continue
         out.append(a)
         i += 1
+    return tuple(out)
+
+
+# The last sentence of a paragraph that announces the table below it ("… 구분은 아래 표와 같다.",
+# "… 다음 표를 통해 명세한다.", "… as follows:").
+_ANNOUNCES = re.compile(
+    r"(?:다음|아래)[^.?!。]{0,12}(?:같[다이은습]|통해|정리|나타|제시|명세|보여|구분)[^.?!。]*[.。]?\s*$"
+    r"|as follows\W*$|[:：]\s*$",
+    re.IGNORECASE,
+)
+
+
+def _lead_in(section: Section, text: str, count_tokens: Callable[[str], int]) -> str:
+    """The last sentence of ``section`` when it announces what follows and is short, else ""."""
+    body = text[section.start : section.end].strip()
+    last = re.split(r"(?<=[.!?。])\s+|\n", body)[-1].strip()
+    if last and _ANNOUNCES.search(last) and count_tokens(last) <= CAPTION_TOKENS:
+        return last
+    return ""
+
+
+def _next_page_part(before: Section, after: Section, table: Section) -> bool:
+    """Whether ``after`` goes on with ``table`` (whose part ``before`` is) on the next page."""
+    return (
+        after.table
+        and after.context == table.context
+        and after.heading_path == table.heading_path
+        and before.page is not None
+        and after.page == before.page + 1
+    )
+
+
+def lead_ins_into_context(
+    sections: Sequence[Section],
+    text: str,
+    count_tokens: Callable[[str], int],
+) -> tuple[Section, ...]:
+    """``sections`` with a table right after a paragraph whose last sentence announces it
+    ("관련된 간단한 구분은 아래 표와 같다.") carrying that sentence in front of its ``context``,
+    so rows of a table without a header say what the table is. The paragraph keeps it. Pure."""
+    out = list(sections)
+    for k in range(1, len(out)):
+        a, b = out[k - 1], out[k]
+        if not b.table or a.table or not _joinable(a, b):
+            continue
+        if b.context and text[b.start : b.end].lstrip().startswith(b.context.split("\n")[0]):
+            continue  # its lead-in or caption is already joined to it (captions_into_context)
+        lead = _lead_in(a, text, count_tokens)
+        if not lead or lead in b.context:
+            continue
+        context = f"{lead}\n{b.context}" if b.context else lead
+        out[k] = replace(b, context=context)
+        # The table's part continued at the top of the next page (same caption and header)
+        # is announced by the same sentence.
+        j = k + 1
+        while j < len(out) and _next_page_part(out[j - 1], out[j], b):
+            out[j] = replace(out[j], context=context)
+            j += 1
     return tuple(out)
 
 

@@ -36,7 +36,7 @@ from ingest.layout.reading import (
     same_size,
 )
 from ingest.layout.tables import Table, continues, find_tables, render_table, shared_caption
-from ingest.layout.toc import is_toc_page, toc_lines
+from ingest.layout.toc import is_toc_page, parse_entry, toc_lines
 from ingest.layout.wordbreaks import BREAK
 from ingest.loaders.text import HeadingPath, Segment
 from ingest.tuning import MIN_TERM_ROWS, SPARSE_LINES, TERM_COLUMN_MAX_CHARS
@@ -168,6 +168,20 @@ def resolve_breaks(segments: Sequence[Segment], join_words: JoinWords | None) ->
         segments[s].lines[k] = out
 
 
+def after_the_toc(blocks: Sequence[Block], n_pages: int) -> tuple[list[Block], list[Block]]:
+    """A TOC page's blocks split into the contents and what is set below the last entry, with
+    no entry of its own (a revision history under the contents): that is text to index."""
+
+    def has_entry(block: Block) -> bool:
+        return any(parse_entry(line.text, n_pages) for line in block.lines)
+
+    bottom = max((b.bbox[3] for b in blocks if has_entry(b)), default=None)
+    if bottom is None:
+        return list(blocks), []
+    after = [b for b in blocks if b.bbox[1] > bottom and b.item is None and not has_entry(b)]
+    return [b for b in blocks if b not in after], after
+
+
 def _captions_across_pages(
     page_tables: list[list[Table]], page_blocks: Sequence[Sequence[Block]]
 ) -> None:
@@ -257,10 +271,14 @@ def analyse(
     ):
         number = page.number
         ocr = number in ocr_pages
-        texts = row_texts([line for block in blocks for line in block.lines])
         if is_toc:
             toc_pages.append(number)
+            entries, after = after_the_toc(blocks, n_pages)
+            texts = row_texts([line for block in entries for line in block.lines])
             segments.append(Segment(toc_lines(texts, n_pages), page=number, toc=True, ocr=ocr))
+            if after:
+                prose = [p for block in after for p in paragraphs(block)]
+                segments.append(Segment(prose, (*path.path, prose[0]), number, ocr=ocr))
             continue
         current = Segment(heading_path=path.path, page=number, ocr=ocr)
         segments.append(current)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ingest.sections import (
     captions_into_context,
     join_questions_to_answers,
+    lead_ins_into_context,
     merge_fragment_sections,
 )
 from reportqa.types import Section
@@ -133,3 +134,54 @@ def test_no_caption_joins_a_table_on_another_page_or_when_long_or_a_question() -
     ]:
         text, secs = sections_of("", [before, table])
         assert captions_into_context(secs, text, words) == secs
+
+
+def test_a_paragraph_ending_in_a_lead_in_gives_the_table_after_it_that_sentence() -> None:
+    # The implementation guide's component table has no header row: its rows say what they
+    # are only with the sentence announcing the table ("… 구분은 아래 표와 같다.").
+    lead = "관련된 간단한 구분은 아래 표와 같다."
+    text, secs = sections_of("", [
+        (PROSE + ". " + lead, {"page": 11, "heading_path": ("2.3", "답변")}),
+        ("패키징: 핀 개수", {"page": 11, "heading_path": ("2.3", "답변"), "table": True}),
+        (PROSE + " 다음과 같다.", {"page": 11, "heading_path": ("2.3", "답변")}),
+        ("A — 값: 1", {"page": 12, "heading_path": ("2.3", "답변"), "table": True,
+                       "context": "구분 | 값"}),
+    ])
+    out = lead_ins_into_context(secs, text, words)
+    assert out[1].context == lead and (out[1].start, out[1].end) == (secs[1].start, secs[1].end)
+    assert out[0] == secs[0]  # the paragraph keeps its sentence
+    assert out[3] == secs[3]  # a table on the next page is announced by nothing on this one
+
+
+def test_no_lead_in_from_a_paragraph_that_does_not_announce_or_is_already_joined() -> None:
+    table = ("A — 값: 1", {"page": 2, "heading_path": ("가",), "table": True, "context": "구분 | 값"})
+    for before in [
+        (PROSE + ". 이 항목은 필수이다.", {"page": 2, "heading_path": ("가",)}),
+        ("항목: AS11.05", {"page": 2, "heading_path": ("가",)}),  # a field, not a lead-in
+    ]:
+        text, secs = sections_of("", [before, table])
+        assert lead_ins_into_context(secs, text, words) == secs
+    # A table with its own lead-in already joined (captions_into_context) takes no second one
+    # from the paragraph before (which announced a figure in between).
+    text, secs = sections_of("", [
+        (PROSE + ". 다음과 같은 동작구조를 가진다.", {"page": 2, "heading_path": ("가",)}),
+        ("제약은 다음과 같다.", {"page": 2, "heading_path": ("가",)}),
+        table,
+    ])
+    joined = captions_into_context(secs, text, words)
+    assert joined[1].context == "제약은 다음과 같다.\n구분 | 값"
+    assert lead_ins_into_context(joined, text, words) == joined
+
+
+def test_a_lead_in_also_announces_the_tables_part_on_the_next_page() -> None:
+    lead = "암호모듈의 동작은 다음의 상태천이표를 통해 설명될 수 있다."
+    part = {"heading_path": ("라.",), "table": True, "context": "[상태천이표]\n번호 | 상태"}
+    text, secs = sections_of("", [
+        (PROSE + ". " + lead, {"page": 94, "heading_path": ("라.",)}),
+        ("1 — 상태: 전원 꺼짐", {"page": 94, **part}),
+        ("8 — 상태: 오류", {"page": 95, **part}),
+        ("9 — 상태: 종료", {"page": 97, **part}),  # not the next page: another table
+    ])
+    out = lead_ins_into_context(secs, text, words)
+    assert out[1].context == out[2].context == f"{lead}\n[상태천이표]\n번호 | 상태"
+    assert out[3] == secs[3]

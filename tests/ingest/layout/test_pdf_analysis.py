@@ -301,3 +301,19 @@ def test_a_table_split_over_a_page_break_carries_its_caption_on_both_parts(
     # state table's.
     transition = [s.context for s in tables if "현재 상태" in s.context]
     assert transition == ["[상태천이표]\n번호 | 현재 상태 | 입력 | 출력 | 다음 상태"] * 2
+
+
+def test_text_under_the_contents_on_a_toc_page_is_indexed_text(
+    pdf_page: Callable[[str, int], PageLayout],
+) -> None:
+    # The submission guide's page 2: the contents, then the revision history under them.
+    name = "kcmvp-submission-writing-guide-2022.ko.pdf"
+    analysis = analyse([pdf_page(name, n) for n in range(1, 6)])
+    assert 2 in analysis.toc_pages
+    toc = [s for s in analysis.segments if s.toc and s.page == 2]
+    rest = [s for s in analysis.segments if not s.toc and s.page == 2]
+    assert len(toc) == 1 and any("1. 개요 (p. 6)" in line for line in toc[0].lines)
+    assert not any("제·개정" in line for line in toc[0].lines)
+    (history,) = rest
+    assert history.heading_path[-1] == "제·개정 이력"
+    assert "2022. 8. “암호모듈 제출물 작성 안내서“ 발간" in history.lines
