@@ -63,6 +63,25 @@ def passage_cosine(chunk_cosine: float, sentence_cosines: Sequence[float], sente
     return (1.0 - sentence_share) * chunk_cosine + sentence_share * best
 
 
+def phrase_matches(
+    bm25: Mapping[int, float], texts: Mapping[int, str], phrases: Sequence[tuple[str, float]], scale: float
+) -> tuple[dict[int, float], float]:
+    """BM25 scores with the question's compound nouns matched verbatim, and their ceiling part.
+
+    ``phrases`` are (surface string, idf) pairs (``KiwiBm25Index.phrases``); ``texts`` the
+    candidates' texts without whitespace, lower-cased. A candidate holding a phrase gains its
+    idf × ``scale`` (one saturated term: idf·(k1 + 1)), and BM25's ceiling grows by as much per
+    phrase, so a question whose compounds no candidate holds is no surer than before. Rows
+    missing from ``bm25`` join it when they hold a phrase. Pure.
+    """
+    scores = dict(bm25)
+    for phrase, idf in phrases:
+        for row, text in texts.items():
+            if phrase in text:
+                scores[row] = scores.get(row, 0.0) + idf * scale
+    return scores, sum(idf for _, idf in phrases) * scale
+
+
 def lexical_confidence(bm25: Mapping[int, float], ceiling: float, power: float = 1.5) -> tuple[float, dict[int, float]]:
     """How sure BM25 is for this question, and each row's score over the best one times that.
 

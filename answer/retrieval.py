@@ -12,6 +12,7 @@ from answer.fusion import (
     confidence_fusion,
     lexical_confidence,
     passage_cosine,
+    phrase_matches,
     score_fusion,
     weighted_rrf,
 )
@@ -19,7 +20,8 @@ from answer.glossary import Glossary, mined_terms
 from answer.labels import LabelReranker
 from answer.lexicon import with_induced_lexicon
 from answer.rerank import CrossEncoderReranker, mmr_select
-from answer.tuning import OWN_CONFIDENT
+from answer.tuning import OWN_CONFIDENT, PHRASE_MIN_CHARS, PHRASE_WEIGHT
+from index.builder import passage_text
 from index.store import ReportIndex
 from reportqa.language import detect_language
 from reportqa.protocols import Embedder, Reranker, Retriever
@@ -147,6 +149,8 @@ class HybridRetriever:
     computed from its stored vector), since the answer step uses the cosine to decide relevance.
     With ``sentence_share`` > 0, confidence fusion sees each candidate's cosine mixed with its
     best stored sentence's (:func:`passage_cosine`); the hit keeps the passage's own cosine.
+    With ``phrase_weight`` > 0 a candidate holding one of the question's compound nouns verbatim
+    gains in BM25 (:func:`phrase_matches`), whatever way Kiwi split the compound there.
     """
 
     name = "hybrid"
@@ -173,6 +177,7 @@ class HybridRetriever:
         language_votes: int = LANGUAGE_VOTES,
         cross_coverage: tuple[float, float] = (_D.cross_coverage_low, _D.cross_coverage_high),
         cross_coverage_en: tuple[float, float] = (_D.cross_coverage_low_en, _D.cross_coverage_high_en),
+        phrase_weight: float = PHRASE_WEIGHT,
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
@@ -191,12 +196,34 @@ class HybridRetriever:
         self.language_votes = language_votes
         self.cross_coverage = cross_coverage  # translation coverage: dense first below, as usual above
         self.cross_coverage_en = cross_coverage_en  # the same for English questions (content words)
+        self.phrase_weight = phrase_weight
         self._languages: dict[int, str] = {}
+        self._squashed: dict[int, str] = {}
 
     def _language_of(self, row: int) -> str:
         if row not in self._languages:
             self._languages[row] = detect_language(self.dense.index.chunks[row].text)
         return self._languages[row]
+
+    def _squashed_text(self, row: int) -> str:
+        if row not in self._squashed:
+            self._squashed[row] = "".join(passage_text(self.dense.index.chunks[row]).lower().split())
+        return self._squashed[row]
+
+    def _with_phrases(
+        self, question: str, dense: list[tuple[int, float]], bm25: list[tuple[int, float]]
+    ) -> tuple[list[tuple[int, float]], float]:
+        """BM25 of the dense and BM25 candidates with the question's compound nouns matched
+        verbatim (:func:`phrase_matches`), and the part those add to BM25's ceiling."""
+        keyword = self.bm25.index.keyword
+        phrases = keyword.phrases(question, PHRASE_MIN_CHARS) if self.phrase_weight > 0 else []
+        if not phrases:
+            return bm25, 0.0
+        rows = dict.fromkeys([row for row, _ in [*dense, *bm25]])
+        texts = {row: self._squashed_text(row) for row in rows}
+        scale = self.phrase_weight * (keyword.params[0] + 1)
+        scores, ceiling = phrase_matches(dict(bm25), texts, phrases, scale)
+        return sorted(scores.items(), key=lambda rs: -rs[1]), ceiling
 
     def is_cross_lingual(self, question: str, dense: list[tuple[int, float]]) -> bool:
         """Whether most of the best dense matches are in another language than the question
@@ -224,7 +251,9 @@ class HybridRetriever:
     def retrieve(self, question: str, k: int) -> list[Hit]:
         n = max(k, self.candidates)
         dense = self.dense.rank(question, n)
-        bm25 = self.bm25.index.keyword.search(question, n)
+        bm25, phrase_ceiling = self._with_phrases(
+            question, dense, self.bm25.index.keyword.search(question, n)
+        )
         translated, translated_ceiling = self.bm25.rank_translated(question, n)
         index = self.dense.index
         qvec = self.dense.encode(question)
@@ -258,7 +287,7 @@ class HybridRetriever:
             # line, a reference list), and a partial translation whatever mentions its one term.
             share += (self.cross_bm25_share - share) * lean
             extra = [(dict(translated), translated_ceiling)] if translated else []
-            ceiling = self.bm25.ceiling(question)
+            ceiling = self.bm25.ceiling(question) + phrase_ceiling
             weight = self.glossary_weight
             if translated and self._own_words_answer(question, dense, bm25, ceiling, power):
                 weight = self.glossary_weight_own

@@ -21,6 +21,17 @@ from __future__ import annotations
 # (0.02-0.13), so no threshold separates them. 0 keeps the language-of-the-best-match rule.
 OWN_CONFIDENT = 0.0
 
+# -- answer/retrieval.py: compound nouns matched verbatim ---------------------------------------
+# Kiwi splits a compound noun differently by context (잡음원 / 잡 + 음원, 비밀키 / 비밀 + 키), so a
+# question's compound (a run of nominal morphemes with no space) of at least PHRASE_MIN_CHARS
+# characters found verbatim in a candidate counts PHRASE_WEIGHT of one saturated BM25 term of
+# its idf, in the score and in BM25's ceiling. benchmarks/realdocs.py tuning rows (165, with
+# batch s6), hybrid: hit@1 0.770 -> 0.776, hit@5 0.885 -> 0.897, cited page 0.806 -> 0.812, none
+# lost; the same from 1 to 2 (0.5: hit@5 only). KorQuAD 1,000: hit@5 0.991 -> 0.992, MRR 0.966 ->
+# 0.967, hit@1 0.944 and containment 0.896 unchanged. Two-character compounds not tried.
+PHRASE_WEIGHT = 1.0
+PHRASE_MIN_CHARS = 3
+
 # -- answer/crosslingual.py: is a question cross-lingual? ---------------------------------------
 # How many of the best dense matches vote on the answer's language. One English passage of
 # another document (an abbreviation table, an English rule book) can win the dense match of an
@@ -109,6 +120,15 @@ SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN = 0.8, 0.1
 # on the tuning rows (KorQuAD tuning questions with and without their article, the realdocs tuning
 # rows, the sample and cross-lingual sets, off-topic questions on the sample and realdocs indexes;
 # each source and class weighted equally).
+# Answer-type evidence (issue 13.1): a question asking for a value of one of these kinds
+# (answer/gate.py asked_kind) is refused outright when no sentence of its top passages holds one
+# beside the question's focus (across languages: none holds one at all). Chosen on the tuning rows
+# (benchmarks/calibrate_gate.py, "answer-type evidence" table): amount, time and contact refuse
+# 4/20 unanswerable realdocs rows, 3/17 of the sample set and 1/592 KorQuAD-without-article rows,
+# and no answerable tuning row. Left out, each wrongly refusing answerable tuning rows: "measure"
+# ("몇 비트": 3/165 realdocs), "date" ("언제 해야 하죠?" asks for a condition: 2/165), "number"
+# (4/600 KorQuAD), "person" and "organisation" (names and agencies without a title or suffix).
+GATE_HARD_KINDS = ("amount", "time", "contact")
 GATE_WEIGHTS: dict[str, float] = {
     "cosine": 14.595,
     "sentence_cosine": 26.070,

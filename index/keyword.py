@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -9,10 +10,36 @@ import bm25s
 import numpy as np
 
 from index.tuning import BM25_B, BM25_K1
-from reportqa.language import content_terms
+from reportqa.language import content_terms, get_kiwi
 
 DIR_NAME = "bm25"
 Tokenizer = Callable[[str], Sequence[str]]
+# Morphemes that make up a Korean compound noun (nouns, noun prefixes and suffixes, roots).
+_NOMINAL_TAGS = frozenset(("NNG", "NNP", "XPN", "XSN", "XR"))
+
+
+def compound_nouns(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """``text``'s compound nouns: each run of two or more nominal morphemes with no space between
+    them, as its lower-cased surface string and its morphemes (pure).
+
+    Kiwi splits one compound differently by context ("잡음원" is one noun in a caption, 잡 + 음원
+    in a question), so its surface string is what a question and a passage share."""
+    text = unicodedata.normalize("NFC", text)
+    tokens = get_kiwi().tokenize(text)
+    compounds: list[tuple[str, tuple[str, ...]]] = []
+    run: list = []
+    for tok in [*tokens, None]:
+        joined = tok is not None and tok.tag in _NOMINAL_TAGS and (
+            not run or run[-1].start + run[-1].len == tok.start
+        )
+        if joined:
+            run.append(tok)
+            continue
+        if len(run) >= 2:
+            surface = text[run[0].start : run[-1].start + run[-1].len].lower()
+            compounds.append((surface, tuple(t.form.lower() for t in run)))
+        run = [tok] if tok is not None and tok.tag in _NOMINAL_TAGS else []
+    return compounds
 
 
 class KiwiBm25Index:
@@ -100,6 +127,19 @@ class KiwiBm25Index:
             max((sum(weight(t) for t in dict.fromkeys(alt)) for alt in group), default=0.0)
             for group in groups
         ) * (k1 + 1)
+
+    def phrases(self, query: str, min_chars: int) -> list[tuple[str, float]]:
+        """``query``'s compound nouns of at least ``min_chars`` characters (:func:`compound_nouns`),
+        each with an idf: the joined form's where some passage holds it as one term, else its
+        rarest part's."""
+        out: list[tuple[str, float]] = []
+        for surface, parts in compound_nouns(query):
+            if len(surface) < min_chars:
+                continue
+            joined = "".join(parts)
+            idf = self.idf(joined) if self.contains(joined) else max(self.idf(p) for p in parts)
+            out.append((surface, idf))
+        return out
 
     def contains(self, term: str) -> bool:
         """Whether some passage contains ``term``."""

@@ -66,3 +66,13 @@ def test_passage_cosine_mixes_in_the_best_sentence() -> None:
     diluted = passage_cosine(0.76, [0.72, 0.88], 0.4)
     uniform = passage_cosine(0.79, [0.79, 0.78], 0.4)
     assert diluted > uniform
+
+
+def test_phrase_matches_add_a_held_compound_to_the_score_and_every_compound_to_the_ceiling() -> None:
+    from answer.fusion import phrase_matches
+
+    texts = {1: "[우분투리눅스20.04엔트로피잡음원]", 2: "음원파일과잡스케줄러", 3: "잡음원목록"}
+    scores, ceiling = phrase_matches({2: 5.0, 3: 1.0}, texts, [("우분투", 4.0), ("잡음원", 3.0)], 1.5)
+    assert scores == {1: (4.0 + 3.0) * 1.5, 2: 5.0, 3: 1.0 + 3.0 * 1.5}
+    assert ceiling == (4.0 + 3.0) * 1.5
+    assert phrase_matches({2: 5.0}, texts, [], 1.5) == ({2: 5.0}, 0.0)

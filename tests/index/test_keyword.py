@@ -70,3 +70,23 @@ def test_a_repeated_question_term_counts_once_as_in_the_ceiling() -> None:
     assert index.search("이차전지 이차전지 연구", 3) == once
     assert index.ceiling("이차전지 이차전지 연구") == pytest.approx(index.ceiling("이차전지 연구"))
     assert index.search_terms(["이차전지", "이차전지"], 3)[0][1] > index.search_terms(["이차전지"], 3)[0][1]
+
+
+def test_compound_nouns_are_runs_of_nominal_morphemes_without_a_space() -> None:
+    from index.keyword import compound_nouns
+
+    assert compound_nouns("우분투 잡음원 목록 10번은 뭐야?") == [("우분투", ("우분", "투")), ("잡음원", ("잡", "음원"))]
+    assert [s for s, _ in compound_nouns("SEED 테스트벡터의 비밀키 값")] == ["테스트벡터", "비밀키"]
+    assert compound_nouns("목록 10번은 뭐야?") == []  # single nouns and numbers are no compounds
+
+
+def test_a_phrase_takes_the_joined_forms_idf_where_a_passage_holds_it_as_one_term() -> None:
+    index = KiwiBm25Index.build(["[리눅스 엔트로피 잡음원]", "음원 파일과 잡 스케줄러", "목록"])
+    assert index.contains("잡음원") and not index.contains("우분투")
+    question = "우분투 잡음원 목록 10번은 뭐야?"  # Kiwi reads 우분 + 투 and 잡 + 음원 here
+    # 잡음원: the joined form's idf; 우분투, which no passage holds whole: its rarest part's
+    rarest = max(index.idf("우분"), index.idf("투"))
+    assert dict(index.phrases(question, 3)) == {
+        "잡음원": pytest.approx(index.idf("잡음원")), "우분투": pytest.approx(rarest)
+    }
+    assert index.phrases(question, 4) == []  # shorter than min_chars
