@@ -18,8 +18,10 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from answer.tuning import GATE_BIAS, GATE_WEIGHTS
+from answer.tuning import GATE_BIAS, GATE_HARD_KINDS, GATE_WEIGHTS
+from reportqa.language import content_terms, get_kiwi
 from reportqa.settings import Settings
 
 
@@ -42,6 +44,10 @@ class GateFeatures:
     missing: float = 0.0  # idf-weighted share of its terms none of the top passages holds
     salient_missing: float = 0.0  # the rarest term none of them holds, over the rarest term's idf
     typed_coverage: float = 1.0  # the most of its terms a sentence of the asked-for type holds
+    # Answer-type evidence (issue 13.1; lacks_asked_value): the kind of value asked for
+    # (asked_kind, "" for none) and the best focus_share of a sentence holding one (1: none asked).
+    asked: str = ""
+    focus_typed: float = 1.0
 
 
 # "몇 개", "몇 년", "몇 명": the unit a count question asks in belongs to the answer ("10대 과제",
@@ -56,6 +62,163 @@ def topic_terms(question: str, terms: Sequence[str]) -> list[str]:
     }
     kept = [t for t in terms if t not in units]
     return kept or list(terms)
+
+
+# -- What the question asks for (issue 13.1: answer-type evidence) --------------------------------
+@dataclass(frozen=True)
+class AskedKind:
+    """The kind of value a question asks for and what text holding one looks like."""
+
+    name: str
+    evidence: re.Pattern[str]
+
+
+_MONTHS_EN = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DIGIT = r"\d"
+# Each: (name, how a question asks for it, what a sentence holding one looks like). The first that
+# matches decides, so the specific kinds come before the general ones.
+_KIND_RULES: tuple[tuple[str, str, str], ...] = (
+    (
+        "contact",
+        r"(?:이메일|메일\s?주소|url|웹\s?사이트|홈페이지|연락처|전화\s?번호|주소)\s?(?:은|는|이|가|를|을)?\s?"
+        r"(?:뭐|무엇|어떻게|어디|알려|좀)|\b(?:e-?mail|url|website|phone number|web address)\b"
+        r"|\bwho should i (?:e-?mail|contact|call)\b",
+        r"@|https?://|www\.|\.(?:com|kr|org|net|io)\b|\d{2,4}-\d{3,4}-\d{4}"
+        r"|[가-힣]+(?:시|도|구|군|동|로|길)\s?\d",
+    ),
+    (
+        "person",
+        r"누구|누가|\bwho(?:m|se)?\b|저자|작성자|담당자|대표자",
+        r"씨\b|님\b|교수|박사|대표|위원장|원장|장관|대통령|의원|회장|사장|이사|연구원|기자|저자"
+        r"|[A-Z][a-z]+,?\s[A-Z]\.|\bet al\b|[A-Z][a-z]+\s[A-Z][a-z]+|[가-힣]{2,4}\s?\(",
+    ),
+    (
+        "organisation",
+        r"기관|회사|법인|업체|단체|\bwhich (?:agency|organi[sz]ation|company|institution|body|authority)\b",
+        r"[가-힣A-Za-z]*(?:청|부|처|기관|협회|공단|센터|법인|회사|재단|위원회|연구소|대학교?|은행|공사"
+        r"|학회|진흥원|연구원|인터넷진흥원)(?:[^가-힣]|$)|Agency|Institute|Ministry|Corporation|Corp\b"
+        r"|Inc\b|Ltd\b|University|Cent(?:er|re)|Association|Committee|Council|\b[A-Z]{2,}\b",
+    ),
+    (
+        "time",
+        r"몇\s?시(?!간)|\bwhat time\b|운영\s?시간|영업\s?시간",
+        r"\d{1,2}\s?시(?!간)|\d{1,2}:\d{2}|오전|오후|\b[ap]\.?m\b",
+    ),
+    (
+        "date",
+        r"언제|연도(?!별)|년도|날짜|며칠|(?<![가-힣])기한|마감|몇\s?년\s?몇\s?월|\b(?:what|which) (?:year|date|day|month)\b"
+        r"|^\s*when\b|\bwhen (?:is|was|were|will|would|did|does|do|has|have|had|can|could)\b"
+        r"|\bdeadline\b|\bsince when\b",
+        rf"\d{{4}}|\d{{1,2}}\s?(?:월|일)|\b\d{{1,2}}\s+(?:{_MONTHS_EN})\b|\b(?:{_MONTHS_EN})\s+\d{{1,4}}\b"
+        r"|상반기|하반기|분기|올해|내년|작년|금년",
+    ),
+    (
+        "amount",
+        r"금액|비용|가격|수수료|요금|예산|사업비|매출액|\bfees?\b|\bcosts?\b|\bprices?\b"
+        r"|\bamount\b|\bbudget\b|\bhow much (?:money|does|do|did|will|would|is)\b.*\bcost",
+        r"\d[\d,.]*\s?(?:원|만|억|조|천|백만|달러|유로|%|퍼센트|USD|KRW|EUR)|[$₩€£¥]\s?\d|\d{1,3}(?:,\d{3})+"
+        r"|무료|무상|유료|\bfree\b",
+    ),
+    (
+        "number",
+        r"(?<!어떤 )(?<!무슨 )몇|얼마|\bhow much\b|\bhow (?:many|long|big|large|small|heavy|far|old|often)\b"
+        r"|\bwhat (?:percentage|share|proportion|number|size|length)\b|번호|\bnumber\b|해시|\bhash\b"
+        r"|버전|\bversion\b",
+        r"\d|(?:하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|스물|서른)\s?(?:가지|개|명|곳|대|번|건|배|과제)"
+        r"|(?:한|두|세|네|열)\s(?:가지|개|명|곳|대|번|건|배|과제)"
+        r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand"
+        r"|million|billion|dozen)\b",
+    ),
+)
+_KINDS = tuple(
+    (re.compile(asks, re.IGNORECASE), AskedKind(name, re.compile(holds, re.IGNORECASE)))
+    for name, asks, holds in _KIND_RULES
+)
+
+
+# "몇 W야", "몇 비트": a count in a unit of measure, answered by a number in that unit ("2,500 W").
+_MEASURE_UNITS = "w|kw|bits?|bytes?|kb|mb|gb|km|kg|mm|cm|m|g|ml|와트|비트|바이트|퍼센트|%|시간|개월|달러"
+_ASKS_MEASURE = re.compile(rf"몇\s?({_MEASURE_UNITS})(?![A-Za-z])", re.IGNORECASE)
+
+
+def asked_kind(question: str) -> AskedKind | None:
+    """The kind of value ``question`` asks for (a contact, person, organisation, time, date,
+    amount, a measure in a named unit, or a number), or None when it asks for none. Pure."""
+    measure = _ASKS_MEASURE.search(question)
+    if measure and not _KINDS[3][0].search(question):  # "몇 시간" is a measure, "몇 시" a time
+        unit = re.escape(measure.group(1))
+        return AskedKind("measure", re.compile(rf"\d\s?{unit}(?![A-Za-z])", re.IGNORECASE))
+    for asks, kind in _KINDS:
+        if asks.search(question):
+            return kind
+    return None
+
+
+# -- The question's focus: the noun its question word asks about ----------------------------------
+_WH = frozenset(
+    ["얼마", "몇", "언제", "어디", "누구", "무엇", "뭐", "뭘", "무슨", "어떤", "어느", "어떻게", "며칠", "누가", "얼마나"]
+)
+# Nouns that name the slot an answer fills ("설립된 곳은", "그 사람의 이름은"), not the topic:
+# the text need not hold them. Also degree words that sit between the focus and the question word.
+_SLOT_NOUNS = frozenset(
+    ["것", "거", "곳", "때", "수", "부분", "경우", "이름", "사람", "인물", "명칭", "날짜", "시기", "년도", "연도", "해", "나라", "최소", "최대", "총", "평균", "정도", "내용", "종류", "방법", "기간", "시간", "얼마", "뭐", "무엇", "전체", "대략", "약", "보통", "각각", "정확히", "현재", "당시", "이", "그", "저"]
+)
+_NOUNISH = ("NN", "NR", "NP", "SL", "SN", "SH", "XSN", "XPN", "XR")
+
+
+def question_focus(question: str) -> str | None:
+    """The words the question's first question word asks about ("매출액" of "연결 매출액은
+    얼마야?", "Part 2" of "GVI Part 2는 언제 …"), or None when a verb phrase or nothing stands
+    before it ("태어난 곳은 어디인가?"). Pure."""
+    tokens = get_kiwi().tokenize(question)
+    wh = next((i for i, t in enumerate(tokens) if t.form in _WH), None)
+    if wh is None:
+        return None
+    words: list[list[Any]] = []  # the eojeols before the question word, each its tokens
+    for tok in tokens[:wh]:
+        if words and tok.start == words[-1][-1].start + words[-1][-1].len:
+            words[-1].append(tok)
+        else:
+            words.append([tok])
+    picked: list[str] = []
+    for word in reversed(words):
+        core = list(word)
+        while core and core[-1].tag.startswith(("J", "E", "VCP", "SF", "SP", "SS")):
+            core.pop()
+        if not core or not all(t.tag.startswith(_NOUNISH) for t in core):
+            break
+        text = question[core[0].start : core[-1].start + core[-1].len]
+        if not picked and (text in _SLOT_NOUNS or _is_measure(core)):
+            continue
+        picked.insert(0, text)
+        joined = "".join(picked)
+        if len(joined) >= 2 and not joined.isdigit() and re.search(r"[가-힣]{2}|[A-Za-z]{3}", joined):
+            break
+    joined = "".join(picked)
+    if len(joined) < 2 or not re.search(r"[가-힣]{2}|[A-Za-z]{3}", joined):
+        return None  # one syllable ("날" of "요청한 날부터 며칠"): too weak to look for
+    return " ".join(picked)
+
+
+def _is_measure(tokens: Sequence[Any]) -> bool:
+    """"1년에" of "1년에 얼마나": a number with its unit is part of the question, not its focus
+    ("V1.0" and "Part 2" keep their letters)."""
+    return tokens[0].tag == "SN" and len(tokens) <= 2 and all(t.tag != "SL" for t in tokens)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text).lower()
+
+
+def focus_share(focus: str | None, text: str, terms: set[str]) -> float:
+    """1 when ``text`` holds ``focus`` (spaces ignored: tables write "부 채 총 계"), else half the
+    share of the focus's content terms ``terms`` holds; 1 when there is no focus. Pure."""
+    if focus is None:
+        return 1.0
+    if _squash(focus) in _squash(text):
+        return 1.0
+    parts = content_terms(focus)
+    return 0.5 * sum(p in terms for p in parts) / len(parts) if parts else 0.0
 
 
 def typed_coverage(
@@ -129,6 +292,13 @@ def answer_probability(
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
+def lacks_asked_value(features: GateFeatures) -> bool:
+    """True when the question asks for a value of a kind the gate trusts (``GATE_HARD_KINDS``)
+    and no sentence of its top passages holds one beside the question's focus (across languages:
+    none holds one at all): "총사업비 예산은 얼마인가요?" of a text quoting no budget. Pure."""
+    return features.asked in GATE_HARD_KINDS and features.focus_typed <= 0.0
+
+
 def judge(features: GateFeatures, settings: Settings) -> bool:
     """True when the question should be answered from its passages. Pure.
 
@@ -139,7 +309,10 @@ def judge(features: GateFeatures, settings: Settings) -> bool:
     with ``min_term_coverage``; across languages the ``_cross`` thresholds apply (coverage then
     counts the question's translation). A question asking for a date or number with no sentence
     holding one near its words is refused unless its cosine reaches ``min_score_typed_override``.
+    Under "model", a question that :func:`lacks_asked_value` is refused first.
     """
+    if settings.gate == "model" and lacks_asked_value(features):
+        return False
     if settings.gate == "model" and not features.cross_lingual:
         # Across languages the thresholds rule alone decides: the model saw 26 such answerable
         # rows, and refused 0.60 of Korean questions on an English-only index (rule: 0.13).
@@ -168,3 +341,17 @@ def _thresholds(features: GateFeatures, settings: Settings) -> bool:
     if ok and f.asks_type and not f.typed:
         ok = f.cosine >= settings.min_score_typed_override
     return ok
+
+
+def asked_value_evidence(
+    question: str, sentences: Sequence[tuple[str, set[str]]], cross_lingual: bool
+) -> dict[str, Any]:
+    """:class:`GateFeatures`' ``asked`` and ``focus_typed`` for ``question`` and the sentences of
+    its top passages (text, terms). Across languages there is no focus to look for: any sentence
+    of the asked-for kind counts. Pure."""
+    kind = asked_kind(question)
+    if kind is None:
+        return {"asked": "", "focus_typed": 1.0}
+    focus = None if cross_lingual else question_focus(question)
+    typed = (focus_share(focus, text, terms) for text, terms in sentences if kind.evidence.search(text))
+    return {"asked": kind.name, "focus_typed": max(typed, default=0.0)}

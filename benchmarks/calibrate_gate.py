@@ -44,7 +44,7 @@ from korquad_data import (
     tuning_questions,
 )
 
-from answer.gate import GateFeatures, answer_probability, judge, model_inputs
+from answer.gate import GateFeatures, answer_probability, judge, lacks_asked_value, model_inputs
 from answer.pipeline import QAPipeline
 from evaluation.datasets import load_eval_set
 from evaluation.realdocs import load_questions
@@ -282,12 +282,31 @@ def model_decides(
     """:func:`answer.gate.judge` with these weights: refused below ``threshold``, answered from
     ``sure`` on, the thresholds rule of ``settings`` between."""
     rule = (settings or Settings()).replace(gate="thresholds")
+    if lacks_asked_value(f):  # as judge: answer-type evidence refuses first
+        return False
     if f.cross_lingual and sure > threshold:  # as judge: across languages the rule decides
         return judge(f, rule)
     p = answer_probability(f, weights, bias)
     if p < threshold:
         return False
     return p >= sure or judge(f, rule)
+
+
+def print_asked_values(rows: Sequence[Row]) -> None:
+    """Per kind of asked-for value (answer/gate.py asked_kind): the rows of each source where no
+    sentence of the top passages holds one beside the question's focus, unanswerable and
+    answerable; answer/tuning.py GATE_HARD_KINDS refuses the kinds that refuse no answerable one."""
+    kinds = sorted({r.features.asked for r in rows if r.features.asked})
+    sources = sorted({base_source(r.source) for r in rows})
+    print("kind | " + " | ".join(f"{s} unans. / ans. lacking it" for s in sources))
+    for kind in kinds:
+        cells = []
+        for src in sources:
+            mine = [r for r in rows if base_source(r.source) == src]
+            lack = [r for r in mine if r.features.asked == kind and r.features.focus_typed <= 0]
+            un, an = sum(not r.answerable for r in mine), sum(r.answerable for r in mine)
+            cells.append(f"{sum(not r.answerable for r in lack)}/{un} / {sum(r.answerable for r in lack)}/{an}")
+        print(f"{kind} | " + " | ".join(cells))
 
 
 def print_curve(rows: Sequence[Row], weights: dict[str, float], bias: float) -> None:
@@ -342,6 +361,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     tuning = [r for r in rows if base_source(r.source) in TUNING_SOURCES]
     held_out = [r for r in rows if base_source(r.source) in HELD_OUT_SOURCES]
     show(f"current settings (gate {base.gate})", rates(rows, lambda f: judge(f, base)))
+
+    if tuning:
+        print("\nanswer-type evidence on the tuning rows (the hard rule refuses a kind in GATE_HARD_KINDS):")
+        print_asked_values(tuning)
 
     if args.fit and tuning:
         weights, bias = fit_logistic(tuning)

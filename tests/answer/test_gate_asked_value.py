@@ -1,0 +1,107 @@
+"""Answer-type evidence (issue 13.1): what a question asks for, the noun it asks about, and the
+refusal when no sentence of its passages holds a value of that kind beside that noun."""
+
+from __future__ import annotations
+
+import pytest
+
+from answer.gate import (
+    GateFeatures,
+    asked_kind,
+    asked_value_evidence,
+    focus_share,
+    judge,
+    lacks_asked_value,
+    question_focus,
+)
+from answer.tuning import GATE_HARD_KINDS
+from reportqa.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("이 계획의 총사업비 예산은 얼마인가요?", "amount"),
+        ("KCMVP 검증 신청할 때 수수료는 얼마나 들어?", "amount"),
+        ("How much is the call-out fee?", "amount"),
+        ("서비스센터는 몇 시부터 몇 시까지 운영해?", "time"),
+        ("몇 시간 걸려?", "measure"),
+        ("이 청소기 흡입력은 몇 W야?", "measure"),
+        ("형상관리용 git 서버 주소는 어떻게 돼?", "contact"),
+        ("Who should I email with questions about this guide?", "contact"),
+        ("GVI Part 2는 언제 발행될 예정이야?", "date"),
+        ("핵심과제는 몇 개인가?", "number"),
+        ("경과원의 기관장은 누구인가요?", "person"),
+        ("이 구현안내서를 발행하고 관리하는 기관은?", "organisation"),
+        ("3대 추진 전략은 무엇인가요?", None),
+        # "야기한" holds 기한 and "promise to address" the word address: neither asks for one.
+        ("청일전쟁 이후 청나라에 혼란을 야기한 정변은 무엇인가?", None),
+        ("What else did the president promise to address?", None),
+    ],
+)
+def test_asked_kind(question: str, kind: str | None) -> None:
+    found = asked_kind(question)
+    assert (found.name if found else None) == kind
+
+
+def test_a_measure_is_held_only_in_its_unit() -> None:
+    kind = asked_kind("이 청소기 흡입력은 몇 W야?")
+    assert kind is not None
+    assert kind.evidence.search("최대 흡입력 150 W") and kind.evidence.search("150W")
+    assert not kind.evidence.search("배터리 2개") and not kind.evidence.search("10 Wh")
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("삼성전자 2022년 연결 매출액은 얼마야?", "매출액"),
+        ("이 계획의 총사업비 예산은 얼마인가요?", "예산"),
+        ("GVI Part 2는 언제 발행될 예정이야?", "Part"),
+        ("오스카는 1년에 얼마나 자라나?", "오스카"),  # a number with its unit is no focus
+        ("이순신이 태어난 곳은 어디인가?", None),  # a slot noun after a verb: nothing to look for
+        ("보상해 줄지 여부는 요청한 날부터 며칠 안에 알려줘?", None),  # one syllable is too weak
+        ("What is the capital of Australia?", None),
+    ],
+)
+def test_question_focus(question: str, focus: str | None) -> None:
+    assert question_focus(question) == focus
+
+
+def test_focus_share_ignores_the_spaces_tables_put_in_labels() -> None:
+    assert focus_share("부채총계", "부 채 총 계 | 93,674,903", set()) == 1.0
+    assert focus_share("매출액", "자산총계 448,424,507", {"자산", "총계"}) == 0.0
+    assert focus_share("연결 매출액", "연결 기준 자산", {"연결", "기준", "자산"}) == 0.25
+    assert focus_share(None, "anything", set()) == 1.0
+
+
+def test_an_amount_question_is_refused_when_no_sentence_holds_an_amount_beside_its_focus() -> None:
+    question = "이 계획의 총사업비 예산은 얼마인가요?"
+    # The article's sentences: a number of tasks and an amount of another story, no budget.
+    sentences = [
+        ("이를 실행하기 위해 10대 핵심과제도 함께 제안했다.", {"실행", "핵심", "과제", "제안"}),
+        ("현금 여력에도 1450억 CPS", {"현금", "여력", "cps"}),
+    ]
+    evidence = asked_value_evidence(question, sentences, cross_lingual=False)
+    assert evidence == {"asked": "amount", "focus_typed": 0.0}
+    features = GateFeatures("ko", False, 0.9, 1.0, **evidence)
+    assert lacks_asked_value(features)
+    assert not judge(features, Settings())  # however close the passages are
+    held = [*sentences, ("사업 예산은 총 500억 원이다.", {"사업", "예산"})]
+    assert asked_value_evidence(question, held, cross_lingual=False)["focus_typed"] == 1.0
+    # The former thresholds rule does not look at it.
+    assert judge(features, Settings(gate="thresholds"))
+
+
+def test_across_languages_any_sentence_of_the_kind_counts() -> None:
+    question = "How much is the call-out fee when a technician visits?"
+    korean = [("출장비는 별도로 청구됩니다.", {"출장비", "청구"})]
+    assert asked_value_evidence(question, korean, cross_lingual=True)["focus_typed"] == 0.0
+    priced = [*korean, ("출장비 20,000원", {"출장비"})]
+    assert asked_value_evidence(question, priced, cross_lingual=True)["focus_typed"] == 1.0
+
+
+def test_only_the_trusted_kinds_refuse() -> None:
+    assert "number" not in GATE_HARD_KINDS and "date" not in GATE_HARD_KINDS
+    count = GateFeatures("ko", False, 0.9, 1.0, asked="number", focus_typed=0.0)
+    assert not lacks_asked_value(count)
+    assert not lacks_asked_value(GateFeatures("ko", False, 0.9, 1.0))  # asks for nothing
