@@ -31,6 +31,7 @@ from answer.extractive import (
 )
 from answer.gate import (
     GateFeatures,
+    asked_value_evidence,
     judge,
     topic_terms,
     typed_coverage,
@@ -192,6 +193,7 @@ class QAPipeline:
             missing=sum(idf(t) for t in unique if t not in held) / weight,
             salient_missing=max((idf(t) for t in unique if t not in held), default=0.0) / rarest,
             typed_coverage=typed_coverage(wanted, sentences, terms, idf) if not cross else 1.0,
+            **asked_value_evidence(question, sentences, cross),
         )
 
     def _list_passages(self, question: str) -> list[str]:
