@@ -104,10 +104,30 @@ _IDENTIFIER = re.compile(
 )
 
 
+# A question for a size, length or duration, and a number with its unit: "how long is the session
+# key" is answered by "16바이트", not by the "3072" of "RSAES 3072 공개키".
+_ASKS_SIZE = re.compile(
+    r"\bhow\s+(?:long|big|large|small)\b|\bwhat\s+(?:size|length)\b|\b(?:size|length)\s+of\b"
+    r"|(?:크기|길이|용량)(?:은|는|가|이)?\s?(?:얼마|몇|어느|[?？]|$)|얼마나\s?(?:긴|길|큰|커|작)",
+    re.IGNORECASE,
+)
+_SIZE = re.compile(
+    r"\d[\d,.]*\s?-?(?:바이트|비트|자리|글자|문자|bytes?\b|bits?\b|characters?\b|digits?\b"
+    r"|[KMGT]i?B\b|mm\b|cm\b|km\b|m\b|kg\b|g\b|인치|inch"
+    # "how long" asks for a duration too
+    r"|년|개월|달|주|일|시간|분|초|years?\b|months?\b|weeks?\b|days?\b|hours?\b|minutes?\b"
+    r"|seconds?\b)",
+    re.IGNORECASE,
+)
+
+
 def answer_shape(question: str) -> re.Pattern[str] | None:
-    """What the quoted sentence must hold: :func:`answer_type`, or a name in code. Pure."""
+    """What the quoted sentence must hold: :func:`answer_type`, a number with a unit (a size,
+    length or duration question), or a name in code. Pure."""
     if _ASKS_IDENTIFIER.search(question):
         return _IDENTIFIER
+    if _ASKS_SIZE.search(question):
+        return _SIZE
     return answer_type(question)
 
 

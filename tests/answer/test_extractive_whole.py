@@ -123,3 +123,16 @@ def test_a_question_for_a_name_in_code_takes_the_sentence_holding_one() -> None:
     prose = [c for c in candidates if c.text.startswith("오류의")]
     chosen = prefer_answer_type(question, candidates, prose, 3)
     assert chosen[0].text.startswith("STATE_FATAL"), chosen
+
+
+def test_a_size_question_takes_the_number_with_a_unit() -> None:
+    assert answer_shape("How long does the warranty last?") is not None
+    text = (
+        "예시에서 RSAES 3072 공개키로 세션 키를 암호화하여 전송한다.\n"
+        "세션 키는 16바이트의 랜덤한 값으로 생성한다."
+    )
+    question = "In the RSAES 3072 example, how long is the session key?"
+    candidates = _score(question, [Hit(_chunk(text), 1.0)])
+    digits_only = [c for c in candidates if c.text.startswith("예시에서")]
+    chosen = prefer_answer_type(question, candidates, digits_only, 1)
+    assert chosen[0].text.startswith("세션 키는 16바이트"), chosen
