@@ -21,13 +21,23 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def sample_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fixture_embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the session's fixture indexes (``embed_cache_path``): the sample
+    corpus and the shared article are embedded once, however many fixture indexes hold them.
+    A hit is the float32 vector the model gave, so the indexes are the same as without it."""
+    return tmp_path_factory.mktemp("embed-cache") / "embeddings-v1.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, fixture_embed_cache: Path) -> Path:
     """The bundled sample corpus (plus the shared article when present), ingested once."""
     from index.indexing import ingest_paths
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     settings = Settings.load(
-        {"home": tmp_path_factory.mktemp("home"), "index_dir": index_dir}, env={}
+        {"home": tmp_path_factory.mktemp("home"), "index_dir": index_dir,
+         "embed_cache_path": fixture_embed_cache},
+        env={},
     )
     paths = [SAMPLE_CORPUS_DIR]
     article = SHARED / "corpus" / "gbsa-battery-plan-article.ko.txt"

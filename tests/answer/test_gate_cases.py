@@ -25,27 +25,33 @@ def test_the_unit_a_count_question_asks_in_is_not_a_topic_word() -> None:
     assert topic_terms("예산은 얼마야?", ["예산"]) == ["예산"]
 
 
-def _pipeline(tmp_path_factory: pytest.TempPathFactory, path: Path) -> QAPipeline:
+def _pipeline(tmp_path_factory: pytest.TempPathFactory, path: Path, embed_cache: Path) -> QAPipeline:
     if not path.is_file():
         pytest.skip(f"{path} is absent (the shared folder is not checked out next to the repo)")
     from index.indexing import ingest_paths
     from reportqa.settings import Settings
 
     settings = Settings.load(
-        {"home": tmp_path_factory.mktemp("home"), "index_dir": tmp_path_factory.mktemp("idx")}, env={}
+        {"home": tmp_path_factory.mktemp("home"), "index_dir": tmp_path_factory.mktemp("idx"),
+         "embed_cache_path": embed_cache},
+        env={},
     )
     ingest_paths([path], settings)
     return QAPipeline(settings)
 
 
 @pytest.fixture(scope="module")
-def article_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAPipeline]:
-    yield _pipeline(tmp_path_factory, ARTICLE)
+def article_pipeline(
+    tmp_path_factory: pytest.TempPathFactory, fixture_embed_cache: Path
+) -> Iterator[QAPipeline]:
+    yield _pipeline(tmp_path_factory, ARTICLE, fixture_embed_cache)
 
 
 @pytest.fixture(scope="module")
-def vacuum_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAPipeline]:
-    yield _pipeline(tmp_path_factory, VACUUM)
+def vacuum_pipeline(
+    tmp_path_factory: pytest.TempPathFactory, fixture_embed_cache: Path
+) -> Iterator[QAPipeline]:
+    yield _pipeline(tmp_path_factory, VACUUM, fixture_embed_cache)
 
 
 @pytest.mark.slow

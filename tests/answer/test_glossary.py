@@ -65,7 +65,7 @@ def test_files_merge_and_the_bundled_glossary_loads(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def korean_only_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def korean_only_index(tmp_path_factory: pytest.TempPathFactory, fixture_embed_cache: Path) -> Path:
     """The sample corpus without its English summary: English questions must cross languages."""
     from index.indexing import ingest_paths
 
@@ -73,7 +73,10 @@ def korean_only_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path in SAMPLE_CORPUS_DIR.glob("*.ko.md"):
         (corpus / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("ko-index")
-    settings = Settings.load({"home": tmp_path_factory.mktemp("h"), "index_dir": index_dir}, env={})
+    settings = Settings.load(
+        {"home": tmp_path_factory.mktemp("h"), "index_dir": index_dir, "embed_cache_path": fixture_embed_cache},
+        env={},
+    )
     ingest_paths([corpus], settings)
     return index_dir
 
@@ -156,12 +159,15 @@ def test_korean_runs_map_back_longest_first() -> None:
 
 
 @pytest.fixture(scope="module")
-def english_only_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def english_only_index(tmp_path_factory: pytest.TempPathFactory, fixture_embed_cache: Path) -> Path:
     """The English summary alone: Korean questions must cross languages."""
     from index.indexing import ingest_paths
 
     index_dir = tmp_path_factory.mktemp("en-index")
-    settings = Settings.load({"home": tmp_path_factory.mktemp("h"), "index_dir": index_dir}, env={})
+    settings = Settings.load(
+        {"home": tmp_path_factory.mktemp("h"), "index_dir": index_dir, "embed_cache_path": fixture_embed_cache},
+        env={},
+    )
     ingest_paths([SAMPLE_CORPUS_DIR / "report-summary.en.md"], settings)
     return index_dir
 

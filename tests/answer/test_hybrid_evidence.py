@@ -16,11 +16,14 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def index_dir(tmp_path_factory: pytest.TempPathFactory, fixture_embed_cache: Path) -> Path:
     from index.indexing import ingest_paths
 
     directory = tmp_path_factory.mktemp("sample-only")
-    settings = Settings.load({"home": tmp_path_factory.mktemp("h"), "index_dir": directory}, env={})
+    settings = Settings.load(
+        {"home": tmp_path_factory.mktemp("h"), "index_dir": directory, "embed_cache_path": fixture_embed_cache},
+        env={},
+    )
     ingest_paths([SAMPLE_CORPUS_DIR], settings)
     return directory
 

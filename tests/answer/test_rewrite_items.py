@@ -102,7 +102,7 @@ def test_an_ordinal_in_a_question_with_words_of_its_own_picks_no_item() -> None:
 
 
 @pytest.fixture(scope="module")
-def article_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def article_pipeline(tmp_path_factory: pytest.TempPathFactory, fixture_embed_cache: Path) -> Iterator[object]:
     if not ARTICLE.is_file():
         pytest.skip(f"{ARTICLE} is absent (the shared corpus is not checked out next to the repo)")
     from answer.pipeline import QAPipeline
@@ -110,7 +110,9 @@ def article_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[objec
     from reportqa.settings import Settings
 
     settings = Settings.load(
-        {"home": tmp_path_factory.mktemp("home"), "index_dir": tmp_path_factory.mktemp("article")}, env={}
+        {"home": tmp_path_factory.mktemp("home"), "index_dir": tmp_path_factory.mktemp("article"),
+         "embed_cache_path": fixture_embed_cache},
+        env={},
     )
     ingest_paths([ARTICLE], settings)
     yield QAPipeline(settings)
