@@ -238,14 +238,17 @@ def test_a_table_header_row_is_never_quoted() -> None:
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_the_article_strategies_are_quoted_with_their_items(tmp_path: Path) -> None:
+def test_the_article_strategies_are_quoted_with_their_items(tmp_path: Path, fixture_embed_cache: Path) -> None:
     if not ARTICLE.exists():
         pytest.skip(f"the shared article is not at {ARTICLE}")
     from answer.pipeline import QAPipeline
     from index.indexing import ingest_paths
     from reportqa.settings import Settings
 
-    settings = Settings.load({"home": tmp_path / "home", "index_dir": tmp_path / "index"}, env={})
+    settings = Settings.load(
+        {"home": tmp_path / "home", "index_dir": tmp_path / "index", "embed_cache_path": fixture_embed_cache},
+        env={},
+    )
     assert ingest_paths([ARTICLE], settings).documents == 1
     answer = QAPipeline(settings).ask("3대 추진 전략은 무엇인가요?")
     # The lead-in "…3대 추진 전략을 제시했다." alone names none; its △ items follow it.
