@@ -9,7 +9,13 @@ decides with thresholds from ``Settings`` (calibrated by ``benchmarks/calibrate_
   passages — an on-topic question usually shares the topic's words but misses the asked-for one
   (수수료, 매출액, 배당금);
 - ``typed``: when the question asks for a date or a number, whether a sentence of the top passages
-  that shares the question's words holds one.
+  that shares the question's words holds one;
+- ``asked`` / ``focus_typed`` (answer-type evidence): the kind of value asked for
+  (:func:`asked_kind`) and whether a sentence holds one beside the noun the question asks about
+  (:func:`question_focus`); :func:`lacks_asked_value` refuses outright for the kinds in
+  ``answer.tuning.GATE_HARD_KINDS``.
+
+docs/relevance-gate.md describes the decision and the measurements behind it.
 """
 
 from __future__ import annotations
