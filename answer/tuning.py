@@ -116,10 +116,6 @@ GATE_PASSAGES = 3
 SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN = 0.8, 0.1
 
 # -- answer/gate.py ---------------------------------------------------------------------------
-# The logistic gate (settings.gate "model"): weights fitted by `benchmarks/calibrate_gate.py --fit`
-# on the tuning rows (KorQuAD tuning questions with and without their article, the realdocs tuning
-# rows, the sample and cross-lingual sets, off-topic questions on the sample and realdocs indexes;
-# each source and class weighted equally).
 # Answer-type evidence (issue 13.1): a question asking for a value of one of these kinds
 # (answer/gate.py asked_kind) is refused outright when no sentence of its top passages holds one
 # beside the question's focus (across languages: none holds one at all). Chosen on the tuning rows
@@ -129,6 +125,10 @@ SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN = 0.8, 0.1
 # ("몇 비트": 3/165 realdocs), "date" ("언제 해야 하죠?" asks for a condition: 2/165), "number"
 # (4/600 KorQuAD), "person" and "organisation" (names and agencies without a title or suffix).
 GATE_HARD_KINDS = ("amount", "time", "contact")
+# The logistic gate (settings.gate "model"): weights fitted by `benchmarks/calibrate_gate.py --fit`
+# on the tuning rows (KorQuAD tuning questions with and without their article, the realdocs tuning
+# rows, the sample and cross-lingual sets, off-topic questions on the sample and realdocs indexes;
+# each source and class weighted equally).
 GATE_WEIGHTS: dict[str, float] = {
     "cosine": 14.595,
     "sentence_cosine": 26.070,
