@@ -182,10 +182,7 @@ def prefer_organisation(
     named = _strong_holders(
         candidates, lambda t: not is_question(t) and names_organisation(t), ratio * selected[0].score
     )
-    if not named:
-        return selected
-    best = max(named, key=lambda c: (c.score, -c.hit_no))
-    return [best, *(c for c in selected if c.span != best.span)][:max_sentences]
+    return _best_first(named, selected, max_sentences)
 
 
 def prefer_expansion(
@@ -203,10 +200,7 @@ def prefer_expansion(
     if not selected or not acronym or expands(selected[0].text, acronym):
         return selected
     spelled = _strong_holders(candidates, lambda t: expands(t, acronym), ratio * selected[0].score)
-    if not spelled:
-        return selected
-    best = max(spelled, key=lambda c: (c.score, -c.hit_no))
-    return [best, *(c for c in selected if c.span != best.span)][:max_sentences]
+    return _best_first(spelled, selected, max_sentences)
 
 
 def _strong_holders(
@@ -216,6 +210,17 @@ def _strong_holders(
     when the best of them scores at least ``floor``; else none. Pure."""
     found = [c for c in candidates if len(c.text) >= 8 and holds(c.text)]
     return found if found and max(c.score for c in found) >= floor else []
+
+
+def _best_first(
+    found: list[SentenceCandidate], selected: list[SentenceCandidate], max_sentences: int
+) -> list[SentenceCandidate]:
+    """``selected`` led by the best of ``found`` (earlier hit on a tie); ``selected`` when
+    ``found`` is empty. Pure."""
+    if not found:
+        return selected
+    best = max(found, key=lambda c: (c.score, -c.hit_no))
+    return [best, *(c for c in selected if c.span != best.span)][:max_sentences]
 
 
 def tie_aware_ranks(scores: Sequence[float], tie: float = RANK_TIE) -> list[int]:
