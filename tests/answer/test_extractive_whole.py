@@ -109,6 +109,15 @@ def test_a_lead_in_brings_the_table_rows_below_it() -> None:
     assert promises_list("∘ 보안정책서가 각 모드에 대해 다음 정보들을 포함해야 한다.")
 
 
+def _typed_choice(question: str, text: str, selected_start: str, max_sentences: int) -> str:
+    """The first sentence prefer_answer_type quotes when the sentences of ``text`` starting with
+    ``selected_start`` were selected."""
+    candidates = _score(question, [Hit(_chunk(text), 1.0)])
+    selected = [c for c in candidates if c.text.startswith(selected_start)]
+    assert selected
+    return prefer_answer_type(question, candidates, selected, max_sentences)[0].text
+
+
 def test_a_question_for_a_name_in_code_takes_the_sentence_holding_one() -> None:
     assert answer_shape("오류 상태를 나타내는 상태 변수 이름은?") is not None
     assert answer_shape("Which error code comes back when the self-test fails?") is not None
@@ -118,11 +127,8 @@ def test_a_question_for_a_name_in_code_takes_the_sentence_holding_one() -> None:
         "오류의 경우 단순한 오류인지 심각한 오류인지를 상태로 나타내는 것이 바람직하다.\n"
         "STATE_FATAL — 설명: 심각한 오류 상태; 값: 0x000005"
     )
-    question = "심각한 오류 상태를 나타내는 상태 변수 이름은?"
-    candidates = _score(question, [Hit(_chunk(text), 1.0)])
-    prose = [c for c in candidates if c.text.startswith("오류의")]
-    chosen = prefer_answer_type(question, candidates, prose, 3)
-    assert chosen[0].text.startswith("STATE_FATAL"), chosen
+    chosen = _typed_choice("심각한 오류 상태를 나타내는 상태 변수 이름은?", text, "오류의", 3)
+    assert chosen.startswith("STATE_FATAL"), chosen
 
 
 def test_a_size_question_takes_the_number_with_a_unit() -> None:
@@ -131,8 +137,5 @@ def test_a_size_question_takes_the_number_with_a_unit() -> None:
         "예시에서 RSAES 3072 공개키로 세션 키를 암호화하여 전송한다.\n"
         "세션 키는 16바이트의 랜덤한 값으로 생성한다."
     )
-    question = "In the RSAES 3072 example, how long is the session key?"
-    candidates = _score(question, [Hit(_chunk(text), 1.0)])
-    digits_only = [c for c in candidates if c.text.startswith("예시에서")]
-    chosen = prefer_answer_type(question, candidates, digits_only, 1)
-    assert chosen[0].text.startswith("세션 키는 16바이트"), chosen
+    chosen = _typed_choice("In the RSAES 3072 example, how long is the session key?", text, "예시에서", 1)
+    assert chosen.startswith("세션 키는 16바이트"), chosen
