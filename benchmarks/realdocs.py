@@ -41,6 +41,7 @@ from evaluation.realdocs import (
     Passage,
     RealQuestion,
     Scores,
+    is_relevant,
     load_questions,
     passage_stats,
     score,
@@ -177,6 +178,11 @@ def table(rows: list[tuple[str, Scores, dict[str, Any]]], title: str) -> str:
             f"{extra['parse_s_per_page']:.4f} | {_f(extra.get('cells'))} |"
         )
     return "\n".join(lines)
+
+
+def first_relevant_rank(o: Outcome, q: RealQuestion) -> int | None:
+    """1-based rank of the first passage holding ``q``'s evidence (None: none of those ranked)."""
+    return next((i for i, p in enumerate(o.ranked, 1) if is_relevant(p, q)), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -327,10 +333,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         payload = {
             name: [
                 {"id": q.id, "split": q.split, "batch": batch_of.get(q.id, "s5"),
+                 "question": q.question, "type": q.type, "crosslingual": q.crosslingual,
+                 "answerable": q.answerable, "gold": list(q.answers), "page": q.page,
+                 "rank": first_relevant_rank(o, q), "contains": bool(score([q], [o]).containment == 1.0),
+                 "page_right": bool(score([q], [o]).page_right == 1.0),
                  "answer": o.answer, "refused": o.refused,
                  "cited_page": o.cited.page if o.cited else None,
-                 "top": [{"document": p.document, "page": p.page, "text": p.text[:300]}
-                         for p in o.ranked[:3]]}
+                 "top": [{"document": p.document, "page": p.page, "text": p.text[:300],
+                          "relevant": is_relevant(p, q)}
+                         for p in o.ranked[:5]]}
                 for q, o in zip(questions, outs, strict=True)
             ]
             for name, outs in results.items()
