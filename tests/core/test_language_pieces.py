@@ -1,0 +1,30 @@
+"""reportqa/language.py: capitalised abbreviations kept as terms, punctuation pieces joined."""
+
+from __future__ import annotations
+
+from reportqa.language import content_terms, split_sentences
+
+
+def test_capitalised_abbreviation_spelling_a_stop_word_is_a_term() -> None:
+    # "AS" (after-sales service) and "IT" are terms; the same letters in lower case are not.
+    assert "as" in content_terms("AS 접수는 어디서 하나요?")
+    assert "it" in content_terms("IT 분야 예산")
+    assert "as" in content_terms("Is AS free during the warranty?")
+    assert "as" not in content_terms("such as this one")
+    assert "it" not in content_terms("What is it for?")
+
+
+def test_all_capitals_text_keeps_its_function_words_out() -> None:
+    assert content_terms("WHAT IS THE PLAN") == content_terms("what is the plan")
+
+
+def test_piece_without_letters_or_digits_joins_the_sentence_before() -> None:
+    text = "값은 다음 식으로 정한다(예: 반복 시험의\n). 예를 들어 값이 8이면 그렇다.\n끝."
+    pieces = [text[s:e] for s, e in split_sentences(text)]
+    assert pieces[0] == "값은 다음 식으로 정한다(예: 반복 시험의\n)."
+    assert pieces[1:] == ["예를 들어 값이 8이면 그렇다.", "끝."]
+    assert not any(p.strip(").") == "" for p in pieces)
+
+
+def test_a_lone_punctuation_piece_with_nothing_before_stays() -> None:
+    assert split_sentences(").") == [(0, 2)]
