@@ -35,6 +35,7 @@ from answer.sentence_shapes import (
 )
 from answer.tuning import (
     ANSWER_TYPE_RATIO,
+    CAPTION_WEIGHT,
     COS_FLOOR,
     COS_SPAN,
     DEFINITION_WEIGHT,
@@ -45,6 +46,7 @@ from answer.tuning import (
     LEXICAL_WEIGHT,
     MAX_LIST_ITEMS,
     ORGANISATION_RATIO,
+    OWN_LANGUAGE_OFFSET,
     QUESTION_FACTOR,
     RANK_TIE,
     RANK_WEIGHT,
@@ -151,19 +153,47 @@ def prefer_answer_type(
     (:func:`answer_shape`) that none of it holds and a candidate holding one scores at least
     ``ratio`` of the best: then the best of those. Pure."""
     wanted = answer_shape(question)
-    if wanted is None or not selected or any(wanted.search(c.text) for c in selected):
+    stated = stated_numbers(question)
+
+    def holds(text: str) -> bool:
+        return holds_new_value(wanted, text, stated) if wanted is not None else False
+
+    if wanted is None or not selected or any(holds(c.text) for c in selected):
         return selected
     # A record of a metadata box ("관련 키워드: …") chosen for a date question: the box's record
     # holding a date ("최초 작성일: 2025년 12월 5일") answers, whatever its score.
     if record_labels(selected[0].text):
         box = [
             c for c in candidates
-            if c.hit_no == selected[0].hit_no and record_labels(c.text) and wanted.search(c.text)
+            if c.hit_no == selected[0].hit_no and record_labels(c.text) and holds(c.text)
         ]
         if box:
             return select_sentences(box, max_sentences)
-    typed = _strong_holders(candidates, lambda t: bool(wanted.search(t)), ratio * selected[0].score)
+    typed = _strong_holders(candidates, holds, ratio * selected[0].score)
     return select_sentences(typed, max_sentences) if typed else selected
+
+
+_NUMERAL = re.compile(r"\d+(?:[,.]\d+)*")
+
+
+def stated_numbers(question: str) -> set[str]:
+    """The numbers ``question`` itself states ("RSA-PSS 2048", "20.04"), commas dropped. Pure."""
+    return {m.group(0).replace(",", "") for m in _NUMERAL.finditer(question)}
+
+
+def holds_new_value(wanted: re.Pattern[str], text: str, stated: set[str]) -> bool:
+    """Whether ``text`` holds a value of the ``wanted`` shape that is not one of the numbers the
+    question states (``stated``): "how big is the value with RSA-PSS 2048" is not answered by the
+    "2048-bit" that names the algorithm. A match without digits ("세 가지") counts. Pure."""
+    for m in wanted.finditer(text):
+        numbers = [
+            n.group(0).replace(",", "")
+            for n in _NUMERAL.finditer(text)
+            if n.start() < max(m.end(), m.start() + 1) and n.end() > m.start()
+        ]
+        if not numbers or any(n not in stated for n in numbers):
+            return True
+    return False
 
 
 def prefer_organisation(
@@ -300,6 +330,7 @@ def score_sentences(
     definition_of: str = "",
     focus: Sequence[str] = (),
     keywords_asked: bool = False,
+    own_language: str = "",
 ) -> list[SentenceCandidate]:
     """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences.
 
@@ -309,7 +340,10 @@ def score_sentences(
     ``terms``. ``rank_tie``: see :data:`RANK_TIE` (0: plain ranks). ``definition_of``: the term a
     definition question asks about (see :func:`shape_adjusted`); ``focus``: the terms of its
     asked-for noun (:data:`FOCUS_WEIGHT`); ``keywords_asked``: the question asks for keywords
-    (else a metadata box's keyword record is no answer). A sentence split inside a parenthesis
+    (else a metadata box's keyword record is no answer); ``own_language``: the language of a
+    cross-lingual question, whose sentences in it lose :data:`OWN_LANGUAGE_OFFSET` of their
+    cosine. A table row gains :data:`CAPTION_WEIGHT` × how fully the question names its table's
+    caption (:func:`caption_match`). A sentence split inside a parenthesis
     ("해시 함수(예:" | "SHA256)에 대한 KAT는 필요 없음") is scored joined with its rest."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
@@ -325,6 +359,7 @@ def score_sentences(
         chunk = hit.chunk
         cosines = vectors @ question_vector if len(vectors) else np.zeros(0)
         stored = stored_sentence_terms(chunk)
+        caption = caption_match(question_terms, chunk, idf, terms) if CAPTION_WEIGHT else 0.0
         for span, parts in sentence_units(chunk):
             key = (chunk.doc_id, span)
             if key in seen:  # the same sentence through overlapping chunks
@@ -345,6 +380,10 @@ def score_sentences(
             # is noise).
             longest = max(parts, key=lambda j: chunk.sentences[j][1] - chunk.sentences[j][0])
             cos = float(cosines[longest]) if longest < len(cosines) else 0.0
+            # Across languages a sentence in the question's own language (a reference list, a
+            # code line, an English passage of another document) matches it more closely for its
+            # language alone.
+            shift = OWN_LANGUAGE_OFFSET if own_language and detect_language(text) == own_language else 0.0
             if stored is not None:
                 sentence_terms = {t for j in parts for t in stored[j]}
             else:
@@ -352,9 +391,11 @@ def score_sentences(
             coverage = term_coverage(question_terms, sentence_terms, idf)
             if groups:
                 coverage = max(coverage, group_coverage(groups, sentence_terms, idf))
-            dense = min(1.0, max(0.0, (cos - COS_FLOOR) / COS_SPAN))
+            dense = min(1.0, max(0.0, (cos - shift - COS_FLOOR) / COS_SPAN))
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * coverage + RANK_WEIGHT / (1 + ranks[i])
             score = shape_adjusted(score, text, question_terms, idf, terms, definition_of)
+            if caption and record_labels(text) and not is_question(text):
+                score += CAPTION_WEIGHT * caption
             if focus and all(t in sentence_terms for t in focus) and not is_question(text):
                 holders.append(len(out))
             out.append(SentenceCandidate(i + 1, span, text, cos, coverage, score))
@@ -364,6 +405,46 @@ def score_sentences(
         k = holders[0]
         out[k] = dataclasses.replace(out[k], score=out[k].score + FOCUS_WEIGHT)
     return out
+
+
+def table_captions(chunk: Chunk) -> list[str]:
+    """The caption lines of a table passage's context: "[암호 서비스 목록에 대한 명세]", a short
+    line that is no header row and no sentence. Pure."""
+    out = []
+    for line in chunk.context.splitlines():
+        line = line.strip()
+        if not line or " | " in line:
+            continue
+        if (line.startswith("[") and line.endswith("]")) or (
+            len(line) <= _CAPTION_CHARS and not line.endswith((*_SENTENCE_END, ":", "："))
+        ):
+            out.append(line.strip("[]"))
+    return out
+
+
+# The longest context line that is still a caption (a title over a table), not a sentence.
+_CAPTION_CHARS = 40
+
+
+def caption_match(
+    question_terms: Sequence[str],
+    chunk: Chunk,
+    idf: Callable[[str], float],
+    terms: Callable[[str], Sequence[str]] = content_terms,
+) -> float:
+    """How fully the question names the caption of ``chunk``'s table ("운영환경 표에서 …" of a
+    table captioned "[암호모듈의 운영환경]"): the best idf-weighted share of a caption's terms
+    the question holds; 0 for a passage that is no table. Pure."""
+    if not chunk.table or not question_terms:
+        return 0.0
+    asked = set(question_terms)
+    best = 0.0
+    for caption in table_captions(chunk):
+        caption_terms = list(dict.fromkeys(terms(caption)))
+        total = sum(idf(t) for t in caption_terms)
+        if total > 0:
+            best = max(best, sum(idf(t) for t in caption_terms if t in asked) / total)
+    return best
 
 
 def sentence_units(chunk: Chunk, max_join: int = 3) -> list[tuple[tuple[int, int], list[int]]]:
@@ -589,6 +670,7 @@ class ExtractiveGenerator:
             definition_of=defined_term(question),
             focus=focus_terms(question, content_terms),
             keywords_asked=asks_keywords(question),
+            own_language=detect_language(question) if cross else "",
         )
 
     def generate(

@@ -154,11 +154,14 @@ def names_organisation(text: str) -> bool:
     return bool(_ORGANISATION.search(text))
 
 
-# "X란 어떤 …을 말해?", "X이란 무엇인가?", "X의 정의는?", "What is (a/an/the) X?", "define X".
+# "X란 어떤 …을 말해?", "X이란 무엇인가?", "X의 정의는?", "X는 어떻게 정의되나요?", "What is
+# (a/an/the) X?", "How is X defined?", "define X".
 _ASKS_DEFINITION = (
     re.compile(r"^\s*(?P<term>.+?)\s?(?:이)?란\s?(?:무엇|뭐|어떤|무슨)"),
     re.compile(r"^\s*(?P<term>.+?)(?:은|는|이|가)\s?(?:무엇을|뭘)\s?(?:말|뜻|의미)"),
     re.compile(r"^\s*(?P<term>.+?)의\s?(?:정의|뜻|의미)"),
+    re.compile(r"^\s*(?P<term>.+?)(?:은|는|이|가)\s?(?:어떻게|어떤\s?(?:것|의미)으?로)\s?정의"),
+    re.compile(r"^\s*how\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<term>[^?]+?)\s+defined\b", re.IGNORECASE),
     re.compile(
         r"^\s*what\s+(?:is|are|does)\s+(?:an?\s+|the\s+)?['‘\"“]?(?P<term>[^'’\"”?]+?)['’\"”]?"
         r"(?:\s+mean)?\s*(?:according to .*)?\?*\s*$",
@@ -190,10 +193,15 @@ def defines(text: str, term: str) -> bool:
     term's ``term: definition`` record)."""
     if not term:
         return False
+    # "핵심 보안매개변수(CSP)" is defined as "핵심 보안매개변수(critical security parameter, CSP): …".
+    bare = _PAREN.sub("", term).strip()
+    if bare and bare != term and defines(text, bare):
+        return True
     body = " ".join(_LEAD_MARKS.sub("", text).split())
     # A glossary entry names the term in its other language: "하이브리드 모듈(hybrid module): …".
     glossed = re.match(r"[^(:：]{1,60}[(（]([^)）]*)[)）]\s*[:：]", body)
-    if glossed and glossed.group(1).strip().lower() == term.lower():
+    # ("…(critical security parameter, CSP): …" glosses both the long name and the abbreviation).
+    if glossed and term.lower() in (g.strip().lower() for g in glossed.group(1).split(",")):
         return True
     if not body.lower().startswith(term.lower()):
         return False

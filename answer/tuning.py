@@ -93,6 +93,18 @@ EXPANSION_RATIO = 0.6
 #   FOCUS_WEIGHT (containment 0.748 at 0–0.05, 0.757 at 0.1–0.15; boosting every holder cost
 #   the sample set two Korean answers).
 FOCUS_WEIGHT = 0.1
+# - across languages a sentence in the question's own language (a reference list's English
+#   titles, a code line, an English passage of another document) loses OWN_LANGUAGE_OFFSET of its
+#   cosine: its language alone lifts its cosine to an English question over the Korean sentences
+#   that answer (0.80 against 0.74 for the "최초 작성일: …" record of a Korean metadata box);
+# - a table row gains CAPTION_WEIGHT × the share of its table's caption the question names
+#   ("운영환경 표에서 …" of the rows under "[암호모듈의 운영환경]").
+# benchmarks/realdocs.py --quick (165 answerable tuning rows, at b3b4d49 with the definition
+# question shapes "X는 어떻게 정의되나요?" / "How is X defined?"): contains 0.861 -> 0.873, cited
+# page 0.873 -> 0.885, table 0.878 -> 0.905, en->ko 0.529 -> 0.559, none lost. Offset 0.03-0.08 gain
+# the same row; caption 0.1 gains two rows, 0.15 loses two, 0.2 three, 0.3 five.
+OWN_LANGUAGE_OFFSET = 0.05
+CAPTION_WEIGHT = 0.1
 # At most this many items of a list are quoted after the lead-in that announces them.
 MAX_LIST_ITEMS = 10
 
