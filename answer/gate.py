@@ -147,13 +147,43 @@ _MEASURE_UNITS = "w|kw|bits?|bytes?|kb|mb|gb|km|kg|mm|cm|m|g|ml|와트|비트|�
 _ASKS_MEASURE = re.compile(rf"몇\s?({_MEASURE_UNITS})(?![A-Za-z])", re.IGNORECASE)
 
 
+# "몇 배", "몇 회", "몇 건": a count in a counter the answer repeats ("3배", "1,000회", "두 건"); the
+# counters a text may leave out ("10대 핵심과제" answers "몇 개") stay with "number".
+_COUNTERS = "배|회|건|차례"
+_ASKS_COUNT = re.compile(rf"몇\s?({_COUNTERS})(?:(?![가-힣])|(?=[나이가를는로으까씩야인일였의에정쯤]))")
+_NUMERAL = r"(?:\d[\d,.]*|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|수십|수백|수천|몇십|수)"
+
+
+# The ways a text writes one unit ("몇 퍼센트" is answered by "64%").
+_UNIT_ALIASES = (
+    ("퍼센트", "%"), ("w", "와트"), ("kw", "킬로와트"), ("bit", "bits", "비트"),
+    ("byte", "bytes", "바이트"), ("km", "킬로미터", "킬로"), ("kg", "킬로그램"), ("달러", "usd"),
+)
+
+
+def _unit_forms(unit: str) -> str:
+    """A regex alternation of the ways a text writes ``unit``."""
+    forms = next((g for g in _UNIT_ALIASES if unit.lower() in g), (unit,))
+    return "(?:" + "|".join(re.escape(f) for f in forms) + ")"
+
+
 def asked_kind(question: str) -> AskedKind | None:
     """The kind of value ``question`` asks for (a contact, person, organisation, time, date,
-    amount, a measure in a named unit, or a number), or None when it asks for none. Pure."""
+    amount, a measure in a named unit, a count in a counter, or a number), or None when it asks
+    for none. Pure."""
     measure = _ASKS_MEASURE.search(question)
     if measure and not _KINDS[3][0].search(question):  # "몇 시간" is a measure, "몇 시" a time
-        unit = re.escape(measure.group(1))
-        return AskedKind("measure", re.compile(rf"\d\s?{unit}(?![A-Za-z])", re.IGNORECASE))
+        unit = _unit_forms(measure.group(1))
+        # "112-비트", "128 bit", "2,500W", "5만 달러": a hyphen or a magnitude (만, 억) may stand
+        # between the number and its unit.
+        return AskedKind(
+            "measure",
+            re.compile(rf"\d\s?(?:[만억조천]\s?)?-?\s?{unit}(?![A-Za-z])", re.IGNORECASE),
+        )
+    count = _ASKS_COUNT.search(question)
+    if count and not _KINDS[3][0].search(question):
+        counted = rf"{_NUMERAL}\s?(?:[만억조천백]\s?)?(?:여\s?)?{count.group(1)}"  # "5억 200만 회"
+        return AskedKind("count", re.compile(counted))
     for asks, kind in _KINDS:
         if asks.search(question):
             return kind

@@ -31,6 +31,10 @@ from reportqa.settings import Settings
         ("Who should I email with questions about this guide?", "contact"),
         ("GVI Part 2는 언제 발행될 예정이야?", "date"),
         ("핵심과제는 몇 개인가?", "number"),
+        ("점검은 1년에 몇 회 해야 하나요?", "count"),
+        ("새 장비로 바꾸면 처리량이 몇 배로 늘어?", "count"),
+        ("접수된 민원은 모두 몇 건이었지?", "count"),
+        ("이번 대회는 몇 회째 열리는 거야?", "number"),  # an ordinal, not a count
         ("경과원의 기관장은 누구인가요?", "person"),
         ("이 구현안내서를 발행하고 관리하는 기관은?", "organisation"),
         ("3대 추진 전략은 무엇인가요?", None),
@@ -49,6 +53,17 @@ def test_a_measure_is_held_only_in_its_unit() -> None:
     assert kind is not None
     assert kind.evidence.search("최대 흡입력 150 W") and kind.evidence.search("150W")
     assert not kind.evidence.search("배터리 2개") and not kind.evidence.search("10 Wh")
+    bits = asked_kind("키 길이는 최소 몇 비트야?")
+    assert bits is not None and bits.evidence.search("최소 112-비트 이상")  # "112-비트" as written
+    dollars = asked_kind("가방에 몇 달러가 들어 있었어?")
+    assert dollars is not None and dollars.evidence.search("3만 달러를 건넸다")
+
+
+def test_a_count_is_held_only_with_its_counter() -> None:
+    kind = asked_kind("새 장비로 바꾸면 처리량이 몇 배로 늘어?")
+    assert kind is not None and kind.name == "count"
+    assert kind.evidence.search("처리량이 약 3배 늘었다") and kind.evidence.search("두 배 빠르다")
+    assert not kind.evidence.search("2개 장비를 배포한다") and not kind.evidence.search("처리량 300 MB/s")
 
 
 @pytest.mark.parametrize(
