@@ -85,6 +85,14 @@ RULE_THICKNESS = 2.5
 RULE_MIN_LENGTH = 4.0
 RECT_MAX_SEGMENTS = 6
 
+# -- ingest/layout/equations.py: Hancom equation glyphs -------------------------------------------
+# A formula glyph at most SCRIPT_SIZE of the size of the base-line glyph before it, its centre
+# raised or lowered by at least SCRIPT_SHIFT of that size, is an exponent or an index ("2^32",
+# "sig_1"); measured on the Part 1 guide's formulas (pp. 87, 93): exponents and indexes at 0.68
+# of the base size (6.1 / 9.0 pt, 6.8 / 10.0 pt), centres 0.33-0.34 of it away (hand-set between).
+SCRIPT_SIZE = 0.85
+SCRIPT_SHIFT = 0.15
+
 # -- ingest/layout/overprint.py: shadow and fake-bold copies -------------------------------------
 # A second copy sits within this share of the font size of the first, vertically (and, word by
 # word, horizontally); measured on the guide's dividers: 0.3-0.6 pt offsets on 16-31 pt text.

@@ -23,6 +23,9 @@ class Word:
     # The word ends a line inside a word (the PDF breaks the line with no space before it, as
     # Hancom does mid-word in Korean): the next line's first word continues it without a space.
     glued: bool = False
+    # Every glyph is of a formula font (ingest/layout/equations.py): set smaller than the text
+    # around it, so its size says nothing about a new line or heading.
+    formula: bool = False
 
     @property
     def cx(self) -> float:

@@ -11,6 +11,7 @@ import ctypes
 from dataclasses import replace
 from typing import Any
 
+from ingest.layout.equations import equation_char, is_equation_font, script_mark
 from ingest.layout.overprint import drop_overprint
 from ingest.layout.page import PageLayout, Rule, Word
 from ingest.tuning import (
@@ -27,17 +28,18 @@ _SEPARATORS = frozenset([0, 9, 10, 13, 32, 0xA0, 0x3000, 0xFFFE, 0xFFFF])
 _BOLD_NAMES = ("bold", "black", "heavy", "extrab", "semib", "demi", "헤드라인", "견고딕", "굵은")
 
 
-def _font_info(textpage: Any, index: int, cache: dict[int, tuple[bool, str]]) -> bool:
-    """Whether the font of character ``index`` is bold (cached per text object)."""
+def _font_info(textpage: Any, index: int, cache: dict[int, tuple[bool, str]]) -> tuple[bool, str]:
+    """Whether the font of character ``index`` is bold, and its base name (cached per text
+    object)."""
     import pypdfium2.raw as pdfium_c
 
     obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
     if not obj:
-        return False
+        return False, ""
     key = ctypes.cast(obj, ctypes.c_void_p).value or 0
     cached = cache.get(key)
     if cached is not None:
-        return cached[0]
+        return cached
     font = pdfium_c.FPDFTextObj_GetFont(obj)
     bold = False
     name = ""
@@ -51,7 +53,7 @@ def _font_info(textpage: Any, index: int, cache: dict[int, tuple[bool, str]]) ->
         lowered = name.lower()
         bold = weight >= BOLD_WEIGHT or any(mark in lowered for mark in _BOLD_NAMES)
     cache[key] = (bold, name)
-    return bold
+    return bold, name
 
 
 def page_words(textpage: Any, height: float) -> tuple[Word, ...]:
@@ -69,22 +71,39 @@ def page_words(textpage: Any, height: float) -> tuple[Word, ...]:
     rect = pdfium_c.FS_RECTF()
     fonts: dict[int, tuple[bool, str]] = {}
 
+    formula = False  # every glyph of the current word is a formula glyph
+
     def flush(glued: bool = False) -> None:
         if chars:
-            words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold, glued))
+            text = "".join(chars)
+            words.append(Word(text, box[0], box[1], box[2], box[3], size, bold, glued, formula))
             chars.clear()
 
     spaced_breaks = 0  # line breaks after a real space: this producer marks word breaks
     prev_code = 0
+    # Hancom equation glyphs (ingest/layout/equations.py): the last base-line glyph of the
+    # formula being read, the script the previous glyph was in, and a line break PDFium
+    # generated right after a formula glyph, held back (its glued flag) until the next glyph
+    # shows whether it is that glyph's exponent or index ("2" then, raised, "32").
+    eq_prev = False
+    base_size = base_cy = 0.0
+    script = ""
+    pending: bool | None = None
     for i in range(count):
         code = pdfium_c.FPDFText_GetUnicode(textpage, i)
         if code in _SEPARATORS:
             if code in (10, 13) and pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
                 if prev_code in (0, 32, 0xA0, 0x3000):
                     spaced_breaks += 1
-                flush(glued=prev_code not in _SEPARATORS)
+                glued = prev_code not in _SEPARATORS
+                if eq_prev and chars:
+                    pending = glued if pending is None else pending
+                else:
+                    flush(glued=glued)
             else:
-                flush()
+                flush(glued=bool(pending))
+                pending = None
+                eq_prev = False
             prev_code = code
             continue
         prev_code = code
@@ -98,22 +117,44 @@ def page_words(textpage: Any, height: float) -> tuple[Word, ...]:
         # text): the loose box height (ascent to descent, as drawn) is the size that compares.
         char_size = y1 - y0
         cy = (y0 + y1) / 2
+        try:
+            ch = chr(code)
+        except (ValueError, OverflowError):
+            continue
+        eq = False
+        if 0xE000 <= code <= 0xF8FF and is_equation_font(_font_info(textpage, i, fonts)[1]):
+            eq = True
+            ch = equation_char(code) or ch
+        mark = script_mark(char_size, cy, base_size, base_cy) if eq and eq_prev else ""
+        if pending is not None:
+            if not mark:
+                flush(glued=pending)
+            pending = None
         if chars:
             gap = x0 - prev_x1
             same_line = abs(cy - prev_cy) < 0.5 * max(size, char_size)
             if not same_line or gap > WORD_GAP_EM * max(size, char_size) or gap < -size:
                 flush()
-        try:
-            ch = chr(code)
-        except (ValueError, OverflowError):
-            continue
         if not chars:
             box = [x0, y0, x1, y1]
             size = char_size
-            bold = _font_info(textpage, i, fonts)
+            bold = _font_info(textpage, i, fonts)[0]
+            mark = ""
+            script = ""
+            formula = eq
         else:
             box = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
             size = max(size, char_size)
+        if eq:
+            if mark and mark != script:
+                chars.append(mark)
+            script = mark
+            if not mark:
+                base_size, base_cy = char_size, cy
+        else:
+            script = ""
+            formula = False
+        eq_prev = eq
         chars.append(ch)
         prev_x1, prev_cy = x1, cy
     flush()

@@ -123,7 +123,7 @@ def _hangul(ch: str) -> bool:
 
 
 def _wordy(word: Word) -> bool:
-    return sum(1 for ch in word.text if ch.isalnum()) >= 2
+    return not word.formula and sum(1 for ch in word.text if ch.isalnum()) >= 2
 
 
 def row_texts(lines: Sequence[Line]) -> list[str]:
