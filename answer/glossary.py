@@ -9,12 +9,13 @@ into search terms of the other language, tokenised like the index.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from index.store import DocumentRecord
 from reportqa.errors import ConfigError
 from reportqa.language import content_terms, detect_language, english_stems
+from reportqa.settings import GENERAL_GLOSSARY, Settings
 
 # Words as english_stems splits them, so positions line up with its stems.
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
@@ -33,6 +34,9 @@ def mined_terms(documents: Iterable[DocumentRecord]) -> list[tuple[str, str]]:
     return list(pairs)
 
 
+Table = tuple[dict[tuple[str, ...], tuple[str, ...]], int]  # run → its values, longest run
+
+
 class Glossary:
     """English phrases (as word stems) mapped to Korean terms; built by :meth:`parse`."""
 
@@ -41,9 +45,14 @@ class Glossary:
         self.longest = 0  # words in the longest phrase
         self.english: dict[Phrase, str] = {}  # each phrase as first written
         self._terms: dict[str, tuple[str, ...]] = {}
-        # Korean index-term runs → English phrases, and the longest run; built on first use and
-        # published as one tuple, so a concurrent reader never sees half of it.
-        self._reverse: tuple[dict[tuple[str, ...], tuple[str, ...]], int] | None = None
+        # Phrases only the general word list knows (:meth:`add_general`): they translate the
+        # words the other entries leave, and a question they cover is not taken for a
+        # well-translated one (:meth:`coverage`).
+        self.uncounted: set[Phrase] = set()
+        # The lookup tables (English phrases, then Korean index-term runs → English phrases),
+        # each counted entries first and uncounted ones second; built on first use and
+        # published as one tuple, so a concurrent reader never sees half of them.
+        self._tables: tuple[tuple[Table, Table], tuple[Table, Table]] | None = None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -52,9 +61,10 @@ class Glossary:
         """Map ``phrase`` to the Korean terms ``korean`` too (after those it already has);
         ``english``: the phrase as written (default: its stems joined)."""
         self.entries[phrase] = tuple(dict.fromkeys([*self.entries.get(phrase, ()), *korean]))
+        self.uncounted.discard(phrase)
         self.english.setdefault(phrase, english if english is not None else " ".join(phrase))
         self.longest = max(self.longest, len(phrase))
-        self._reverse = None
+        self._tables = None
 
     @classmethod
     def parse(cls, text: str, source: str = "<glossary>") -> Glossary:
@@ -110,43 +120,73 @@ class Glossary:
             if stems and korean.strip() and (korean, english) not in known:
                 self.add(stems, [korean.strip()], english.strip())
 
+    def add_general(self, general: Glossary, known: Callable[[str], bool] | None = None) -> None:
+        """Add the phrases of ``general`` (a general-purpose word list) this glossary does not
+        know, as :attr:`uncounted`: they are looked up only among the words its own phrases
+        leave (so "fiscal year" of the general list never swallows a known "year"), a phrase it
+        knows keeps its own Korean terms alone, and they never count towards
+        :meth:`coverage`. ``known(term)``: whether the index holds an index term; a Korean
+        equivalent with a term it lacks is left out (it could match nothing, and would only
+        make the passages look less covered), and so is a phrase left without any."""
+        for phrase, koreans in general.entries.items():
+            if phrase in self.entries:
+                continue
+            kept = [k for k in koreans if known is None or all(known(t) for t in self._index_terms(k))]
+            if kept:
+                self.add(phrase, kept, general.english[phrase])
+                self.uncounted.add(phrase)
+        self._tables = None
+
+    def _lookup_tables(self) -> tuple[tuple[Table, Table], tuple[Table, Table]]:
+        """(counted, uncounted) tables of English phrases → Korean terms, and of Korean
+        index-term runs → the English phrases (as written) that stand for them (a run a counted
+        phrase stands for is never in the uncounted table); built on first use (it tokenises
+        every Korean entry)."""
+        built = self._tables
+        if built is None:
+            english: tuple[dict[Phrase, tuple[str, ...]], dict[Phrase, tuple[str, ...]]] = ({}, {})
+            reverse: tuple[dict[tuple[str, ...], dict[str, None]], ...] = ({}, {})
+            for phrase, koreans in self.entries.items():
+                side = int(phrase in self.uncounted)
+                english[side][phrase] = koreans
+                for korean in koreans:
+                    key = self._index_terms(korean)
+                    if key:
+                        reverse[side].setdefault(key, {})[self.english[phrase]] = None
+            for key in list(reverse[1]):
+                if key in reverse[0]:
+                    del reverse[1][key]
+
+            def table(d: dict[tuple[str, ...], tuple[str, ...]]) -> Table:
+                return d, max((len(k) for k in d), default=0)
+
+            built = self._tables = (
+                (table(english[0]), table(english[1])),
+                (table({k: tuple(v) for k, v in reverse[0].items()}), table({k: tuple(v) for k, v in reverse[1].items()})),
+            )
+        return built
+
     def _covers(self, korean: str, english: str) -> bool:
         stems = english_stems(english)
-        covered = sum(len(p) for p in self._phrases_in(stems))
+        covered = sum(n for _, n, _ in self._english_spans(stems))
         if stems and covered == len(stems):
             return True
-        reverse, longest = self._reverse_entries()
         terms = self._index_terms(korean)
-        i = hit = 0
-        while i < len(terms):
-            n = next((n for n in range(min(longest, len(terms) - i), 0, -1) if tuple(terms[i : i + n]) in reverse), 0)
-            hit += n
-            i += n or 1
+        hit = sum(n for _, n, _ in self._korean_spans(terms))
         return bool(terms) and hit == len(terms)
 
-    def phrase_positions(self, stems: Sequence[str]) -> set[int]:
-        """The positions of ``stems`` inside known phrases (longest first, as :meth:`matches`)."""
-        covered: set[int] = set()
-        i = 0
-        while i < len(stems):
-            n = next((n for n in range(min(self.longest, len(stems) - i), 0, -1) if tuple(stems[i : i + n]) in self.entries), 0)
-            covered.update(range(i, i + n))
-            i += n or 1
-        return covered
+    def _english_spans(self, stems: Sequence[str], counted_only: bool = False) -> list[Span]:
+        tables = self._lookup_tables()[0]
+        return segments(stems, tables[:1] if counted_only else tables)
 
-    def _phrases_in(self, stems: Sequence[str]) -> list[Phrase]:
-        """The known phrases of ``stems``, longest first at each position (as :meth:`matches`)."""
-        found: list[Phrase] = []
-        i = 0
-        while i < len(stems):
-            for n in range(min(self.longest, len(stems) - i), 0, -1):
-                if tuple(stems[i : i + n]) in self.entries:
-                    found.append(tuple(stems[i : i + n]))
-                    i += n
-                    break
-            else:
-                i += 1
-        return found
+    def _korean_spans(self, terms: Sequence[str], counted_only: bool = False) -> list[Span]:
+        tables = self._lookup_tables()[1]
+        return segments(terms, tables[:1] if counted_only else tables)
+
+    def phrase_positions(self, stems: Sequence[str], counted_only: bool = False) -> set[int]:
+        """The positions of ``stems`` inside known phrases (as :meth:`matches` finds them);
+        ``counted_only``: inside phrases not :attr:`uncounted`."""
+        return {i + j for i, n, _ in self._english_spans(stems, counted_only) for j in range(n)}
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
         """For each English phrase of ``question`` the glossary knows (longest match first), the
@@ -160,19 +200,7 @@ class Glossary:
     def translate_korean(self, question: str) -> list[list[tuple[str, ...]]]:
         """:meth:`translate` the other way: for each Korean term run of ``question`` the glossary
         knows (longest first), the English index terms of each of its English equivalents."""
-        reverse, longest = self._reverse_entries()
-        terms = content_terms(question)
-        groups: dict[tuple[str, ...], None] = {}
-        i = 0
-        while i < len(terms):
-            for n in range(min(longest, len(terms) - i), 0, -1):
-                english = reverse.get(tuple(terms[i : i + n]))
-                if english:
-                    groups[english] = None
-                    i += n
-                    break
-            else:
-                i += 1
+        groups = dict.fromkeys(english for _, _, english in self._korean_spans(content_terms(question)))
         return [
             list(dict.fromkeys(t for phrase in english if (t := self._index_terms(phrase))))
             for english in groups
@@ -184,35 +212,16 @@ class Glossary:
         (:meth:`translate`), or Korean index terms (content morphemes) inside known runs
         (:meth:`translate_korean`); 0 for a question without them. Near 1 the translated
         question is about as good a search as the question in the other language; near 0 it is
-        a stray term or two."""
+        a stray term or two. Phrases only the general word list knows (:attr:`uncounted`) do not
+        count: they translate a question's everyday words, not what it is about."""
         if detect_language(question) == "en":
             words = _LATIN_WORD.findall(question)
             content = [i for i, w in enumerate(words) if content_terms(w)]
-            covered = self.phrase_positions(tuple(_stem(w) for w in words))
+            covered = self.phrase_positions(tuple(_stem(w) for w in words), counted_only=True)
             return len(covered & set(content)) / len(content) if content else 0.0
-        reverse, longest = self._reverse_entries()
         terms = content_terms(question)
-        i = hit = 0
-        while i < len(terms):
-            n = next((n for n in range(min(longest, len(terms) - i), 0, -1) if tuple(terms[i : i + n]) in reverse), 0)
-            hit += n
-            i += n or 1
+        hit = sum(n for _, n, _ in self._korean_spans(terms, counted_only=True))
         return hit / len(terms) if terms else 0.0
-
-    def _reverse_entries(self) -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
-        """Korean index-term runs → the English phrases (as written) that stand for them, and the
-        longest run; built on first use (it tokenises every Korean entry)."""
-        built = self._reverse
-        if built is None:
-            reverse: dict[tuple[str, ...], dict[str, None]] = {}
-            for phrase, koreans in self.entries.items():
-                for korean in koreans:
-                    key = self._index_terms(korean)
-                    if key:
-                        reverse.setdefault(key, {})[self.english[phrase]] = None
-            table = {k: tuple(v) for k, v in reverse.items()}
-            built = self._reverse = (table, max((len(k) for k in table), default=0))
-        return built
 
     def korean_terms(self, question: str) -> list[str]:
         """Every Korean index term of :meth:`translate`, once each, in order."""
@@ -221,20 +230,10 @@ class Glossary:
     def matches(self, stems: Sequence[str]) -> list[tuple[str, ...]]:
         """The Korean alternatives of each phrase found in ``stems``, in order, without repeats.
 
-        Pure: at each position the longest known phrase wins and its words are consumed.
+        At each position the longest known phrase wins and its words are consumed; phrases
+        only the general word list knows are looked up among the words left (:func:`segments`).
         """
-        found: dict[tuple[str, ...], None] = {}
-        i, longest = 0, self.longest
-        while i < len(stems):
-            for n in range(min(longest, len(stems) - i), 0, -1):
-                korean = self.entries.get(tuple(stems[i : i + n]))
-                if korean:
-                    found[korean] = None
-                    i += n
-                    break
-            else:
-                i += 1
-        return list(found)
+        return list(dict.fromkeys(korean for _, _, korean in self._english_spans(stems)))
 
     def _index_terms(self, text: str) -> tuple[str, ...]:
         # Either side is tokenised as the index tokenises passages, so the terms match.
@@ -243,6 +242,57 @@ class Glossary:
         return self._terms[text]
 
 
+Span = tuple[int, int, tuple[str, ...]]  # first position, length, the value found
+
+
+def segments(seq: Sequence[str], tables: Sequence[Table]) -> list[Span]:
+    """The runs of ``seq`` the ``tables`` know, in order of position: the first table's runs
+    (at each position its longest one, whose items are consumed), then the next table's among
+    the items left, and so on. Pure."""
+    taken = [False] * len(seq)
+    found: list[Span] = []
+    for table, longest in tables:
+        i = 0
+        while i < len(seq):
+            n = next(
+                (
+                    n for n in range(min(longest, len(seq) - i), 0, -1)
+                    if not any(taken[i : i + n]) and tuple(seq[i : i + n]) in table
+                ),
+                0,
+            )
+            if n:
+                found.append((i, n, table[tuple(seq[i : i + n])]))
+                taken[i : i + n] = [True] * n
+            i += n or 1
+    return sorted(found, key=lambda span: span[0])
+
+
 def _stem(word: str) -> str:
     stems = english_stems(word)
     return stems[0] if stems else ""
+
+
+def with_general_words(
+    glossary: Glossary | None, settings: Settings, known: Callable[[str], bool] | None = None
+) -> Glossary | None:
+    """``glossary`` (the shipped, your own and the mined terms; None: none of them) with the
+    general word list (:data:`GENERAL_GLOSSARY`) added after its own entries, those whose
+    Korean terms the index holds (``known``; :meth:`Glossary.add_general`), when
+    ``settings.general_glossary`` is on."""
+    if not settings.general_glossary:
+        return glossary
+    merged = glossary if glossary is not None else Glossary()
+    merged.add_general(_general_glossary(), known)
+    return merged if len(merged) else None
+
+
+_general: Glossary | None = None
+
+
+def _general_glossary() -> Glossary:
+    """The general word list, parsed once per process (callers only read it)."""
+    global _general
+    if _general is None:
+        _general = Glossary.load([GENERAL_GLOSSARY])
+    return _general

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from answer.crosslingual import passages_language
-from answer.glossary import Glossary
+from answer.glossary import Glossary, with_general_words
 from answer.tuning import LANGUAGE_VOTES
 from index.lexicon import Lexicon, query_embedder
 from index.store import ReportIndex
@@ -108,6 +108,7 @@ class InducedLexiconGlossary(Glossary):
         super().__init__()
         if base is not None:
             self.entries, self.longest, self.english = base.entries, base.longest, base.english
+            self.uncounted = base.uncounted
         vectors = np.asarray(lexicon.vectors, dtype=np.float32)
         self._mean = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
         self._lexicon = centred(vectors, self._mean) if len(vectors) else vectors
@@ -182,8 +183,12 @@ def with_induced_lexicon(
     embedder: Embedder,
     settings: Settings,
 ) -> Glossary | None:
-    """``glossary`` that also translates by ``index``'s induced lexicon, when it has one and
-    ``settings.lexicon`` is on; ``glossary`` itself otherwise."""
+    """``glossary`` with the general word list (:func:`with_general_words`, unless
+    ``settings.general_glossary`` is off), that also translates by ``index``'s induced lexicon
+    when it has one and ``settings.lexicon`` is on. (Every place that loads a glossary for
+    questions comes through here.)"""
+    keyword = getattr(index, "keyword", None)
+    glossary = with_general_words(glossary, settings, keyword.contains if keyword is not None else None)
     lexicon = getattr(index, "lexicon", None)
     if not settings.lexicon or lexicon is None or not len(lexicon):
         return glossary

