@@ -61,3 +61,53 @@ class LabelReranker:
             for h, m in zip(hits, matches, strict=True)
         ]
         return sorted(scored, key=lambda h: -h.score)
+
+
+# Bullets and list marks that open a label line ("- 변경 가능한 운영환경: …", "∘ 키 합의: …").
+_MARKS = "-–•∘▪∎·ꞏ○□◦*"
+# A label's parts: a table row's hierarchy ("SW > Ubuntu 20.04 64-bit") or its cells.
+_PARTS = re.compile(r"\s>\s|\|")
+# A numbered item: "10", "4.2", "제3조", "7월", "10번" (its number, then an optional unit).
+_ITEM = re.compile(r"^(?:제\s*)?(\d+(?:\.\d+)*)\s*(?:번|호|조|항|장|절|관|월|일|년)?[.)]?$")
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)*(?![\d.])")
+# The fewest characters (spaces ignored) of a label part that counts as named by a question.
+MIN_NAMED_CHARS = 3
+
+
+def _squash(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def label_named(question: str, text: str) -> float:
+    """How much of ``question`` one line label of ``text`` (or one part of it: a table row's
+    "SW > Ubuntu 20.04 64-bit" has two) spells out verbatim, spaces ignored: the longest such
+    part's share of the question's characters; 0 when no label part of at least
+    :data:`MIN_NAMED_CHARS` characters occurs in it (pure).
+
+    A question naming a term exactly as a glossary line or a table row writes it ("변경 가능한
+    운영환경은 어떻게 정의돼?" against "- 변경 가능한 운영환경: …") is asking about that line; its
+    sibling ("- 변경 불가능한 운영환경: …") holds the same morphemes but not the same string."""
+    squashed = _squash(question)
+    if not squashed:
+        return 0.0
+    best = 0
+    for label in labels(text):
+        for part in _PARTS.split(label):
+            named = _squash(part).lstrip(_MARKS)
+            if len(named) >= MIN_NAMED_CHARS and named in squashed and len(named) > best:
+                best = len(named)
+    return best / len(squashed)
+
+
+def item_named(question: str, text: str) -> bool:
+    """Whether a line label of ``text`` is a numbered item whose number ``question`` names: row
+    "10 — …" for "목록 10번은?", "7월 — …" for "7월 토요일 …", "제3조: …" for "제3조에 따르면" (pure)."""
+    numbers = set(_NUMBER.findall(question))
+    if not numbers:
+        return False
+    for label in labels(text):
+        for part in _PARTS.split(label):
+            match = _ITEM.match(part.strip().lstrip(_MARKS).strip())
+            if match and match.group(1) in numbers:
+                return True
+    return False

@@ -1,16 +1,83 @@
-"""Optional second-stage ranking: a cross-encoder reranker, and MMR de-duplication. """
+"""Second-stage ranking: evidence rescoring of the top passages, an optional cross-encoder
+reranker, and MMR de-duplication."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from answer.labels import item_named, label_named
+from answer.tuning import RESCORE_ITEM_WEIGHT, RESCORE_LABEL_WEIGHT, RESCORE_SENTENCE_WEIGHT
 from reportqa.errors import ModelUnavailableError
-from reportqa.types import Hit
+from reportqa.types import Chunk, Hit
+
+
+def is_question_sentence(sentence: str) -> bool:
+    """Whether ``sentence`` is itself a question (ends with a question mark; pure)."""
+    return sentence.rstrip().endswith(("?", "？"))
+
+
+def answer_cosine(chunk: Chunk, sentence_cosines: Sequence[float] | np.ndarray, passage_cosine: float) -> float:
+    """The best cosine to the question among ``chunk``'s sentences that are not questions;
+    ``passage_cosine`` when it has none (or its sentence vectors do not line up). Pure.
+
+    An FAQ's "질문" passage restates the question in its own sentences, so its best sentence
+    matches well and answers nothing; the passage beside it that answers should not lose to it."""
+    sentences = chunk.sentence_texts()
+    if len(sentences) != len(sentence_cosines):
+        return passage_cosine
+    answering = [float(c) for s, c in zip(sentences, sentence_cosines, strict=True) if not is_question_sentence(s)]
+    return max(answering, default=passage_cosine)
+
+
+class EvidenceReranker:
+    """Rescores the first ``candidates`` hits by evidence the fused score blurs (a Reranker).
+
+    Siblings of one section or table often score within 0.01–0.02 of each other; three
+    explainable features, weighted in answer/tuning.py, break those near-ties:
+
+    - the best non-question sentence's cosine to the question (:func:`answer_cosine`), counted
+      against the best candidate's, so the scores stay on the fused scale;
+    - a line label the question spells out verbatim (:func:`answer.labels.label_named`);
+    - a numbered row or item the question names (:func:`answer.labels.item_named`).
+
+    ``sentence_cosines(question, hit)`` gives the cosines of the hit's stored sentence vectors
+    to the question (an empty array when the index has none). Hits past ``candidates`` keep
+    their order below the rescored ones."""
+
+    def __init__(
+        self,
+        sentence_cosines: Callable[[str, Hit], np.ndarray],
+        candidates: int = 10,
+        weights: tuple[float, float, float] = (RESCORE_SENTENCE_WEIGHT, RESCORE_LABEL_WEIGHT, RESCORE_ITEM_WEIGHT),
+    ) -> None:
+        self.sentence_cosines = sentence_cosines
+        self.candidates = candidates
+        self.weights = weights  # sentence, label named, item named
+
+    def features(self, question: str, hit: Hit) -> tuple[float, float, float]:
+        """(answer cosine, label named, item named) of one hit."""
+        cosine = hit.scores_by_retriever.get("dense", 0.0)
+        sentence = answer_cosine(hit.chunk, self.sentence_cosines(question, hit), cosine)
+        return sentence, label_named(question, hit.chunk.text), float(item_named(question, hit.chunk.text))
+
+    def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
+        head, tail = hits[: self.candidates], hits[self.candidates :]
+        if len(head) < 2:
+            return hits
+        features = [self.features(question, h) for h in head]
+        best_sentence = max(f[0] for f in features)
+        w_sentence, w_label, w_item = self.weights
+        scored = [
+            replace(h, score=h.score + w_sentence * (s - best_sentence) + w_label * named + w_item * item)
+            for h, (s, named, item) in zip(head, features, strict=True)
+        ]
+        return sorted(scored, key=lambda h: -h.score) + tail
 
 
 class CrossEncoderReranker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from threading import Lock
 
 import numpy as np
@@ -19,7 +20,7 @@ from answer.fusion import (
 from answer.glossary import Glossary, mined_terms
 from answer.labels import LabelReranker
 from answer.lexicon import with_induced_lexicon
-from answer.rerank import CrossEncoderReranker, mmr_select
+from answer.rerank import CrossEncoderReranker, EvidenceReranker, mmr_select
 from answer.tuning import OWN_CONFIDENT, PHRASE_MIN_CHARS, PHRASE_WEIGHT
 from index.builder import passage_text
 from index.store import ReportIndex
@@ -350,10 +351,27 @@ class MmrRetriever:
 _UNSET = Glossary()
 
 
+def sentence_cosines(index: ReportIndex, encode: QueryEncoder) -> Callable[[str, Hit], np.ndarray]:
+    """``(question, hit) ->`` the cosines of the hit's stored sentence vectors to the question
+    (empty for an index without them), for :class:`EvidenceReranker`."""
+    rows: dict[str, int] = {}
+
+    def cosines(question: str, hit: Hit) -> np.ndarray:
+        if not rows:
+            rows.update((c.id, i) for i, c in enumerate(index.chunks))
+        row = rows.get(hit.chunk.id)
+        if row is None or not hasattr(index, "sentence_vectors_of"):
+            return np.zeros(0, dtype=np.float32)
+        return np.asarray(index.sentence_vectors_of(row) @ encode(question), dtype=np.float32)
+
+    return cosines
+
+
 def make_retriever(
     index: ReportIndex, encode: QueryEncoder, settings: Settings, glossary: Glossary | None = _UNSET
 ) -> Retriever:
-    """The retrieval chain ``settings`` ask for: base mode, then reranker, then MMR.
+    """The retrieval chain ``settings`` ask for: base mode, label reranking, the cross-encoder
+    if one is configured, MMR, then evidence rescoring (without a cross-encoder).
 
     ``glossary``: for cross-lingual questions; by default the one ``settings`` name."""
     dense = DenseRetriever(index, encode)
@@ -390,6 +408,11 @@ def make_retriever(
         retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)
     if settings.mmr_lambda < 1.0 or settings.mmr_duplicate < 1.0:
         retriever = MmrRetriever(retriever, index, settings.mmr_lambda, settings.mmr_duplicate)
+    if settings.rescore_candidates > 0 and not settings.reranker:
+        # After MMR: near-identical passages (a page printed twice) are gone, so rescoring cannot
+        # put the copy MMR would have dropped above the one it keeps.
+        rescore = EvidenceReranker(sentence_cosines(index, encode), settings.rescore_candidates)
+        retriever = RerankingRetriever(retriever, rescore, settings.rescore_candidates)
     return retriever
 
 

@@ -32,6 +32,23 @@ OWN_CONFIDENT = 0.0
 PHRASE_WEIGHT = 1.0
 PHRASE_MIN_CHARS = 3
 
+# -- answer/rerank.py: evidence rescoring of the top passages (EvidenceReranker) ----------------
+# Added to the fused score of each of the first settings.rescore_candidates hits: the best
+# non-question sentence's cosine to the question minus the best candidate's (× SENTENCE), the
+# share of the question's characters a line label spells out verbatim (× LABEL), and 1 when a
+# numbered row or item label is a number the question names (× ITEM). Chosen on the realdocs
+# tuning rows (165 answerable, benchmarks/realdocs.py --quick at 6ef415e, the top 10 of each row
+# rescored offline over a grid, then the chosen point run for real): hit@1 0.788 -> 0.818,
+# hit@5 0.903 = 0.903, contains gold 0.861 -> 0.867, cited page 0.873 = 0.873, table 0.878 ->
+# 0.892 (5 rows gained rank 1, none lost it). SENTENCE 0.25-0.5 with LABEL 0.05-0.1 all give
+# 0.818; SENTENCE alone 0.5: 0.812 (0.75: 0.800, 1.0: 0.782, losing rows at rank 1); LABEL
+# 0.2-0.3 lose rows to table siblings. KorQuAD 300 (seed 13) hybrid: hit@1 0.940 -> 0.947, hit@5
+# 0.990 -> 0.993, MRR 0.964 -> 0.968, containment 0.887 = 0.887; the sample set hit@1 0.827 ->
+# 0.840, containment 0.707 -> 0.720, citation precision 0.831 -> 0.824.
+RESCORE_SENTENCE_WEIGHT = 0.4
+RESCORE_LABEL_WEIGHT = 0.1
+RESCORE_ITEM_WEIGHT = 0.1
+
 # -- answer/crosslingual.py: is a question cross-lingual? ---------------------------------------
 # How many of the best dense matches vote on the answer's language. One English passage of
 # another document (an abbreviation table, an English rule book) can win the dense match of an

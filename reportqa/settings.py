@@ -165,6 +165,11 @@ class Settings:
     label_boost: float = 0.1
     label_candidates: int = 20
     label_min_match: float = 0.7
+    # Evidence rescoring (answer/rerank.py EvidenceReranker, weights in answer/tuning.py): the
+    # first rescore_candidates passages after MMR are rescored by their best
+    # non-question sentence, a label the question spells out and a numbered item it names (not
+    # with a cross-encoder reranker, which replaces it); 0: off.
+    rescore_candidates: int = 10
     reranker: str = ""  # cross-encoder model id or local folder; "" → no reranking
     rerank_candidates: int = 20
     mmr_lambda: float = 1.0  # 1 → pure relevance order; lower trades relevance for novelty
