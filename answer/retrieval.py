@@ -226,25 +226,24 @@ class HybridRetriever:
         scores, ceiling = phrase_matches(dict(bm25), texts, phrases, scale)
         return sorted(scores.items(), key=lambda rs: -rs[1]), ceiling
 
-    def is_cross_lingual(self, question: str, dense: list[tuple[int, float]]) -> bool:
+    def is_cross_lingual(
+        self, question: str, dense: list[tuple[int, float]], language: str | None = None
+    ) -> bool:
         """Whether most of the best dense matches are in another language than the question
         (:func:`passages_language`): an English question about a Korean report, even when an
-        English passage of some other document is the single best match."""
-        language = passages_language(question, dense, self._language_of, self.language_votes)
-        return bool(dense) and language != detect_language(question)
-
-    def _own_language_leads(self, question: str, dense: list[tuple[int, float]]) -> bool:
-        """Whether the best dense matches are in the question's own language; then the
-        question's own words lead and its glossary translation only helps."""
-        return bool(dense) and not self.is_cross_lingual(question, dense)
+        English passage of some other document is the single best match. ``language``: the
+        question's, when the caller has it (:func:`detect_language`)."""
+        language = language or detect_language(question)
+        return bool(dense) and passages_language(question, dense, self._language_of, self.language_votes) != language
 
     def _own_words_answer(
-        self, question: str, dense: list[tuple[int, float]], bm25: list[tuple[int, float]],
+        self, cross_lingual: bool, dense: list[tuple[int, float]], bm25: list[tuple[int, float]],
         ceiling: float, power: float,
     ) -> bool:
         """Whether the question's own words answer it (so its translation only helps): the best
-        dense match is in its language and its own BM25 is sure (:data:`OWN_CONFIDENT`)."""
-        if not self._own_language_leads(question, dense):
+        dense matches are in its language (not ``cross_lingual``, :meth:`is_cross_lingual`) and
+        its own BM25 is sure (:data:`OWN_CONFIDENT`)."""
+        if not dense or cross_lingual:
             return False
         confidence, _ = lexical_confidence(dict(bm25), ceiling, power)
         return confidence >= self.own_confident
@@ -260,10 +259,12 @@ class HybridRetriever:
         qvec = self.dense.encode(question)
         # 0: fused as usual; 1: dense first (a cross-lingual question its translation hardly covers).
         lean = 0.0
-        if self.is_cross_lingual(question, dense):
+        language = detect_language(question)
+        cross_lingual = self.is_cross_lingual(question, dense, language)
+        if cross_lingual:
             glossary = self.bm25.glossary
             coverage = glossary.coverage(question) if glossary is not None and len(glossary) else 0.0
-            band = self.cross_coverage_en if detect_language(question) == "en" else self.cross_coverage
+            band = self.cross_coverage_en if language == "en" else self.cross_coverage
             lean = dense_first(coverage, *band)
         sentence_rows: list[tuple[int, float]] = []
         if lean > 0 and self.cross_sentence_candidates > 0:
@@ -290,7 +291,7 @@ class HybridRetriever:
             extra = [(dict(translated), translated_ceiling)] if translated else []
             ceiling = self.bm25.ceiling(question) + phrase_ceiling
             weight = self.glossary_weight
-            if translated and self._own_words_answer(question, dense, bm25, ceiling, power):
+            if translated and self._own_words_answer(cross_lingual, dense, bm25, ceiling, power):
                 weight = self.glossary_weight_own
             evidence = cosines
             sentence_share = self.sentence_share + (self.cross_sentence_share - self.sentence_share) * lean
