@@ -112,11 +112,13 @@ _KIND_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "date",
-        r"언제|연도(?!별)|년도|날짜|며칠|(?<![가-힣])기한|마감|몇\s?년\s?몇\s?월|\b(?:what|which) (?:year|date|day|month)\b"
+        r"언제(?!나)|연도(?!별)|년도|날짜|며칠|(?<![가-힣])기한|마감|몇\s?년\s?몇\s?월|\b(?:what|which) (?:year|date|day|month)\b"
         r"|^\s*when\b|\bwhen (?:is|was|were|will|would|did|does|do|has|have|had|can|could)\b"
         r"|\bdeadline\b|\bsince when\b",
         rf"\d{{4}}|\d{{1,2}}\s?(?:월|일)|\b\d{{1,2}}\s+(?:{_MONTHS_EN})\b|\b(?:{_MONTHS_EN})\s+\d{{1,4}}\b"
-        r"|상반기|하반기|분기|올해|내년|작년|금년",
+        r"|상반기|하반기|분기|올해|내년|작년|금년|\d{1,4}\s?년|\d{1,2}\s?세기|시대|오전|오후|정오|자정"
+        # An occasion answers "언제 해야 하죠?" ("매 재시작 시마다", "설치 직후", "배포 전에").
+        r"|(?:시|때)\s?마다|마다|직후|직전|(?<![가-힣])(?:전|후)에|이전에|이후에|(?:할|될|하는|되는)\s?때",
     ),
     (
         "amount",

@@ -59,6 +59,15 @@ def test_a_measure_is_held_only_in_its_unit() -> None:
     assert dollars is not None and dollars.evidence.search("3만 달러를 건넸다")
 
 
+def test_a_when_question_is_answered_by_a_date_or_an_occasion() -> None:
+    kind = asked_kind("점검 장비는 교정을 언제 받아야 하나요?")
+    assert kind is not None and kind.name == "date"
+    for held in ("장비를 옮길 때마다 교정한다", "설치 직후 교정한다", "1998년 도입", "19세기 말"):
+        assert kind.evidence.search(held), held
+    assert not kind.evidence.search("교정 기관이 맡는다")
+    assert asked_kind("심판이 언제나 볼 수 있어야 하는 것은?") is None  # 언제나: always
+
+
 def test_a_count_is_held_only_with_its_counter() -> None:
     kind = asked_kind("새 장비로 바꾸면 처리량이 몇 배로 늘어?")
     assert kind is not None and kind.name == "count"
@@ -116,7 +125,7 @@ def test_across_languages_any_sentence_of_the_kind_counts() -> None:
 
 
 def test_only_the_trusted_kinds_refuse() -> None:
-    assert "number" not in GATE_HARD_KINDS and "date" not in GATE_HARD_KINDS
+    assert "number" not in GATE_HARD_KINDS and "person" not in GATE_HARD_KINDS
     count = GateFeatures("ko", False, 0.9, 1.0, asked="number", focus_typed=0.0)
     assert not lacks_asked_value(count)
     assert not lacks_asked_value(GateFeatures("ko", False, 0.9, 1.0))  # asks for nothing
