@@ -44,7 +44,14 @@ from korquad_data import (
     tuning_questions,
 )
 
-from answer.gate import GateFeatures, answer_probability, judge, lacks_asked_value, model_inputs
+from answer.gate import (
+    GateFeatures,
+    answer_probability,
+    asked_kind,
+    judge,
+    lacks_asked_value,
+    model_inputs,
+)
 from answer.pipeline import QAPipeline
 from evaluation.datasets import load_eval_set
 from evaluation.realdocs import load_questions
@@ -309,6 +316,29 @@ def print_asked_values(rows: Sequence[Row]) -> None:
         print(f"{kind} | " + " | ".join(cells))
 
 
+def gold_sentence_evidence(articles: Sequence[dict], skip: set[str]) -> dict[str, tuple[int, int]]:
+    """Per asked-for kind: (KorQuAD questions of that kind, those whose gold answer's sentence holds
+    the kind's evidence), over the dev questions whose ids are not in ``skip`` (the benchmark's
+    own). How often the evidence pattern of a kind sees the answer where it is written."""
+    counts: dict[str, list[int]] = {}
+    for article in articles:
+        for para in article["paragraphs"]:
+            text = para["context"]
+            for qa in para["qas"]:
+                kind = asked_kind(qa["question"])
+                if qa["id"] in skip or kind is None:
+                    continue
+                answer = qa["answers"][0]
+                start, end = answer["answer_start"], answer["answer_start"] + len(answer["text"])
+                lo = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
+                hi = text.find(".", end)
+                sentence = text[lo : len(text) if hi < 0 else hi + 1]
+                seen = counts.setdefault(kind.name, [0, 0])
+                seen[0] += 1
+                seen[1] += bool(kind.evidence.search(sentence))
+    return {k: (v[0], v[1]) for k, v in sorted(counts.items())}
+
+
 def print_curve(rows: Sequence[Row], weights: dict[str, float], bias: float) -> None:
     """Unanswerable refused / answerable wrongly refused per source at each threshold."""
     sources = sorted({base_source(r.source) for r in rows})
@@ -332,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--fit", action="store_true",
                     help="fit the logistic gate on the tuning rows; print weights, CV and the curve")
     ap.add_argument("--grid", action="store_true", help="also sweep the former thresholds rule")
+    ap.add_argument("--gold-sentences", action="store_true",
+                    help="per asked-for kind, how often the KorQuAD gold answer's sentence holds its evidence")
     args = ap.parse_args(argv)
 
     rows: list[Row] = []
@@ -365,6 +397,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if tuning:
         print("\nanswer-type evidence on the tuning rows (the hard rule refuses a kind in GATE_HARD_KINDS):")
         print_asked_values(tuning)
+
+    if args.gold_sentences:
+        articles = load_articles(DEFAULT_PATH)
+        benchmark = {q["id"] for q in sample_questions(articles, 1000, BENCHMARK_SEED)}
+        print("\nKorQuAD dev questions outside the benchmark's sample, per asked-for kind: the gold "
+              "answer's sentence holds the kind's evidence")
+        for kind, (n, held) in gold_sentence_evidence(articles, benchmark).items():
+            print(f"  {kind}: {held} of {n} ({held / n:.3f})")
 
     if args.fit and tuning:
         weights, bias = fit_logistic(tuning)
