@@ -196,6 +196,20 @@ def lead_ins_into_context(
     return tuple(out)
 
 
+# A line ending a sentence ("…명세한다.", "…필요하다.", "… is required."); a sentence that
+# points at what follows ("아래의 시험 방법이 정해진다.", "다음 표를 통해 명세한다.") is about it.
+_POINTS_BELOW = re.compile(r"다음|아래|following|below", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?:다|요|음|함|임)\.\s*$|[.!?。]\s*$")
+
+
+def _ends_unrelated(caption: str) -> bool:
+    """Whether the text right above a table ends a sentence that does not point at it: the end of
+    a paragraph about something else (the explanation box of the item before, "해설 / … 방법에
+    대해 명세한다."), not the table's caption or lead-in ("… 다음 표를 통해 명세한다.")."""
+    last = re.split(r"(?<=[.!?。])\s+|\n", caption.strip())[-1].strip()
+    return bool(_SENTENCE_END.search(last)) and not _POINTS_BELOW.search(last)
+
+
 def captions_into_context(
     sections: Sequence[Section],
     text: str,
@@ -216,6 +230,7 @@ def captions_into_context(
             and _joinable(a, b)
             and caption
             and not _ASKS.search(caption)
+            and not _ends_unrelated(caption)
             and caption.count("\n") < CAPTION_MAX_LINES
             and count_tokens(caption) <= CAPTION_TOKENS
         ):

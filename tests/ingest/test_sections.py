@@ -122,6 +122,13 @@ def test_a_caption_above_a_table_becomes_context_of_every_row_passage() -> None:
     assert table.table and table.start == secs[0].start and table.end == secs[1].end
     assert table.context == "재무상태표\n제 54 기 : 2022년 12월 31일 현재\n과목 | 제 54 기"
     assert after == secs[2]
+    # A sentence pointing at what follows is the table's lead-in, joined like a caption.
+    text, secs = sections_of("", [
+        ("작성 예시\n상태별 처리 방법은 아래의 절차로 정해진다.", {"page": 1, "heading_path": ("가",)}),
+        ("A — 값: 1", {"page": 1, "heading_path": ("가",), "table": True, "context": "구분 | 값"}),
+    ])
+    (joined,) = captions_into_context(secs, text, words)
+    assert joined.context == "작성 예시\n상태별 처리 방법은 아래의 절차로 정해진다.\n구분 | 값"
 
 
 def test_no_caption_joins_a_table_on_another_page_or_when_long_or_a_question() -> None:
@@ -131,6 +138,8 @@ def test_no_caption_joins_a_table_on_another_page_or_when_long_or_a_question() -
         (PROSE + " " + PROSE, {"page": 2, "heading_path": ("가",)}),  # a paragraph, not a caption
         ("값은 무엇인가?", {"page": 2, "heading_path": ("가",)}),  # a question
         ("줄1\n줄2\n줄3\n줄4\n줄5", {"page": 2, "heading_path": ("가",)}),  # too many lines
+        # the end of an explanation box about the item before: a sentence not pointing below
+        ("해설\n위의 표와 같이 알고리즘명을 명세해야 한다.", {"page": 2, "heading_path": ("가",)}),
     ]:
         text, secs = sections_of("", [before, table])
         assert captions_into_context(secs, text, words) == secs
