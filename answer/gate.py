@@ -122,9 +122,9 @@ _KIND_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "amount",
-        r"금액|비용|가격|수수료|요금|예산|사업비|매출액|\bfees?\b|\bcosts?\b|\bprices?\b"
+        r"금액|비용|가격|수수료|요금|예산|사업비|매출액|액수|\bfees?\b|\bcosts?\b|\bprices?\b"
         r"|\bamount\b|\bbudget\b|\bhow much (?:money|does|do|did|will|would|is)\b.*\bcost",
-        r"\d[\d,.]*\s?(?:원|만|억|조|천|백만|달러|유로|%|퍼센트|USD|KRW|EUR)|[$₩€£¥]\s?\d|\d{1,3}(?:,\d{3})+"
+        r"\d[\d,.]*\s?(?:원|만|억|조|천|백만|달러|유로|파운드|엔|위안|%|퍼센트|USD|KRW|EUR)|[$₩€£¥]\s?\d|\d{1,3}(?:,\d{3})+"
         r"|무료|무상|유료|\bfree\b",
     ),
     (
@@ -188,8 +188,20 @@ def asked_kind(question: str) -> AskedKind | None:
         return AskedKind("count", re.compile(counted))
     for asks, kind in _KINDS:
         if asks.search(question):
+            if kind.name == "amount" and not _ASKS_A_VALUE.search(question):
+                continue  # "선거비용을 폭로한 사람은?" names a cost and asks for a person
             return kind
     return None
+
+
+# An amount question asks for the value ("예산은 얼마인가요?", "How much is the fee?", "What is the
+# budget?", "… 회원권 가격은?"); a money word elsewhere ("예비용", "선거비용을 폭로한 의원은?")
+# asks for none.
+_ASKS_A_VALUE = re.compile(
+    r"얼마|몇\s?(?:원|만|억|조|달러)|\bhow much\b|^\s*(?:what|which)\b|\bwhat (?:is|was|are|were|will)\b"
+    r"|(?:금액|비용|가격|수수료|요금|예산|사업비|매출액|액수)\s?(?:은|는)\s*\??\s*$",  # "… 가격은?"
+    re.IGNORECASE,
+)
 
 
 # -- The question's focus: the noun its question word asks about ----------------------------------

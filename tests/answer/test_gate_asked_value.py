@@ -38,6 +38,9 @@ from reportqa.settings import Settings
         ("경과원의 기관장은 누구인가요?", "person"),
         ("이 구현안내서를 발행하고 관리하는 기관은?", "organisation"),
         ("3대 추진 전략은 무엇인가요?", None),
+        ("연간 이용권 가격은?", "amount"),  # the money word asked about, no 얼마
+        ("공사비용 문제를 처음 제기한 의원은?", None),  # names a cost, asks for a person
+        ("예비용 발전기가 놓인 곳은?", None),  # 예비용 holds 비용
         # "야기한" holds 기한 and "promise to address" the word address: neither asks for one.
         ("청일전쟁 이후 청나라에 혼란을 야기한 정변은 무엇인가?", None),
         ("What else did the president promise to address?", None),
