@@ -46,11 +46,10 @@ class Glossary:
         self.english: dict[Phrase, str] = {}  # each phrase as first written
         self._terms: dict[str, tuple[str, ...]] = {}
         # Phrases only the general word list knows (:meth:`add_general`): they translate the
-        # words the other entries leave, and a question they cover is not taken for a
-        # well-translated one (:meth:`coverage`).
-        self.uncounted: set[Phrase] = set()
+        # words the other entries leave.
+        self.general: set[Phrase] = set()
         # The lookup tables (English phrases, then Korean index-term runs → English phrases),
-        # each counted entries first and uncounted ones second; built on first use and
+        # each the other entries first and the general ones second; built on first use and
         # published as one tuple, so a concurrent reader never sees half of them.
         self._tables: tuple[tuple[Table, Table], tuple[Table, Table]] | None = None
 
@@ -61,7 +60,7 @@ class Glossary:
         """Map ``phrase`` to the Korean terms ``korean`` too (after those it already has);
         ``english``: the phrase as written (default: its stems joined)."""
         self.entries[phrase] = tuple(dict.fromkeys([*self.entries.get(phrase, ()), *korean]))
-        self.uncounted.discard(phrase)
+        self.general.discard(phrase)
         self.english.setdefault(phrase, english if english is not None else " ".join(phrase))
         self.longest = max(self.longest, len(phrase))
         self._tables = None
@@ -122,32 +121,32 @@ class Glossary:
 
     def add_general(self, general: Glossary, known: Callable[[str], bool] | None = None) -> None:
         """Add the phrases of ``general`` (a general-purpose word list) this glossary does not
-        know, as :attr:`uncounted`: they are looked up only among the words its own phrases
-        leave (so "fiscal year" of the general list never swallows a known "year"), a phrase it
-        knows keeps its own Korean terms alone, and they never count towards
-        :meth:`coverage`. ``known(term)``: whether the index holds an index term; a Korean
-        equivalent with a term it lacks is left out (it could match nothing, and would only
-        make the passages look less covered), and so is a phrase left without any."""
+        know, as :attr:`general` ones: they are looked up only among the words its own phrases
+        leave (so "fiscal year" of the general list never swallows a known "year"), and a
+        phrase it knows keeps its own Korean terms alone. ``known(term)``: whether the index
+        holds an index term; a Korean equivalent with a term it lacks is left out (it could
+        match nothing, and would only make the passages look less covered), and so is a phrase
+        left without any."""
         for phrase, koreans in general.entries.items():
             if phrase in self.entries:
                 continue
             kept = [k for k in koreans if known is None or all(known(t) for t in self._index_terms(k))]
             if kept:
                 self.add(phrase, kept, general.english[phrase])
-                self.uncounted.add(phrase)
+                self.general.add(phrase)
         self._tables = None
 
     def _lookup_tables(self) -> tuple[tuple[Table, Table], tuple[Table, Table]]:
-        """(counted, uncounted) tables of English phrases → Korean terms, and of Korean
-        index-term runs → the English phrases (as written) that stand for them (a run a counted
-        phrase stands for is never in the uncounted table); built on first use (it tokenises
-        every Korean entry)."""
+        """(own, general) tables of English phrases → Korean terms, and of Korean index-term
+        runs → the English phrases (as written) that stand for them (a run one of the
+        glossary's own phrases stands for is never in the general table); built on first use
+        (it tokenises every Korean entry)."""
         built = self._tables
         if built is None:
             english: tuple[dict[Phrase, tuple[str, ...]], dict[Phrase, tuple[str, ...]]] = ({}, {})
             reverse: tuple[dict[tuple[str, ...], dict[str, None]], ...] = ({}, {})
             for phrase, koreans in self.entries.items():
-                side = int(phrase in self.uncounted)
+                side = int(phrase in self.general)
                 english[side][phrase] = koreans
                 for korean in koreans:
                     key = self._index_terms(korean)
@@ -175,18 +174,15 @@ class Glossary:
         hit = sum(n for _, n, _ in self._korean_spans(terms))
         return bool(terms) and hit == len(terms)
 
-    def _english_spans(self, stems: Sequence[str], counted_only: bool = False) -> list[Span]:
-        tables = self._lookup_tables()[0]
-        return segments(stems, tables[:1] if counted_only else tables)
+    def _english_spans(self, stems: Sequence[str]) -> list[Span]:
+        return segments(stems, self._lookup_tables()[0])
 
-    def _korean_spans(self, terms: Sequence[str], counted_only: bool = False) -> list[Span]:
-        tables = self._lookup_tables()[1]
-        return segments(terms, tables[:1] if counted_only else tables)
+    def _korean_spans(self, terms: Sequence[str]) -> list[Span]:
+        return segments(terms, self._lookup_tables()[1])
 
-    def phrase_positions(self, stems: Sequence[str], counted_only: bool = False) -> set[int]:
-        """The positions of ``stems`` inside known phrases (as :meth:`matches` finds them);
-        ``counted_only``: inside phrases not :attr:`uncounted`."""
-        return {i + j for i, n, _ in self._english_spans(stems, counted_only) for j in range(n)}
+    def phrase_positions(self, stems: Sequence[str]) -> set[int]:
+        """The positions of ``stems`` inside known phrases (as :meth:`matches` finds them)."""
+        return {i + j for i, n, _ in self._english_spans(stems) for j in range(n)}
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
         """For each English phrase of ``question`` the glossary knows (longest match first), the
@@ -212,15 +208,15 @@ class Glossary:
         (:meth:`translate`), or Korean index terms (content morphemes) inside known runs
         (:meth:`translate_korean`); 0 for a question without them. Near 1 the translated
         question is about as good a search as the question in the other language; near 0 it is
-        a stray term or two. Phrases only the general word list knows (:attr:`uncounted`) do not
-        count: they translate a question's everyday words, not what it is about."""
+        a stray term or two. The general word list's phrases count like the others (counting
+        them sends fewer English questions dense first: docs/crosslingual.md)."""
         if detect_language(question) == "en":
             words = _LATIN_WORD.findall(question)
             content = [i for i, w in enumerate(words) if content_terms(w)]
-            covered = self.phrase_positions(tuple(_stem(w) for w in words), counted_only=True)
+            covered = self.phrase_positions(tuple(_stem(w) for w in words))
             return len(covered & set(content)) / len(content) if content else 0.0
         terms = content_terms(question)
-        hit = sum(n for _, n, _ in self._korean_spans(terms, counted_only=True))
+        hit = sum(n for _, n, _ in self._korean_spans(terms))
         return hit / len(terms) if terms else 0.0
 
     def korean_terms(self, question: str) -> list[str]:

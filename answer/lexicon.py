@@ -108,7 +108,7 @@ class InducedLexiconGlossary(Glossary):
         super().__init__()
         if base is not None:
             self.entries, self.longest, self.english = base.entries, base.longest, base.english
-            self.uncounted = base.uncounted
+            self.general = base.general
         vectors = np.asarray(lexicon.vectors, dtype=np.float32)
         self._mean = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
         self._lexicon = centred(vectors, self._mean) if len(vectors) else vectors

@@ -115,8 +115,8 @@ class Settings:
     # battery vocabulary; `glossary` adds a file of your own. `general_glossary`: the general
     # word list (GENERAL_GLOSSARY, everyday report vocabulary; answer/glossary.py
     # with_general_words), which needs no glossary written for the report: realdocs English
-    # tuning rows (benchmarks/realdocs.py --quick) 17 -> 22 of 34 with the shipped one off,
-    # 18 -> 21 with it on; sample en->ko and ko->en unchanged (docs/crosslingual.md).
+    # tuning rows (benchmarks/realdocs.py --quick) 17 -> 26 of 34 with the shipped one off,
+    # 18 -> 23 with it on; sample en->ko and ko->en unchanged (docs/crosslingual.md).
     bundled_glossary: bool = True
     general_glossary: bool = True
     glossary: Path | None = None
