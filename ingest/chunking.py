@@ -539,7 +539,13 @@ def _is_droppable(
 
 
 def _is_heading_only(text: str, section: Section, title: str) -> bool:
-    bare = text.strip().lstrip("#").strip()
-    return bool(bare) and (
-        bare == title.strip() or (bool(section.heading_path) and bare == section.heading_path[-1])
-    )
+    """Whether ``text`` is only the document's title or the section's heading, set on one line
+    or over several, once or again ("암호모듈 제출물 / 작성 안내서" on a part's divider page)."""
+    bare = "".join(text.strip().lstrip("#").split())
+    if not bare:
+        return False
+    for name in (title, section.heading_path[-1] if section.heading_path else ""):
+        own = "".join(name.split())
+        if own and len(bare) % len(own) == 0 and bare == own * (len(bare) // len(own)):
+            return True
+    return False

@@ -172,6 +172,27 @@ def test_a_heading_only_section_is_dropped_only_when_others_remain() -> None:
     assert [c.text for c in chunk(doc, 50)] == ["# 보고서", "## 전략"]
 
 
+def test_the_title_set_over_two_lines_on_a_divider_page_makes_no_passage() -> None:
+    # A part's divider page repeats the document title broken over lines ("보고서 작성 / 안내서"),
+    # once or twice: no passage of the title alone, while the section's real text stays.
+    title = "보고서 작성 안내서"
+    body = "본 장은 작성 방법을 설명한다. 각 절은 예시를 든다."
+    for divider in ("보고서 작성\n안내서", "보고서 작성 안내서\n보고서 작성\n안내서"):
+        text = f"{divider}\n{body}"
+        cut = len(divider)
+        doc = Document(
+            "d",
+            title,
+            "/x",
+            text,
+            sections=(
+                Section(0, cut, page=3, heading_path=("가. 목적",)),
+                Section(cut + 1, len(text), page=4, heading_path=("가. 목적",)),
+            ),
+        )
+        assert [c.text for c in chunk(doc, 50)] == [body]
+
+
 def test_long_unpunctuated_text_is_cut_in_linear_work() -> None:
     random.seed(7)
     vocab = ["경기도", "전기차", "배터리", "산업", "거점", "battery", "plan", "2025"]
