@@ -1,11 +1,13 @@
 """English questions about Korean documents: the shipped glossary off, on, and mined terms only.
 
-Four glossaries are compared on the same index and questions:
+Six glossaries are compared on the same index and questions:
 
 - **none**: no glossary (dense retrieval decides; BM25 has nothing to match);
 - **shipped**: ``data/glossary/ko-en-policy.tsv`` (written for the battery report), as before;
 - **mined**: the terms mined from the indexed documents at ingest (ingest/terms.py) alone;
-- **shipped+mined**: both (the default).
+- **shipped+mined**: both;
+- **mined+general**, **shipped+mined+general**: with the general word list too
+  (``data/glossary/ko-en-general.tsv``; the default, with the shipped glossary).
 
 Question sets: ``data/eval/article-en.jsonl`` over the real article in ``../shared/corpus`` (10
 English questions written blind) and the ``"crosslingual": true`` rows of
@@ -45,7 +47,7 @@ from index.indexing import ingest_paths
 from index.store import IndexNotFoundError, ReportIndex, open_index
 from ingest.terms import mine_documents
 from reportqa.protocols import Embedder
-from reportqa.settings import BUNDLED_GLOSSARY, REPO_ROOT, Settings
+from reportqa.settings import BUNDLED_GLOSSARY, GENERAL_GLOSSARY, REPO_ROOT, Settings
 from reportqa.types import Chunk
 
 SHARED = REPO_ROOT.parent / "shared"
@@ -53,7 +55,7 @@ ARTICLE = SHARED / "corpus" / "gbsa-battery-plan-article.ko.txt"
 ARTICLE_QUESTIONS = REPO_ROOT / "data" / "eval" / "article-en.jsonl"
 REALDOCS_QUESTIONS = REPO_ROOT / "data" / "eval" / "realdocs.jsonl"
 TOP_K = 5
-GLOSSARIES = ("none", "shipped", "mined", "shipped+mined")
+GLOSSARIES = ("none", "shipped", "mined", "shipped+mined", "mined+general", "shipped+mined+general")
 
 
 def passage(chunk: Chunk) -> Passage:
@@ -72,10 +74,14 @@ def index_terms(index: ReportIndex) -> list[tuple[str, str]]:
     return [(p.korean, p.english) for p in mine_documents("\n".join(t) for t in by_doc.values())]
 
 
-def glossary_for(kind: str, terms: Sequence[tuple[str, str]]) -> Glossary | None:
+def glossary_for(
+    kind: str, terms: Sequence[tuple[str, str]], index: ReportIndex | None = None
+) -> Glossary | None:
     glossary = Glossary.load([BUNDLED_GLOSSARY] if "shipped" in kind else [])
     if "mined" in kind:
         glossary.add_terms(terms)
+    if "general" in kind:  # the general word list, as the pipeline adds it (answer/glossary.py)
+        glossary.add_general(Glossary.load([GENERAL_GLOSSARY]), index.keyword.contains if index else None)
     return glossary if len(glossary) else None
 
 
@@ -166,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         terms = index_terms(index)
         print(f"{name}: {len(questions)} questions, {len(terms)} mined terms", file=sys.stderr)
         for kind in args.glossaries.split(","):
-            outcomes = run(pipeline, questions, glossary_for(kind, terms))
+            outcomes = run(pipeline, questions, glossary_for(kind, terms, index))
             rows.append({"glossary": kind, **row(name, questions, outcomes)})
         if args.sweep_own_confident and "tune" in name:
             for value in (float(v) for v in args.sweep_own_confident.split(",")):
