@@ -50,7 +50,9 @@ def score_fusion(
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
-def passage_cosine(chunk_cosine: float, sentence_cosines: Sequence[float], sentence_share: float) -> float:
+def passage_cosine(
+    chunk_cosine: float, sentence_cosines: Sequence[float] | np.ndarray, sentence_share: float
+) -> float:
     """A passage's dense evidence: its own cosine mixed with its best sentence's.
 
     One vector for a whole passage of a few hundred tokens dilutes the one sentence that answers

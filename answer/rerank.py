@@ -3,6 +3,7 @@ reranker, and MMR de-duplication."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -12,7 +13,12 @@ from typing import Any
 import numpy as np
 
 from answer.labels import item_named, label_named
-from answer.tuning import RESCORE_ITEM_WEIGHT, RESCORE_LABEL_WEIGHT, RESCORE_SENTENCE_WEIGHT
+from answer.tuning import (
+    MIN_EVIDENCE_LETTERS,
+    RESCORE_ITEM_WEIGHT,
+    RESCORE_LABEL_WEIGHT,
+    RESCORE_SENTENCE_WEIGHT,
+)
 from reportqa.errors import ModelUnavailableError
 from reportqa.types import Chunk, Hit
 
@@ -20,6 +26,27 @@ from reportqa.types import Chunk, Hit
 def is_question_sentence(sentence: str) -> bool:
     """Whether ``sentence`` is itself a question (ends with a question mark; pure)."""
     return sentence.rstrip().endswith(("?", "？"))
+
+
+# A letter of any script (not a digit, not punctuation).
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def is_evidence_sentence(sentence: str) -> bool:
+    """Whether ``sentence`` can be evidence for a question by its vector: it holds at least
+    :data:`MIN_EVIDENCE_LETTERS` letters (pure).
+
+    A PDF leaves pieces such as ")." or "2022. 8." as sentences of their own; their vectors sit
+    near the middle of the embedding space, so they are close to every question (0.82 to an
+    English question about a balance sheet, above any real sentence of the report) and make
+    their passage a hub that tops unrelated questions."""
+    return len(_LETTER.findall(sentence)) >= MIN_EVIDENCE_LETTERS
+
+
+def evidence_mask(chunk: Chunk) -> np.ndarray:
+    """Which of ``chunk``'s sentences are evidence (:func:`is_evidence_sentence`), as booleans
+    in sentence order (pure)."""
+    return np.array([is_evidence_sentence(s) for s in chunk.sentence_texts()], dtype=bool)
 
 
 def answer_cosine(chunk: Chunk, sentence_cosines: Sequence[float] | np.ndarray, passage_cosine: float) -> float:
@@ -31,7 +58,11 @@ def answer_cosine(chunk: Chunk, sentence_cosines: Sequence[float] | np.ndarray, 
     sentences = chunk.sentence_texts()
     if len(sentences) != len(sentence_cosines):
         return passage_cosine
-    answering = [float(c) for s, c in zip(sentences, sentence_cosines, strict=True) if not is_question_sentence(s)]
+    answering = [
+        float(c)
+        for s, c in zip(sentences, sentence_cosines, strict=True)
+        if not is_question_sentence(s) and is_evidence_sentence(s)
+    ]
     return max(answering, default=passage_cosine)
 
 

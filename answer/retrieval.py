@@ -20,7 +20,7 @@ from answer.fusion import (
 from answer.glossary import Glossary, mined_terms
 from answer.labels import LabelReranker
 from answer.lexicon import with_induced_lexicon
-from answer.rerank import CrossEncoderReranker, EvidenceReranker, mmr_select
+from answer.rerank import CrossEncoderReranker, EvidenceReranker, evidence_mask, mmr_select
 from answer.tuning import OWN_CONFIDENT, PHRASE_MIN_CHARS, PHRASE_WEIGHT
 from index.builder import passage_text
 from index.store import ReportIndex
@@ -200,11 +200,21 @@ class HybridRetriever:
         self.phrase_weight = phrase_weight
         self._languages: dict[int, str] = {}
         self._squashed: dict[int, str] = {}
+        self._evidence: dict[int, np.ndarray] = {}
 
     def _language_of(self, row: int) -> str:
         if row not in self._languages:
             self._languages[row] = detect_language(self.dense.index.chunks[row].text)
         return self._languages[row]
+
+    def _evidence_cosines(self, row: int, qvec: np.ndarray) -> np.ndarray:
+        """The cosines to ``qvec`` of the row's stored sentences that can be evidence
+        (:func:`evidence_mask`: a ")." left by a PDF is close to every question)."""
+        cosines = self.dense.index.sentence_vectors_of(row) @ qvec
+        if row not in self._evidence:
+            self._evidence[row] = evidence_mask(self.dense.index.chunks[row])
+        mask = self._evidence[row]
+        return cosines[mask] if len(mask) == len(cosines) else cosines
 
     def _squashed_text(self, row: int) -> str:
         if row not in self._squashed:
@@ -297,7 +307,7 @@ class HybridRetriever:
             sentence_share = self.sentence_share + (self.cross_sentence_share - self.sentence_share) * lean
             if sentence_share > 0:
                 evidence = {
-                    row: passage_cosine(cos, index.sentence_vectors_of(row) @ qvec, sentence_share)
+                    row: passage_cosine(cos, self._evidence_cosines(row, qvec), sentence_share)
                     for row, cos in cosines.items()
                 }
             fused = confidence_fusion(

@@ -48,6 +48,9 @@ PHRASE_MIN_CHARS = 3
 RESCORE_SENTENCE_WEIGHT = 0.4
 RESCORE_LABEL_WEIGHT = 0.1
 RESCORE_ITEM_WEIGHT = 0.1
+# A stored sentence with fewer letters than this (")." or "2022. 8." left by a PDF) is no evidence
+# by its vector, in fusion or in rescoring (answer/rerank.py is_evidence_sentence).
+MIN_EVIDENCE_LETTERS = 2
 
 # -- answer/crosslingual.py: is a question cross-lingual? ---------------------------------------
 # How many of the best dense matches vote on the answer's language. One English passage of

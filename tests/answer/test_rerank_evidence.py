@@ -123,3 +123,16 @@ def test_make_retriever_rescores_last_and_not_with_a_cross_encoder() -> None:
     assert "EvidenceReranker" not in _chain(rescore_candidates=0)
     chain = _chain(reranker="some-local-model")
     assert "EvidenceReranker" not in chain and "CrossEncoderReranker" in chain
+
+
+def test_a_sentence_without_letters_is_no_evidence() -> None:
+    from answer.rerank import evidence_mask, is_evidence_sentence
+
+    assert not is_evidence_sentence(").")
+    assert not is_evidence_sentence("2022. 8.")
+    assert is_evidence_sentence("기록은 5년 동안 보관한다.")
+    assert is_evidence_sentence("See Annex B.")
+    chunk = _chunk(0, ["기록은 5년 동안 보관한다.", ")."])
+    assert evidence_mask(chunk).tolist() == [True, False]
+    # A stray piece does not lift its passage, however close its vector is to the question.
+    assert answer_cosine(chunk, np.array([0.80, 0.95]), 0.7) == 0.80
