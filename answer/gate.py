@@ -113,7 +113,7 @@ _KIND_RULES: tuple[tuple[str, str, str], ...] = (
     (
         "date",
         r"언제(?!나)|연도(?!별)|년도|날짜|며칠|(?<![가-힣])기한|마감|몇\s?년\s?몇\s?월|\b(?:what|which) (?:year|date|day|month)\b"
-        r"|^\s*when\b|\bwhen (?:is|was|were|will|would|did|does|do|has|have|had|can|could)\b"
+        r"|^\s*when\b(?![^?]*,\s*(?:how|what|which|who)\b)|\bwhen (?:is|was|were|will|would|did|does|do|has|have|had|can|could)\b"
         r"|\bdeadline\b|\bsince when\b",
         rf"\d{{4}}|\d{{1,2}}\s?(?:월|일)|\b\d{{1,2}}\s+(?:{_MONTHS_EN})\b|\b(?:{_MONTHS_EN})\s+\d{{1,4}}\b"
         r"|상반기|하반기|분기|올해|내년|작년|금년|\d{1,4}\s?년|\d{1,2}\s?세기|시대|오전|오후|정오|자정"

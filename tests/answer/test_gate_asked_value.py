@@ -30,6 +30,7 @@ from reportqa.settings import Settings
         ("형상관리용 git 서버 주소는 어떻게 돼?", "contact"),
         ("Who should I email with questions about this guide?", "contact"),
         ("GVI Part 2는 언제 발행될 예정이야?", "date"),
+        ("When a backup runs overnight, how long does it take?", "number"),  # 'when' opens a clause
         ("핵심과제는 몇 개인가?", "number"),
         ("점검은 1년에 몇 회 해야 하나요?", "count"),
         ("새 장비로 바꾸면 처리량이 몇 배로 늘어?", "count"),
