@@ -35,7 +35,14 @@ from ingest.layout.reading import (
     row_texts,
     same_size,
 )
-from ingest.layout.tables import Table, continues, find_tables, render_table, shared_caption
+from ingest.layout.tables import (
+    RenderedTable,
+    Table,
+    continues,
+    find_tables,
+    render_table,
+    shared_caption,
+)
 from ingest.layout.toc import is_toc_page, parse_entry, toc_lines
 from ingest.layout.wordbreaks import BREAK
 from ingest.loaders.text import HeadingPath, Segment
@@ -184,9 +191,11 @@ def after_the_toc(blocks: Sequence[Block], n_pages: int) -> tuple[list[Block], l
 
 def _captions_across_pages(
     page_tables: list[list[Table]], page_blocks: Sequence[Sequence[Block]]
-) -> None:
+) -> dict[tuple[int, int], tuple[int, int]]:
     """A table that ends one page (nothing after it) and goes on at the top of the next (nothing
-    before it, its header repeated) shares its caption between the two parts, in place."""
+    before it, its header repeated) shares its caption between the two parts, in place. Returns
+    each continuing part's (page index, table index) with the part it continues."""
+    parts: dict[tuple[int, int], tuple[int, int]] = {}
     for n in range(len(page_blocks) - 1):
         ends, starts = page_blocks[n], page_blocks[n + 1]
         if not ends or not starts or ends[-1].item is None or starts[0].item is None:
@@ -195,6 +204,8 @@ def _captions_across_pages(
         before, after = page_tables[n][a], page_tables[n + 1][b]
         if continues(before, after):
             page_tables[n][a], page_tables[n + 1][b] = shared_caption(before, after)
+            parts[(n + 1, b)] = (n, a)
+    return parts
 
 
 def analyse(
@@ -232,7 +243,7 @@ def analyse(
         items = [Block((), item=k, box=t.bbox) for k, t in enumerate(tables)]
         page_blocks.append(reading_order(kept, items))
 
-    _captions_across_pages(page_tables, page_blocks)
+    parts = _captions_across_pages(page_tables, page_blocks)
 
     headings: list[dict[int, Heading]] = []
     continued: list[set[int]] = []
@@ -266,8 +277,9 @@ def analyse(
     segments: list[Segment] = []
     toc_pages: list[int] = []
     path = HeadingPath()
-    for page, blocks, found, second_lines, tables, is_toc in zip(
-        pages, page_blocks, headings, continued, page_tables, toc, strict=True
+    rendered_parts: dict[tuple[int, int], RenderedTable] = {}
+    for n, (page, blocks, found, second_lines, tables, is_toc) in enumerate(
+        zip(pages, page_blocks, headings, continued, page_tables, toc, strict=True)
     ):
         number = page.number
         ocr = number in ocr_pages
@@ -282,7 +294,13 @@ def analyse(
             continue
         current = Segment(heading_path=path.path, page=number, ocr=ocr)
         segments.append(current)
-        rendered_tables = [render_table(t) for t in tables]
+        rendered_tables = []
+        for k, t in enumerate(tables):
+            # A part continued from the page before goes on under that part's last group row
+            # ("부채" over the liabilities carried to the statement's second page).
+            before = rendered_parts.get(parts.get((n, k), (-1, -1)))
+            rendered_parts[(n, k)] = render_table(t, before.section if before else "")
+            rendered_tables.append(rendered_parts[(n, k)])
         # A caption outside the table's box is already the table's context: not prose too.
         captions = {c for r in rendered_tables for c in r.context.split("\n") if c}
         pairs = glossary_pairs(blocks)

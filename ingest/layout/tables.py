@@ -101,10 +101,13 @@ class Table:
 
 @dataclass(frozen=True)
 class RenderedTable:
-    """A table as text: ``context`` (caption and header) and one line per row."""
+    """A table as text: ``context`` (caption and header) and one line per row; ``section``: the
+    group row (a label across the table) in effect after the last row, for a part on the next
+    page to go on under."""
 
     context: str
     lines: tuple[str, ...]
+    section: str = ""
 
 
 # -- shared helpers ----------------------------------------------------------------------------
@@ -1019,8 +1022,9 @@ def _common_labels(table: Table, grid: list[list[Cell | None]], lead: int) -> di
     return out
 
 
-def render_table(table: Table) -> RenderedTable:
-    """``table`` as a header context and one self-describing line per body row.
+def render_table(table: Table, section: str = "") -> RenderedTable:
+    """``table`` as a header context and one self-describing line per body row; ``section``: the
+    group label its first rows are under (the last one of its part on the page before).
 
     A row reads "row label — column label: value; column label: value"; a row that is one merged
     cell across the table is a section label, written on its own line and put in front of the
@@ -1036,7 +1040,6 @@ def render_table(table: Table) -> RenderedTable:
     if table.header_rows:
         context_lines.append(" | ".join(_distinct(labels)).strip(" |"))
     lines: list[str] = []
-    section = ""
     low = grid[table.header_rows - 1] if table.header_rows else [None] * table.n_cols
     shared = [c > 0 and low[c] is not None and low[c] is low[c - 1] for c in range(table.n_cols)]
     for r in range(table.header_rows, table.n_rows):
@@ -1087,7 +1090,7 @@ def render_table(table: Table) -> RenderedTable:
             lines.append(f"{name} — {'; '.join(parts)}" if name else "; ".join(parts))
         elif name:
             lines.append(name)
-    return RenderedTable(context="\n".join(context_lines), lines=tuple(lines))
+    return RenderedTable(context="\n".join(context_lines), lines=tuple(lines), section=section)
 
 
 def _pairs(row: Sequence[Cell | None]) -> list[str]:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 
 from ingest.layout.page import PageLayout, Rule, Word
-from ingest.layout.tables import find_tables, render_table
+from ingest.layout.tables import Cell, Table, find_tables, render_table
 
 SIZE = 10.0
 CHAR = 6.0  # points per character of the synthetic font
@@ -144,6 +144,30 @@ def test_columns_aligned_without_rules_make_a_table() -> None:
     assert (table.n_rows, table.n_cols, table.header_rows) == (5, 3, 1)
     assert render_table(table).lines[0] == "현금및현금성자산 — 2022: 49,680,710; 2021: 39,031,415"
     assert not any("연결재무상태표" in c.text for c in table.cells)  # the lead-in line stays prose
+
+
+def test_a_part_continued_from_the_page_before_goes_on_under_its_group_row() -> None:
+    # Rows of a table's second part (next page) sit under the group row the first part ended
+    # in ("부채"), until a group row of their own ("자본").
+    header = [Cell(0, 0, "과목"), Cell(0, 1, "2022")]
+    first = Table(
+        (0, 0, 100, 100),
+        (*header, Cell(1, 0, "부채", colspan=2), Cell(2, 0, "매입채무"), Cell(2, 1, "10")),
+        3,
+        2,
+    )
+    second = Table(
+        (0, 0, 100, 100),
+        (*header, Cell(1, 0, "사채"), Cell(1, 1, "5"), Cell(2, 0, "자본", colspan=2),
+         Cell(3, 0, "자본금"), Cell(3, 1, "8")),
+        4,
+        2,
+    )
+    before = render_table(first)
+    assert before.section == "부채" and "부채 > 매입채무 — 2022: 10" in before.lines
+    after = render_table(second, before.section)
+    assert after.lines == ("부채 > 사채 — 2022: 5", "자본", "자본 > 자본금 — 2022: 8")
+    assert render_table(second).lines[0] == "사채 — 2022: 5"
 
 
 def test_horizontal_rules_only_table_with_multi_line_cells() -> None:

@@ -14,6 +14,7 @@ import pytest
 from evaluation.cells import Passage, cell_score, load_table_truth
 from ingest.layout.page import PageLayout
 from ingest.layout.tables import Table, find_tables, render_table
+from ingest.loaders.pdf import PdfLoader
 
 PageOf = Callable[[str, int], PageLayout]
 REPO = Path(__file__).resolve().parents[3]
@@ -61,6 +62,14 @@ def test_financial_statement_line_items_with_their_year_columns(pdf_page: PageOf
     # Page 2 continues the statement with the same columns.
     (second,) = find_tables(pdf_page(FINANCIAL, 2))
     assert "부채총계 — 제 54 (당) 기: 93,674,903; 제 53 (전) 기: 121,721,227" in lines_of(second)
+
+
+def test_statement_rows_on_page_two_stay_under_their_group(realdoc: Callable[[str], Path]) -> None:
+    # The liabilities go on over the page break: their rows there still say "부채".
+    text = PdfLoader().load(realdoc(FINANCIAL)).text
+    assert "부채 > 2. 장기차입금 — 주석: 4, 12, 28; 제 54 (당) 기: 3,560,672" in text
+    assert "부채 > 부채총계 — 제 54 (당) 기: 93,674,903; 제 53 (전) 기: 121,721,227" in text
+    assert "자본 > Ⅰ. 자본금 — 주석: 18" in text
 
 
 def test_vacuum_warranty_tables_ruled_by_horizontal_lines(pdf_page: PageOf) -> None:
