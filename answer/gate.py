@@ -100,10 +100,14 @@ _KIND_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "organisation",
-        r"기관|회사|법인|업체|단체|\bwhich (?:agency|organi[sz]ation|company|institution|body|authority)\b",
+        # The organisation word is what is asked ("발행하는 기관은?", "회계법인은 어디야?"), not a
+        # word of the topic ("공안기관이 근거로 삼는 법안은 무엇인가?" asks for a law).
+        r"(?:기관|회사|법인|업체|단체)(?:은|는|이|가)?\s*(?:어디|무엇|뭐|누구|어느|\?|$)"
+        r"|(?:기관|회사|법인|업체|단체)의?\s?(?:이름|명칭)"
+        r"|\bwhich (?:agency|organi[sz]ation|company|institution|body|authority)\b",
         r"[가-힣A-Za-z]*(?:청|부|처|기관|협회|공단|센터|법인|회사|재단|위원회|연구소|대학교?|은행|공사"
-        r"|학회|진흥원|연구원|인터넷진흥원)(?:[^가-힣]|$)|Agency|Institute|Ministry|Corporation|Corp\b"
-        r"|Inc\b|Ltd\b|University|Cent(?:er|re)|Association|Committee|Council|\b[A-Z]{2,}\b",
+        r"|학회|진흥원|연구원|인터넷진흥원|감사원|법원|재판소|공단|사)(?:[^가-힣]|$|(?:은|는|이|가|을|를|의|에|와|과|로|도)(?![가-힣]))|Agency|Institute|Ministry|Corporation|Corp\b"
+        r"|Inc\b|Ltd\b|University|Cent(?:er|re)|Association|Committee|Council|(?<![A-Za-z])[A-Z]{2,}(?![a-z])",
     ),
     (
         "time",
@@ -393,6 +397,12 @@ def _thresholds(features: GateFeatures, settings: Settings) -> bool:
     return ok
 
 
+# The nouns naming the slot a value of a kind fills, when they are the question's focus.
+_KIND_SLOTS: dict[str, frozenset[str]] = {
+    "organisation": frozenset(["기관", "회사", "법인", "업체", "단체"]),
+}
+
+
 def asked_value_evidence(
     question: str, sentences: Sequence[tuple[str, set[str]]], cross_lingual: bool
 ) -> dict[str, Any]:
@@ -403,5 +413,14 @@ def asked_value_evidence(
     if kind is None:
         return {"asked": "", "focus_typed": 1.0}
     focus = None if cross_lingual else question_focus(question)
-    typed = (focus_share(focus, text, terms) for text, terms in sentences if kind.evidence.search(text))
+    if focus in _KIND_SLOTS.get(kind.name, ()):
+        focus = None  # "만든 기관은 어디인가요?": the slot an organisation's name fills
+    # An organisation's name has no shape a pattern sees everywhere ("무디스", "깁슨"): a focus that
+    # names the kind of body ("회계법인", "출판사") found in a sentence is evidence enough.
+    named = kind.name == "organisation" and focus is not None
+    typed = (
+        focus_share(focus, text, terms)
+        for text, terms in sentences
+        if named or kind.evidence.search(text)
+    )
     return {"asked": kind.name, "focus_typed": max(typed, default=0.0)}

@@ -38,6 +38,8 @@ from reportqa.settings import Settings
         ("이번 대회는 몇 회째 열리는 거야?", "number"),  # an ordinal, not a count
         ("경과원의 기관장은 누구인가요?", "person"),
         ("이 구현안내서를 발행하고 관리하는 기관은?", "organisation"),
+        ("보고서를 낸 기관의 이름은?", "organisation"),
+        ("보안기관이 참고하는 지침은 무엇인가?", None),  # names a body, asks for a guideline
         ("3대 추진 전략은 무엇인가요?", None),
         ("연간 이용권 가격은?", "amount"),  # the money word asked about, no 얼마
         ("공사비용 문제를 처음 제기한 의원은?", None),  # names a cost, asks for a person
@@ -70,6 +72,19 @@ def test_a_when_question_is_answered_by_a_date_or_an_occasion() -> None:
         assert kind.evidence.search(held), held
     assert not kind.evidence.search("교정 기관이 맡는다")
     assert asked_kind("심판이 언제나 볼 수 있어야 하는 것은?") is None  # 언제나: always
+
+
+def test_an_organisation_is_held_by_its_suffix_before_a_particle_or_by_the_named_body() -> None:
+    kind = asked_kind("이 사건을 조사한 기관은?")
+    assert kind is not None and kind.name == "organisation"
+    for held in ("감사원은 이 사건을 조사했다", "IMF에 구제금융을 요청했다", "서울중앙지방법원이 판결했다"):
+        assert kind.evidence.search(held), held
+    # The slot noun (기관) asks for any organisation; a named kind of body (회계법인) must be there.
+    plain = [("감사원은 이 사건을 조사했다", {"감사원", "사건", "조사"})]
+    assert asked_value_evidence("이 사건을 조사한 기관은?", plain, False)["focus_typed"] == 1.0
+    audit = [("외부 감사인은 삼정회계법인이다", {"외부", "감사인", "삼정", "회계", "법인"})]
+    assert asked_value_evidence("감사한 회계법인은 어디야?", audit, False)["focus_typed"] == 1.0
+    assert asked_value_evidence("감사한 회계법인은 어디야?", plain, False)["focus_typed"] == 0.0
 
 
 def test_a_count_is_held_only_with_its_counter() -> None:
