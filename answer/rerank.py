@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from answer.labels import item_named, label_named
+from answer.sentence_shapes import asks_expansion, defined_term, defines, expands, is_question
 from answer.tuning import (
     MIN_EVIDENCE_LETTERS,
+    RESCORE_DEFINITION_WEIGHT,
     RESCORE_ITEM_WEIGHT,
     RESCORE_LABEL_WEIGHT,
     RESCORE_SENTENCE_WEIGHT,
@@ -24,8 +26,23 @@ from reportqa.types import Chunk, Hit
 
 
 def is_question_sentence(sentence: str) -> bool:
-    """Whether ``sentence`` is itself a question (ends with a question mark; pure)."""
-    return sentence.rstrip().endswith(("?", "？"))
+    """Whether ``sentence`` is itself a question (ends with a question mark, perhaps before a
+    closing bracket or quote: :func:`answer.sentence_shapes.is_question`; pure)."""
+    return is_question(sentence)
+
+
+def defines_asked(question: str, chunk: Chunk) -> bool:
+    """Whether one of ``chunk``'s sentences defines the term a definition question asks about
+    ("X란 어떤 …을 말해?" → "X는 …인 메모리이다.") or spells out the abbreviation it asks about
+    ("PAI는 무엇의 약자인가요?" → "PAI(Processor Algorithm Implementation)"), by the sentence
+    shapes the extractive answer uses (:mod:`answer.sentence_shapes`); False for other
+    questions (pure)."""
+    term, acronym = defined_term(question), asks_expansion(question)
+    if not term and not acronym:
+        return False
+    return any(
+        (term and defines(s, term)) or (acronym and expands(s, acronym)) for s in chunk.sentence_texts()
+    )
 
 
 # A letter of any script (not a digit, not punctuation).
@@ -69,13 +86,15 @@ def answer_cosine(chunk: Chunk, sentence_cosines: Sequence[float] | np.ndarray, 
 class EvidenceReranker:
     """Rescores the first ``candidates`` hits by evidence the fused score blurs (a Reranker).
 
-    Siblings of one section or table often score within 0.01–0.02 of each other; three
+    Siblings of one section or table often score within 0.01–0.02 of each other; four
     explainable features, weighted in answer/tuning.py, break those near-ties:
 
     - the best non-question sentence's cosine to the question (:func:`answer_cosine`), counted
       against the best candidate's, so the scores stay on the fused scale;
     - a line label the question spells out verbatim (:func:`answer.labels.label_named`);
-    - a numbered row or item the question names (:func:`answer.labels.item_named`).
+    - a numbered row or item the question names (:func:`answer.labels.item_named`);
+    - a sentence defining the term or spelling out the abbreviation asked about
+      (:func:`defines_asked`).
 
     ``sentence_cosines(question, hit)`` gives the cosines of the hit's stored sentence vectors
     to the question (an empty array when the index has none). Hits past ``candidates`` keep
@@ -85,17 +104,25 @@ class EvidenceReranker:
         self,
         sentence_cosines: Callable[[str, Hit], np.ndarray],
         candidates: int = 10,
-        weights: tuple[float, float, float] = (RESCORE_SENTENCE_WEIGHT, RESCORE_LABEL_WEIGHT, RESCORE_ITEM_WEIGHT),
+        weights: tuple[float, float, float, float] = (
+            RESCORE_SENTENCE_WEIGHT, RESCORE_LABEL_WEIGHT, RESCORE_ITEM_WEIGHT, RESCORE_DEFINITION_WEIGHT
+        ),
     ) -> None:
         self.sentence_cosines = sentence_cosines
         self.candidates = candidates
-        self.weights = weights  # sentence, label named, item named
+        self.weights = weights  # sentence, label named, item named, definition
 
-    def features(self, question: str, hit: Hit) -> tuple[float, float, float]:
-        """(answer cosine, label named, item named) of one hit."""
+    def features(self, question: str, hit: Hit) -> tuple[float, float, float, float]:
+        """(answer cosine, label named, item named, defines the asked term) of one hit."""
         cosine = hit.scores_by_retriever.get("dense", 0.0)
         sentence = answer_cosine(hit.chunk, self.sentence_cosines(question, hit), cosine)
-        return sentence, label_named(question, hit.chunk.text), float(item_named(question, hit.chunk.text))
+        text = hit.chunk.text
+        return (
+            sentence,
+            label_named(question, text),
+            float(item_named(question, text)),
+            float(defines_asked(question, hit.chunk)),
+        )
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         head, tail = hits[: self.candidates], hits[self.candidates :]
@@ -103,10 +130,14 @@ class EvidenceReranker:
             return hits
         features = [self.features(question, h) for h in head]
         best_sentence = max(f[0] for f in features)
-        w_sentence, w_label, w_item = self.weights
+        w_sentence, w_label, w_item, w_definition = self.weights
         scored = [
-            replace(h, score=h.score + w_sentence * (s - best_sentence) + w_label * named + w_item * item)
-            for h, (s, named, item) in zip(head, features, strict=True)
+            replace(
+                h,
+                score=h.score + w_sentence * (s - best_sentence) + w_label * named + w_item * item
+                + w_definition * definition,
+            )
+            for h, (s, named, item, definition) in zip(head, features, strict=True)
         ]
         return sorted(scored, key=lambda h: -h.score) + tail
 

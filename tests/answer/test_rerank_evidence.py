@@ -63,7 +63,7 @@ def test_question_sentences_do_not_count_as_the_answer() -> None:
 
 
 def _reranker(cosines: dict[str, list[float]], candidates: int = 10) -> EvidenceReranker:
-    return EvidenceReranker(lambda q, h: np.array(cosines[h.chunk.id]), candidates, (0.4, 0.1, 0.1))
+    return EvidenceReranker(lambda q, h: np.array(cosines[h.chunk.id]), candidates, (0.4, 0.1, 0.1, 0.1))
 
 
 def test_an_answering_sibling_overtakes_a_near_tie_that_restates_the_question() -> None:
@@ -136,3 +136,25 @@ def test_a_sentence_without_letters_is_no_evidence() -> None:
     assert evidence_mask(chunk).tolist() == [True, False]
     # A stray piece does not lift its passage, however close its vector is to the question.
     assert answer_cosine(chunk, np.array([0.80, 0.95]), 0.7) == 0.80
+
+
+def test_a_passage_defining_the_asked_term_or_abbreviation() -> None:
+    from answer.rerank import defines_asked
+
+    definition = _chunk(0, ["∎ 봉인 저장소는 제조 후 내용을 바꿀 수 없는 저장소이다.", "∘ 예시) 마스크 ROM"])
+    usage = _chunk(1, ["∎ 봉인 저장소 사용이 가능한가?", "∎ 봉인 저장소는 설정값을 두는 데만 쓸 수 있다."])
+    assert defines_asked("봉인 저장소란 어떤 저장소를 말해?", definition)
+    assert not defines_asked("봉인 저장소란 어떤 저장소를 말해?", usage)
+    expansion = _chunk(2, ["이 구현은 QRS(Quick Response Service)로 취급된다."])
+    assert defines_asked("QRS는 무엇의 약자인가요?", expansion)
+    assert not defines_asked("QRS는 무엇의 약자인가요?", usage)
+    # Not a definition question: nothing to prefer.
+    assert not defines_asked("봉인 저장소는 몇 년 쓸 수 있어?", definition)
+
+
+def test_the_defining_sibling_overtakes_a_near_tie() -> None:
+    faq = _hit(0, ["∎ 봉인 저장소 사용이 가능한가?", "∎ 봉인 저장소는 설정값을 두는 데만 쓸 수 있다."], 0.300)
+    definition = _hit(1, ["∎ 봉인 저장소는 제조 후 내용을 바꿀 수 없는 저장소이다."], 0.280)
+    cosines = {"d#0": [0.90, 0.91], "d#1": [0.91]}
+    ranked = _reranker(cosines).rerank("봉인 저장소란 어떤 저장소를 말해?", [faq, definition])
+    assert [h.chunk.id for h in ranked] == ["d#1", "d#0"]
