@@ -23,6 +23,7 @@ from answer.sentence_shapes import (
     defines,
     expands,
     focus_terms,
+    is_code_line,
     is_glossary_entry,
     is_keyword_record,
     is_list_item,
@@ -32,10 +33,12 @@ from answer.sentence_shapes import (
     names_organisation,
     promises_list,
     record_labels,
+    table_name,
 )
 from answer.tuning import (
     ANSWER_TYPE_RATIO,
     CAPTION_WEIGHT,
+    CODE_FACTOR,
     COS_FLOOR,
     COS_SPAN,
     DEFINITION_WEIGHT,
@@ -50,6 +53,7 @@ from answer.tuning import (
     QUESTION_FACTOR,
     RANK_TIE,
     RANK_WEIGHT,
+    TABLE_NAMED_WEIGHT,
 )
 from reportqa.language import content_terms, detect_language
 from reportqa.types import Chunk, Hit
@@ -331,6 +335,8 @@ def score_sentences(
     focus: Sequence[str] = (),
     keywords_asked: bool = False,
     own_language: str = "",
+    table_asked: str | None = None,
+    code_asked: bool = False,
 ) -> list[SentenceCandidate]:
     """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences.
 
@@ -343,12 +349,18 @@ def score_sentences(
     (else a metadata box's keyword record is no answer); ``own_language``: the language of a
     cross-lingual question, whose sentences in it lose :data:`OWN_LANGUAGE_OFFSET` of their
     cosine. A table row gains :data:`CAPTION_WEIGHT` × how fully the question names its table's
-    caption (:func:`caption_match`). A sentence split inside a parenthesis
+    caption (:func:`caption_match`), and :data:`TABLE_NAMED_WEIGHT` when the question names a
+    table (``table_asked``: its name, :func:`table_name`; the name's words are no field label the
+    question names, "운영환경 표에서 …" asks for no "운영환경: …" record); a line of source code keeps
+    :data:`CODE_FACTOR` of its score unless ``code_asked`` (the question asks for a name in code).
+    A sentence split inside a parenthesis
     ("해시 함수(예:" | "SHA256)에 대한 KAT는 필요 없음") is scored joined with its rest."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
     holders: list[int] = []  # the candidates holding the focus terms
     ranks = tie_aware_ranks([h.score for h in hits], rank_tie)
+    named = set(terms(table_asked)) if table_asked else set()
+    label_terms = [t for t in question_terms if t not in named]
     # Any hit's headings: a table of contents repeats the headings of the passages it lists.
     headings = {
         " ".join(h.strip().lstrip("#").split())
@@ -393,9 +405,13 @@ def score_sentences(
                 coverage = max(coverage, group_coverage(groups, sentence_terms, idf))
             dense = min(1.0, max(0.0, (cos - shift - COS_FLOOR) / COS_SPAN))
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * coverage + RANK_WEIGHT / (1 + ranks[i])
-            score = shape_adjusted(score, text, question_terms, idf, terms, definition_of)
-            if caption and record_labels(text) and not is_question(text):
-                score += CAPTION_WEIGHT * caption
+            score = shape_adjusted(score, text, label_terms, idf, terms, definition_of)
+            if chunk.table and record_labels(text) and not is_question(text):
+                score += CAPTION_WEIGHT * caption + (
+                    TABLE_NAMED_WEIGHT if table_asked is not None else 0.0
+                )
+            if not code_asked and is_code_line(text):
+                score *= CODE_FACTOR
             if focus and all(t in sentence_terms for t in focus) and not is_question(text):
                 holders.append(len(out))
             out.append(SentenceCandidate(i + 1, span, text, cos, coverage, score))
@@ -671,6 +687,8 @@ class ExtractiveGenerator:
             focus=focus_terms(question, content_terms),
             keywords_asked=asks_keywords(question),
             own_language=detect_language(question) if cross else "",
+            table_asked=table_name(question),
+            code_asked=bool(_ASKS_IDENTIFIER.search(question)),
         )
 
     def generate(

@@ -298,3 +298,45 @@ _GLOSSARY_ENTRY = re.compile(r"^[^(:：]{1,60}[(（][A-Za-z][^)）]*[)）]\s*[:�
 def is_glossary_entry(text: str) -> bool:
     """Whether ``text`` is an entry of a terms-and-definitions list."""
     return bool(_GLOSSARY_ENTRY.match(" ".join(_LEAD_MARKS.sub("", text).split())))
+
+
+# A question that names a table: "운영환경 표에서 …", "상태천이표에서", "자가시험 종류 표를 보면",
+# "암호 서비스 목록 명세에서", "In the hardware component table, …". Its answer is a row.
+_TABLE_WORD = (
+    r"(?:(?<!발)(?<!대)(?<!지)(?<!목)(?<!투)(?<!공)(?<!좌)(?<!이정)표\s?(?:에서|의|에는|에선|를\s?보면|에\s)"
+    r"|\s?(?:목록|명세)(?:에서|의|에는|에선|를\s?보면))"
+)
+_NAMES_TABLE = (
+    re.compile(r"(?P<name>(?:[^\s?？]+\s){0,2}[^\s?？]*?)\s?" + _TABLE_WORD),
+    re.compile(r"\b(?:in|from|of)\s+the\s+(?P<name>[\w/ -]{1,60}?)\s*\btable\b", re.IGNORECASE),
+)
+
+
+def table_name(question: str) -> str | None:
+    """The name ``question`` gives a table it asks about ("운영환경" of "운영환경 표에서 …", "상태천이"
+    of "상태천이표에서", "hardware component" of "In the hardware component table, …"): "" when
+    it names none but says "표에서"; None when it names no table."""
+    for pattern in _NAMES_TABLE:
+        m = pattern.search(question)
+        if m:
+            return m.group("name").strip()
+    return None
+
+
+def names_table(question: str) -> bool:
+    """Whether ``question`` asks about a table it names ("운영환경 표에서 …")."""
+    return table_name(question) is not None
+
+
+# A line of source code quoted in a report: "rv = _LibraryVerify(sig_buf, len);", "// A.1 …",
+# "if (rv != 0) {", "}". It answers only a question about the code itself.
+_CODE_LINE = re.compile(
+    r"^\s*(?://|/\*|#include\b|#define\b|[{}]\s*$)"
+    r"|[=(][^;]*;\s*(?://.*)?$|\{\s*(?://.*)?$"
+    r"|^\s*(?:if|for|while|switch|return|goto)\b\s*[(\w]"
+)
+
+
+def is_code_line(text: str) -> bool:
+    """Whether ``text`` is a line of source code (a table row describing a function is none)."""
+    return bool(_CODE_LINE.search(text.strip())) and not record_labels(text)

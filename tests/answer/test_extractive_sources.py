@@ -18,8 +18,15 @@ from answer.extractive import (
     stated_numbers,
     table_captions,
 )
-from answer.sentence_shapes import defined_term, defines, focus_terms
-from answer.tuning import CAPTION_WEIGHT, OWN_LANGUAGE_OFFSET
+from answer.sentence_shapes import (
+    defined_term,
+    defines,
+    focus_terms,
+    is_code_line,
+    names_table,
+    table_name,
+)
+from answer.tuning import CAPTION_WEIGHT, CODE_FACTOR, OWN_LANGUAGE_OFFSET, TABLE_NAMED_WEIGHT
 from reportqa.language import content_terms, split_sentences
 from reportqa.types import Chunk, Hit
 
@@ -30,7 +37,7 @@ def _chunk(cid: str, text: str, context: str = "", table: bool = False) -> Chunk
 
 
 def _score(question: str, hits: list[Hit], cosines: list[list[float]] | None = None,
-           own_language: str = "") -> list[SentenceCandidate]:
+           own_language: str = "", code_asked: bool = False) -> list[SentenceCandidate]:
     """Score with given per-sentence cosines (default: all equal), unit idf."""
     qvec = np.array([1.0, 0.0])
     vectors = []
@@ -40,7 +47,7 @@ def _score(question: str, hits: list[Hit], cosines: list[list[float]] | None = N
     return score_sentences(
         content_terms(question), qvec, hits, vectors, lambda t: 1.0,
         definition_of=defined_term(question), focus=focus_terms(question, content_terms),
-        own_language=own_language,
+        own_language=own_language, table_asked=table_name(question), code_asked=code_asked,
     )
 
 
@@ -70,10 +77,11 @@ def test_a_row_of_the_table_the_question_names_answers() -> None:
     cosines = [[0.85], [0.87, 0.85]]
     chosen = select_sentences(_score(question, [Hit(prose, 1.0), Hit(rows, 1.0)], cosines), 1)
     assert "thermo20.bin" in chosen[0].text, chosen
-    # Without the caption the prose record, its label named, would win.
+    # The caption's share: the same row under no caption scores CAPTION_WEIGHT less.
     bare = _chunk("t", rows.text, context="구분 | 부품 | 비고", table=True)
-    chosen = select_sentences(_score(question, [Hit(prose, 1.0), Hit(bare, 1.0)], cosines), 1)
-    assert chosen[0].text.startswith("설치 환경"), chosen
+    with_caption = _score(question, [Hit(prose, 1.0), Hit(rows, 1.0)], cosines)
+    without = _score(question, [Hit(prose, 1.0), Hit(bare, 1.0)], cosines)
+    assert abs(with_caption[1].score - without[1].score - CAPTION_WEIGHT) < 1e-9
 
 
 def test_across_languages_own_language_sentences_lose_their_language_lift() -> None:
@@ -114,3 +122,46 @@ def test_a_number_the_question_states_is_no_answer_to_it() -> None:
     selected = [c for c in candidates if c.text.startswith("도구는")]
     chosen = prefer_answer_type(question, candidates, selected, 1)
     assert "256바이트" in chosen[0].text, chosen
+
+
+def test_questions_naming_a_table() -> None:
+    assert table_name("측정 환경 표에서 습도 센서의 파일은?") == "측정 환경"
+    assert table_name("상태천이표에서 대기 상태는 어디로 가?") == "상태천이"
+    assert table_name("부품 목록 명세에서 전원 항목은?") == "부품 목록"
+    assert table_name("In the sensor parts table, which one is digital?") == "sensor parts"
+    assert not names_table("발표에서 무엇을 말했어?") and not names_table("대표에서 물러난 해는?")
+    assert not names_table("목표는 무엇인가?")
+
+
+def test_the_name_of_the_table_asked_is_no_field_label() -> None:
+    # "설치 환경 표에서 …": the row of that table, not a record labelled "설치 환경" elsewhere.
+    assert TABLE_NAMED_WEIGHT > 0
+    box = _chunk("b", "설치 환경: 실내 - 상온 20도 - 습도 40퍼센트\n제조사: 가나다", table=True)
+    rows = _chunk(
+        "t",
+        "센서 — 부품: 디지털 온도계; 비고: thermo20.bin 파일\n"
+        "센서 — 부품: 아날로그 습도계; 비고: hygro.bin 파일",
+        context="구분 | 부품 | 비고",
+        table=True,
+    )
+    question = "설치 환경 표에서 디지털 온도계 파일은?"
+    chosen = select_sentences(_score(question, [Hit(box, 1.0), Hit(rows, 1.0)]), 1)
+    assert "thermo20.bin" in chosen[0].text, chosen
+    asked = "설치 환경은 어떤가요?"  # no table named: the record labelled so answers
+    chosen = select_sentences(_score(asked, [Hit(box, 1.0), Hit(rows, 1.0)]), 1)
+    assert chosen[0].text.startswith("설치 환경"), chosen
+
+
+def test_a_code_line_answers_only_a_question_about_code() -> None:
+    assert is_code_line("Sensor_Reset(name, NAME_LEN);") and is_code_line("// B.2 버퍼 비우기")
+    assert is_code_line("if (rv != 0) { // 실패") and is_code_line("goto end;")
+    assert not is_code_line("장치는 매일 한 번 점검한다.")
+    assert not is_code_line("함수 — 설명: int Sensor_Reset (u8 *name);")  # a table row about it
+    assert CODE_FACTOR < 1
+    text = "Reset_All(name, NAME_LEN);\n점검이 실패하면 장치는 센서를 다시 시작한다."
+    question = "What does the device do with the sensor when a check fails?"
+    cosines = [[0.85, 0.84]]
+    chosen = select_sentences(_score(question, [Hit(_chunk("c", text), 1.0)], cosines), 1)
+    assert chosen[0].text.startswith("점검이"), chosen
+    coded = _score(question, [Hit(_chunk("c", text), 1.0)], cosines, code_asked=True)
+    assert select_sentences(coded, 1)[0].text.startswith("Reset_All"), coded
