@@ -286,12 +286,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans (start, end) in ``text``, Korean- and English-aware, trimmed of spaces.
 
     Line breaks always end a sentence (lines are paragraphs or list items after cleaning). A
-    piece without a letter or digit (")." left on its own line where a PDF's formula was
-    dropped) belongs to the sentence before it: alone it is no sentence, and its vector sits
-    close to every question (it was among the ten nearest stored sentences of 31 of the 39
-    English realdocs tuning questions).
+    piece without a letter or digit (")." left at a line's start where a PDF's formula was
+    dropped) belongs to the sentence before it, or to the one after it when it comes first:
+    alone it is no sentence, and its vector sits close to every question (it was among the ten
+    nearest stored sentences of 31 of the 39 English realdocs tuning questions).
     """
     spans: list[tuple[int, int]] = []
+    pending: int | None = None  # where a leading piece without a letter or digit starts
     pos = 0
     for line in text.split("\n"):
         if line.strip():
@@ -303,11 +304,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                         e -= 1
                     if e <= s:
                         continue
-                    if spans and not any(ch.isalnum() for ch in text[s:e]):
-                        spans[-1] = (spans[-1][0], e)
-                    else:
-                        spans.append((s, e))
+                    if not any(ch.isalnum() for ch in text[s:e]):
+                        if spans:
+                            spans[-1] = (spans[-1][0], e)
+                        elif pending is None:
+                            pending = s
+                        continue
+                    spans.append((s if pending is None else pending, e))
+                    pending = None
         pos += len(line) + 1
+    if pending is not None:  # nothing but such pieces
+        spans.append((pending, len(text.rstrip())))
     return spans
 
 

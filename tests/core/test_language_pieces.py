@@ -26,5 +26,12 @@ def test_piece_without_letters_or_digits_joins_the_sentence_before() -> None:
     assert not any(p.strip(").") == "" for p in pieces)
 
 
-def test_a_lone_punctuation_piece_with_nothing_before_stays() -> None:
+def test_a_leading_punctuation_piece_joins_the_sentence_after() -> None:
+    # The chunker splits a passage line by line: the line after a dropped formula starts ").".
+    text = "). 예를 들어 값이 8이면 그렇다. 끝."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["). 예를 들어 값이 8이면 그렇다.", "끝."]
+
+
+def test_a_lone_punctuation_piece_stays() -> None:
     assert split_sentences(").") == [(0, 2)]
+    assert split_sentences(" ). ") == [(1, 3)]
