@@ -126,15 +126,17 @@ def page_words(textpage: Any, height: float) -> tuple[Word, ...]:
             eq = True
             ch = equation_char(code) or ch
         mark = script_mark(char_size, cy, base_size, base_cy) if eq and eq_prev else ""
-        if pending is not None:
-            if not mark:
-                flush(glued=pending)
+        # After a break held back, a formula glyph goes on by its place (an index and the comma
+        # after it: "(p_1,p_2"); anything else starts a word.
+        if pending is not None and not eq:
+            flush(glued=pending)
             pending = None
         if chars:
             gap = x0 - prev_x1
             same_line = abs(cy - prev_cy) < 0.5 * max(size, char_size)
             if not same_line or gap > WORD_GAP_EM * max(size, char_size) or gap < -size:
-                flush()
+                flush(glued=bool(pending))
+        pending = None
         if not chars:
             box = [x0, y0, x1, y1]
             size = char_size

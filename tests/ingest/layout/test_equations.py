@@ -135,3 +135,6 @@ def test_guide_exponents_in_prose(guide_text: str) -> None:
     # p. 87: "호출 횟수는 번을 초과하지" lost its number.
     assert "2^32번을 초과하지" in guide_text
     assert "2^s −1번 호출 가능" in guide_text
+    # p. 50: an index and the comma after it, set apart by a line break PDFium inserts.
+    assert "(p_1,p_2,q_1,q_2 )를 활용한" in guide_text
+    assert "p_1|(p−1), p_2|(p+1)" in guide_text
