@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from answer.crosslingual import passages_language
 from answer.labels import item_named, label_named
 from answer.sentence_shapes import asks_expansion, defined_term, defines, expands, is_question
 from answer.tuning import (
@@ -20,8 +21,10 @@ from answer.tuning import (
     RESCORE_ITEM_WEIGHT,
     RESCORE_LABEL_WEIGHT,
     RESCORE_SENTENCE_WEIGHT,
+    RESCORE_SENTENCE_WEIGHT_CROSS,
 )
 from reportqa.errors import ModelUnavailableError
+from reportqa.language import detect_language
 from reportqa.types import Chunk, Hit
 
 
@@ -96,6 +99,10 @@ class EvidenceReranker:
     - a sentence defining the term or spelling out the abbreviation asked about
       (:func:`defines_asked`).
 
+    For a question in another language than most of its candidates (an English question about
+    a Korean report: :func:`answer.crosslingual.passages_language`), whose lexical scores come
+    from a partial translation, the answer cosine weighs ``sentence_cross`` instead.
+
     ``sentence_cosines(question, hit)`` gives the cosines of the hit's stored sentence vectors
     to the question (an empty array when the index has none). Hits past ``candidates`` keep
     their order below the rescored ones."""
@@ -107,10 +114,12 @@ class EvidenceReranker:
         weights: tuple[float, float, float, float] = (
             RESCORE_SENTENCE_WEIGHT, RESCORE_LABEL_WEIGHT, RESCORE_ITEM_WEIGHT, RESCORE_DEFINITION_WEIGHT
         ),
+        sentence_cross: float = RESCORE_SENTENCE_WEIGHT_CROSS,
     ) -> None:
         self.sentence_cosines = sentence_cosines
         self.candidates = candidates
         self.weights = weights  # sentence, label named, item named, definition
+        self.sentence_cross = sentence_cross
 
     def features(self, question: str, hit: Hit) -> tuple[float, float, float, float]:
         """(answer cosine, label named, item named, defines the asked term) of one hit."""
@@ -131,6 +140,10 @@ class EvidenceReranker:
         features = [self.features(question, h) for h in head]
         best_sentence = max(f[0] for f in features)
         w_sentence, w_label, w_item, w_definition = self.weights
+        language = passages_language(question, [(i, h.score) for i, h in enumerate(head)],
+                                     lambda i: detect_language(head[i].chunk.text))
+        if language != detect_language(question):
+            w_sentence = self.sentence_cross
         scored = [
             replace(
                 h,

@@ -54,6 +54,14 @@ RESCORE_ITEM_WEIGHT = 0.1
 # candidates of 8 rows, 9 of them relevant; hit@1 (offline top-10 rescoring) 0.818 at 0, 0.824
 # at 0.02, 0.830 from 0.05 to 0.2 (rd-079, rd-239 gained, none lost). See the commit for the run.
 RESCORE_DEFINITION_WEIGHT = 0.1
+# SENTENCE for a question in another language than most of its top 5 candidates (an English
+# question about a Korean report; answer/crosslingual.py passages_language): its BM25 part comes
+# from a partial translation, and its best answering sentence says more. Tuning rows at 8d6c3fe
+# (32 rows count as cross-lingual), benchmarks/realdocs.py --quick: at 0.4 (= SENTENCE) hit@1
+# 0.830, contains 0.915, en->ko 0.735; at 0.6 hit@1 0.842 (rd-175, rd-187 gained), contains
+# 0.915, en->ko 0.735, unanswerable refused 0.600 -> 0.650; at 1.0 hit@1 0.848 (rd-203 too) but
+# contains 0.903 and en->ko 0.676 (two answers lost to the reordered passages below the first).
+RESCORE_SENTENCE_WEIGHT_CROSS = 0.6
 # A stored sentence with fewer letters than this (")." or "2022. 8." left by a PDF) is no evidence
 # by its vector, in fusion or in rescoring (answer/rerank.py is_evidence_sentence).
 MIN_EVIDENCE_LETTERS = 2

@@ -158,3 +158,17 @@ def test_the_defining_sibling_overtakes_a_near_tie() -> None:
     cosines = {"d#0": [0.90, 0.91], "d#1": [0.91]}
     ranked = _reranker(cosines).rerank("봉인 저장소란 어떤 저장소를 말해?", [faq, definition])
     assert [h.chunk.id for h in ranked] == ["d#1", "d#0"]
+
+
+def test_across_languages_the_answering_sentence_weighs_more() -> None:
+    # An English question about Korean passages: the sentence gap decides at the cross weight.
+    first = _hit(0, ["보관 기간은 본사 규정에 따른다."], 0.300)
+    second = _hit(1, ["기록은 5년 동안 보관한다."], 0.290)
+    cosines = {"d#0": [0.80], "d#1": [0.83]}
+    question = "How long are the records kept?"
+    same = EvidenceReranker(lambda q, h: np.array(cosines[h.chunk.id]), 10, (0.2, 0.1, 0.1, 0.1), 0.2)
+    assert [h.chunk.id for h in same.rerank(question, [first, second])] == ["d#0", "d#1"]
+    cross = EvidenceReranker(lambda q, h: np.array(cosines[h.chunk.id]), 10, (0.2, 0.1, 0.1, 0.1), 0.6)
+    assert [h.chunk.id for h in cross.rerank(question, [first, second])] == ["d#1", "d#0"]
+    # A Korean question about the same passages keeps the own-language weight.
+    assert [h.chunk.id for h in cross.rerank("기록은 얼마 동안 보관해?", [first, second])] == ["d#0", "d#1"]
