@@ -127,14 +127,26 @@ _SIZE = re.compile(
 )
 
 
+# A when-question is answered by an occasion too: "언제 해야 하죠?" by "매 재시작 시마다",
+# "설치 직후", "배포 전에"; "when must it run?" by "before", "after", "each time" (the relevance
+# gate counts the same occasions as date evidence, answer/gate.py).
+_DATE_OR_OCCASION = re.compile(
+    _DATE.pattern + r"|(?:시|때)\s?마다|직후|직전|(?<![가-힣])(?:전|후)에|이전에|이후에"
+    r"|(?:할|될|하는|되는)\s?때|\b(?:before|after|whenever|upon|(?:each|every)\s+time)\b",
+    re.IGNORECASE,
+)
+
+
 def answer_shape(question: str) -> re.Pattern[str] | None:
-    """What the quoted sentence must hold: :func:`answer_type`, a number with a unit (a size,
-    length or duration question), or a name in code. Pure."""
+    """What the quoted sentence must hold: :func:`answer_type` (a date question: a date or an
+    occasion), a number with a unit (a size, length or duration question), or a name in code.
+    Pure."""
     if _ASKS_IDENTIFIER.search(question):
         return _IDENTIFIER
     if _ASKS_SIZE.search(question):
         return _SIZE
-    return answer_type(question)
+    wanted = answer_type(question)
+    return _DATE_OR_OCCASION if wanted is _DATE else wanted
 
 
 def answer_type(question: str) -> re.Pattern[str] | None:

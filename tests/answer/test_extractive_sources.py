@@ -10,6 +10,7 @@ import numpy as np
 from answer.extractive import (
     SentenceCandidate,
     answer_shape,
+    answer_type,
     caption_match,
     holds_new_value,
     prefer_answer_type,
@@ -165,3 +166,25 @@ def test_a_code_line_answers_only_a_question_about_code() -> None:
     assert chosen[0].text.startswith("점검이"), chosen
     coded = _score(question, [Hit(_chunk("c", text), 1.0)], cosines, code_asked=True)
     assert select_sentences(coded, 1)[0].text.startswith("Reset_All"), coded
+
+
+def test_a_when_question_is_answered_by_an_occasion() -> None:
+    wanted = answer_shape("센서가 없는 장치는 점검을 언제 해야 하죠?")
+    assert wanted is not None
+    assert wanted.search("이러한 장치는 매 재시작 시 마다 모든 점검을 한다.")
+    assert wanted.search("점검은 설치 직후 한 번 한다.") and wanted.search("2024년 3월에 점검했다.")
+    assert not wanted.search("센서가 없는 장치는 점검 범위가 좁다.")
+    assert answer_type("센서가 없는 장치는 점검을 언제 해야 하죠?") is not None  # the gate's type
+    text = (
+        "예를 들어, 센서가 없는 장치도 점검 항목 중 일부는 생략할 수 있다.\n"
+        "이러한 장치는 매 재시작 시 마다 모든 점검을 해야 한다."
+    )
+    chosen = _typed_choice_text("센서가 없는 장치는 점검을 언제 해야 하죠?", text, "예를 들어")
+    assert chosen.startswith("이러한 장치는"), chosen
+
+
+def _typed_choice_text(question: str, text: str, selected_start: str) -> str:
+    candidates = _score(question, [Hit(_chunk("c", text), 1.0)])
+    selected = [c for c in candidates if c.text.startswith(selected_start)]
+    assert selected
+    return prefer_answer_type(question, candidates, selected, 1)[0].text
