@@ -133,11 +133,23 @@ def chunk_document(
                 heading_path=section.heading_path,
                 table=section.table,
                 sentences=tuple(s for atom in group for s in atom.sentences),
-                context=section.context,
+                context=_unrepeated_context(section.context, doc.text[start:end]),
                 ocr=section.ocr,
             )
         )
     return chunks
+
+
+def _unrepeated_context(context: str, text: str) -> str:
+    """``context`` without the lines the chunk's own text already holds: a table's caption or
+    lead-in joined to its section (ingest/sections.py) is in its first passage's text, and the
+    passage said it twice ("2 암호알고리즘 시험 결과 / 가. 시험환경 / …" over the header row and
+    again under it); later passages of the table keep the whole context."""
+    if not context:
+        return context
+    own = {line.strip() for line in text.splitlines() if line.strip()}
+    kept = [line for line in context.split("\n") if line.strip() not in own]
+    return "\n".join(kept)
 
 
 def _checker(doc: Document, deadline: DeadlineLike | None) -> Callable[[], None]:

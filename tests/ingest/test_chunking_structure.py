@@ -80,6 +80,23 @@ def test_a_table_is_packed_by_rows_with_its_header_as_context_and_no_overlap() -
     assert seen == rows  # every row once: no overlap in tables
 
 
+def test_a_table_caption_in_its_first_passage_is_not_repeated_in_that_passage_context() -> None:
+    # A caption joined to its table (ingest/sections.py) is in the table section's text and in
+    # its context: the first passage holds it once (in its text), later ones in the context.
+    caption = "[월별 개시 시간]"
+    rows = [f"{m}월 — 토요일: 1{m}:00; 일요일: 14:00; 평일: 19:00" for m in range(3, 11)]
+    text = caption + "\n" + "\n".join(rows)
+    header = "구분 | 토요일 | 일요일/공휴일 | 평일"
+    context = f"{caption}\n{header}"
+    doc = Document(
+        "d", "T", "/x", text, sections=(Section(0, len(text), page=4, table=True, context=context),)
+    )
+    chunks = chunk(doc, 40)
+    assert len(chunks) >= 2
+    assert chunks[0].text.startswith(caption) and chunks[0].context == header
+    assert all(c.context == context and caption not in c.text for c in chunks[1:])
+
+
 def test_a_glossary_term_stays_with_its_definition() -> None:
     entries = []
     for i in range(6):
