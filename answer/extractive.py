@@ -373,6 +373,8 @@ def score_sentences(
     ranks = tie_aware_ranks([h.score for h in hits], rank_tie)
     named = set(terms(table_asked)) if table_asked else set()
     label_terms = [t for t in question_terms if t not in named]
+    # A caption named across languages: the question's terms and their glossary translations.
+    caption_terms = [*question_terms, *(t for group in groups for alt in group for t in alt)]
     # Any hit's headings: a table of contents repeats the headings of the passages it lists.
     headings = {
         " ".join(h.strip().lstrip("#").split())
@@ -383,7 +385,7 @@ def score_sentences(
         chunk = hit.chunk
         cosines = vectors @ question_vector if len(vectors) else np.zeros(0)
         stored = stored_sentence_terms(chunk)
-        caption = caption_match(question_terms, chunk, idf, terms) if CAPTION_WEIGHT else 0.0
+        caption = caption_match(caption_terms, chunk, idf, terms) if CAPTION_WEIGHT else 0.0
         for span, parts in sentence_units(chunk):
             key = (chunk.doc_id, span)
             if key in seen:  # the same sentence through overlapping chunks

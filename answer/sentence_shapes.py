@@ -301,14 +301,18 @@ def is_glossary_entry(text: str) -> bool:
 
 
 # A question that names a table: "운영환경 표에서 …", "상태천이표에서", "자가시험 종류 표를 보면",
-# "암호 서비스 목록 명세에서", "In the hardware component table, …". Its answer is a row.
+# "암호 서비스 목록 명세에서", "In the hardware component table, …", "in the test spec". Its
+# answer is a row.
 _TABLE_WORD = (
     r"(?:(?<!발)(?<!대)(?<!지)(?<!목)(?<!투)(?<!공)(?<!좌)(?<!이정)표\s?(?:에서|의|에는|에선|를\s?보면|에\s)"
     r"|\s?(?:목록|명세)(?:에서|의|에는|에선|를\s?보면))"
 )
 _NAMES_TABLE = (
     re.compile(r"(?P<name>(?:[^\s?？]+\s){0,2}[^\s?？]*?)\s?" + _TABLE_WORD),
-    re.compile(r"\b(?:in|from|of)\s+the\s+(?P<name>[\w/ -]{1,60}?)\s*\btable\b", re.IGNORECASE),
+    re.compile(
+        r"\b(?:in|from|of)\s+the\s+(?P<name>[\w/ -]{1,60}?)\s*\b(?:table|spec(?:ification)?|list)\b",
+        re.IGNORECASE,
+    ),
 )
 
 

@@ -188,3 +188,13 @@ def _typed_choice_text(question: str, text: str, selected_start: str) -> str:
     selected = [c for c in candidates if c.text.startswith(selected_start)]
     assert selected
     return prefer_answer_type(question, candidates, selected, 1)[0].text
+
+
+def test_an_english_question_names_a_korean_table() -> None:
+    assert table_name("What is the reseed interval in the algorithm test spec?") == "algorithm test"
+    assert table_name("Which API is in the service list?") == "service"
+    table = _chunk("t", "x", context="[장치 시험 상세 명세]\n구분 | 수행 방법", table=True)
+    question = content_terms("What is in the device test spec?")
+    assert caption_match(question, table, lambda t: 1.0) == 0.0
+    translated = [*question, *content_terms("장치 시험")]  # its glossary translation joins it
+    assert caption_match(translated, table, lambda t: 1.0) >= 0.5
