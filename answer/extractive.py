@@ -438,10 +438,18 @@ def score_sentences(
 
 
 def table_captions(chunk: Chunk) -> list[str]:
-    """The caption lines of a table passage's context: "[암호 서비스 목록에 대한 명세]", a short
-    line that is no header row and no sentence. Pure."""
+    """The caption lines of a table passage: in its context ("[암호 서비스 목록에 대한 명세]", or a
+    short line that is no header row and no sentence), or a caption line (:data:`_CAPTION_MARK`)
+    at the top of its own text before its first row (the first passage of a table holds its
+    caption, its context then leaves it out). Pure."""
+    lines = chunk.context.splitlines()
+    for line in chunk.text.splitlines():
+        if " | " in line or record_labels(line):
+            break
+        if _CAPTION_MARK.match(line.strip()):  # a heading over the table is no caption here
+            lines.append(line)
     out = []
-    for line in chunk.context.splitlines():
+    for line in lines:
         line = line.strip()
         if not line or " | " in line:
             continue
@@ -450,6 +458,11 @@ def table_captions(chunk: Chunk) -> list[str]:
         ):
             out.append(line.strip("[]"))
     return out
+
+
+# A caption as set in a passage's text: "[암호모듈의 운영환경]", "<표 3> …", "〈표 2〉 …", "표 4. …",
+# "Table 2: …".
+_CAPTION_MARK = re.compile(r"^(?:\[.+\]$|[<〈]\s?표|표\s?\d|table\s?\d)", re.IGNORECASE)
 
 
 # The longest context line that is still a caption (a title over a table), not a sentence.

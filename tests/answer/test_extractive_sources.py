@@ -53,9 +53,9 @@ def _score(question: str, hits: list[Hit], cosines: list[list[float]] | None = N
 
 
 def test_table_captions_are_the_title_lines_of_a_table_context() -> None:
-    table = _chunk("t", "x", context="작성 예시\n[측정 장비의 설치 환경]\n구분 | 부품 | 비고", table=True)
+    table = _chunk("t", "센서 — 부품: 온도계", context="작성 예시\n[측정 장비의 설치 환경]\n구분 | 부품 | 비고", table=True)
     assert table_captions(table) == ["작성 예시", "측정 장비의 설치 환경"]
-    lead = _chunk("t", "x", context="장비의 부품은 다음과 같이 명세한다.\n구분 | 부품", table=True)
+    lead = _chunk("t", "센서 — 부품: 온도계", context="장비의 부품은 다음과 같이 명세한다.\n구분 | 부품", table=True)
     assert table_captions(lead) == []  # a lead-in sentence is no caption
     terms, idf = content_terms, (lambda t: 1.0)
     assert caption_match(content_terms("설치 환경 표에서 장비 파일은?"), table, idf, terms) > 0.5
@@ -193,8 +193,15 @@ def _typed_choice_text(question: str, text: str, selected_start: str) -> str:
 def test_an_english_question_names_a_korean_table() -> None:
     assert table_name("What is the reseed interval in the algorithm test spec?") == "algorithm test"
     assert table_name("Which API is in the service list?") == "service"
-    table = _chunk("t", "x", context="[장치 시험 상세 명세]\n구분 | 수행 방법", table=True)
+    table = _chunk("t", "센서 — 부품: 온도계", context="[장치 시험 상세 명세]\n구분 | 수행 방법", table=True)
     question = content_terms("What is in the device test spec?")
     assert caption_match(question, table, lambda t: 1.0) == 0.0
     translated = [*question, *content_terms("장치 시험")]  # its glossary translation joins it
     assert caption_match(translated, table, lambda t: 1.0) >= 0.5
+
+
+def test_the_first_passage_of_a_table_holds_its_caption_in_its_text() -> None:
+    first = _chunk("t", "[측정 장비의 설치 환경]\n센서 — 부품: 온도계", context="구분 | 부품", table=True)
+    assert table_captions(first) == ["측정 장비의 설치 환경"]
+    later = _chunk("t", "센서 — 부품: 습도계\n[다른 표]", context="[측정 장비의 설치 환경]", table=True)
+    assert table_captions(later) == ["측정 장비의 설치 환경"]  # nothing below its first row
