@@ -90,7 +90,9 @@ _KIND_RULES: tuple[tuple[str, str, str], ...] = (
         r"(?:뭐|무엇|어떻게|어디|알려|좀)|\b(?:e-?mail|url|website|phone number|web address)\b"
         r"|\bwho should i (?:e-?mail|contact|call)\b",
         r"@|https?://|www\.|\.(?:com|kr|org|net|io)\b|\d{2,4}-\d{3,4}-\d{4}"
-        r"|[가-힣]+(?:시|도|구|군|동|로|길)\s?\d",
+        # A street address numbers its road ("중대로 135", "도움6로 11", "테헤란로7길 22") or its lot
+        # ("역삼동 123-4"); a word ending in 시 or 구 before a number ("예시1", "요구 2") is none.
+        r"|[가-힣][가-힣\d]*(?:로|길)\s?\d{1,4}(?!\d)|[가-힣]+동\s?\d{1,4}-\d{1,4}",
     ),
     (
         "person",

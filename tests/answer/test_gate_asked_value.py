@@ -148,3 +148,17 @@ def test_only_the_trusted_kinds_refuse() -> None:
     count = GateFeatures("ko", False, 0.9, 1.0, asked="number", focus_typed=0.0)
     assert not lacks_asked_value(count)
     assert not lacks_asked_value(GateFeatures("ko", False, 0.9, 1.0))  # asks for nothing
+
+
+def test_an_address_is_a_numbered_road_or_lot_not_any_word_before_a_number() -> None:
+    kind = asked_kind("Who should I email with questions about this guide?")
+    assert kind is not None and kind.name == "contact"
+    for address in ("본사: 서울특별시 송파구 중대로 135", "세종특별자치시 도움6로 11", "테헤란로7길 22",
+                    "역삼동 123-4", "문의: help@example.or.kr", "전화 02-123-4567"):
+        assert kind.evidence.search(address), address
+    for other in ("∘예시1) 중요 정보의 무결성을 검증하기 위한 값", "요구 2를 만족한다", "보안수준 3 이상"):
+        assert not kind.evidence.search(other), other
+    # An English question about a Korean guide whose passages give no address is refused.
+    sentences = [("∘예시2) 소프트웨어의 무결성을 검증하기 위한 값", {"예시", "소프트웨어", "무결성"})]
+    evidence = asked_value_evidence("Who should I email about it?", sentences, cross_lingual=True)
+    assert evidence == {"asked": "contact", "focus_typed": 0.0}
