@@ -37,6 +37,7 @@ from answer.sentence_shapes import (
 )
 from answer.tuning import (
     ANSWER_TYPE_RATIO,
+    CAPTION_MAX_CHARS,
     CAPTION_WEIGHT,
     CODE_FACTOR,
     COS_FLOOR,
@@ -454,7 +455,7 @@ def table_captions(chunk: Chunk) -> list[str]:
         if not line or " | " in line:
             continue
         if (line.startswith("[") and line.endswith("]")) or (
-            len(line) <= _CAPTION_CHARS and not line.endswith((*_SENTENCE_END, ":", "："))
+            len(line) <= CAPTION_MAX_CHARS and not line.endswith((*_SENTENCE_END, ":", "："))
         ):
             out.append(line.strip("[]"))
     return out
@@ -464,9 +465,6 @@ def table_captions(chunk: Chunk) -> list[str]:
 # "Table 2: …".
 _CAPTION_MARK = re.compile(r"^(?:\[.+\]$|[<〈]\s?표|표\s?\d|table\s?\d)", re.IGNORECASE)
 
-
-# The longest context line that is still a caption (a title over a table), not a sentence.
-_CAPTION_CHARS = 40
 
 
 def caption_match(

@@ -147,6 +147,9 @@ CAPTION_WEIGHT = 0.1
 #   bonus at 0.05-0.2, rd-233 by the code factor at 0.9-0.5), contains 0.903 =, none lost.
 TABLE_NAMED_WEIGHT = 0.1
 CODE_FACTOR = 0.75
+# The longest context line that still counts as a table's caption (a title over a table), not a
+# sentence: set by hand in session 7 (answer/extractive.py table_captions); not swept.
+CAPTION_MAX_CHARS = 40
 # At most this many items of a list are quoted after the lead-in that announces them.
 MAX_LIST_ITEMS = 10
 
