@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
+from answer.tuning import LABEL_NAMED_MIN_CHARS
 from reportqa.language import content_terms
 from reportqa.types import Hit
 
@@ -70,8 +71,6 @@ _PARTS = re.compile(r"\s>\s|\|")
 # A numbered item: "10", "4.2", "제3조", "7월", "10번" (its number, then an optional unit).
 _ITEM = re.compile(r"^(?:제\s*)?(\d+(?:\.\d+)*)\s*(?:번|호|조|항|장|절|관|월|일|년)?[.)]?$")
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)*(?![\d.])")
-# The fewest characters (spaces ignored) of a label part that counts as named by a question.
-MIN_NAMED_CHARS = 3
 
 
 def _squash(text: str) -> str:
@@ -82,7 +81,7 @@ def label_named(question: str, text: str) -> float:
     """How much of ``question`` one line label of ``text`` (or one part of it: a table row's
     "SW > Ubuntu 20.04 64-bit" has two) spells out verbatim, spaces ignored: the longest such
     part's share of the question's characters; 0 when no label part of at least
-    :data:`MIN_NAMED_CHARS` characters occurs in it (pure).
+    :data:`answer.tuning.LABEL_NAMED_MIN_CHARS` characters occurs in it (pure).
 
     A question naming a term exactly as a glossary line or a table row writes it ("변경 가능한
     운영환경은 어떻게 정의돼?" against "- 변경 가능한 운영환경: …") is asking about that line; its
@@ -94,7 +93,7 @@ def label_named(question: str, text: str) -> float:
     for label in labels(text):
         for part in _PARTS.split(label):
             named = _squash(part).lstrip(_MARKS)
-            if len(named) >= MIN_NAMED_CHARS and named in squashed and len(named) > best:
+            if len(named) >= LABEL_NAMED_MIN_CHARS and named in squashed and len(named) > best:
                 best = len(named)
     return best / len(squashed)
 

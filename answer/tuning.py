@@ -47,6 +47,9 @@ PHRASE_MIN_CHARS = 3
 # 0.840, containment 0.707 -> 0.720, citation precision 0.831 -> 0.824.
 RESCORE_SENTENCE_WEIGHT = 0.4
 RESCORE_LABEL_WEIGHT = 0.1
+# The fewest characters (spaces ignored) of a label part that counts as named by a question
+# (answer/labels.py label_named): set by hand with the rescoring stage (9649c39); not swept.
+LABEL_NAMED_MIN_CHARS = 3
 RESCORE_ITEM_WEIGHT = 0.1
 # ...and DEFINITION when the question asks what a term is or what an abbreviation stands for and
 # one of the passage's sentences defines it or spells it out (answer/sentence_shapes.py defines,
