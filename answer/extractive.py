@@ -19,6 +19,7 @@ from answer.sentence_shapes import (
     asks_expansion,
     asks_keywords,
     asks_organisation,
+    best_named_share,
     defined_term,
     defines,
     expands,
@@ -478,14 +479,7 @@ def caption_match(
     the question holds; 0 for a passage that is no table. Pure."""
     if not chunk.table or not question_terms:
         return 0.0
-    asked = set(question_terms)
-    best = 0.0
-    for caption in table_captions(chunk):
-        caption_terms = list(dict.fromkeys(terms(caption)))
-        total = sum(idf(t) for t in caption_terms)
-        if total > 0:
-            best = max(best, sum(idf(t) for t in caption_terms if t in asked) / total)
-    return best
+    return best_named_share(table_captions(chunk), set(question_terms), idf, terms)
 
 
 def sentence_units(chunk: Chunk, max_join: int = 3) -> list[tuple[tuple[int, int], list[int]]]:

@@ -6,7 +6,7 @@ rather than its neighbour (issue 13.4). All functions are pure.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 # A sentence that asks: "…인가?", "…는가?", "…나요?", or any "?" at its end. Questions of a Q&A
 # document's "질문" section restate the user's question; they answer nothing.
@@ -54,6 +54,23 @@ def label_alternatives(label: str) -> list[str]:
     return [alt for alt in (outer, *inner) if alt.strip()]
 
 
+def best_named_share(
+    phrases: Iterable[str],
+    asked: set[str],
+    idf: Callable[[str], float],
+    terms: Callable[[str], Sequence[str]],
+) -> float:
+    """The best idf-weighted share of a phrase's terms that ``asked`` holds, over ``phrases``
+    (0 when none has a weighted term). Pure."""
+    best = 0.0
+    for phrase in phrases:
+        phrase_terms = list(dict.fromkeys(terms(phrase)))
+        total = sum(idf(t) for t in phrase_terms)
+        if total > 0:
+            best = max(best, sum(idf(t) for t in phrase_terms if t in asked) / total)
+    return best
+
+
 def label_match(
     question_terms: Sequence[str],
     text: str,
@@ -67,13 +84,7 @@ def label_match(
     asked = set(question_terms)
 
     def share(label: str) -> float:
-        best = 0.0
-        for alt in label_alternatives(label):
-            label_terms = list(dict.fromkeys(terms(alt)))
-            total = sum(idf(t) for t in label_terms)
-            if total > 0:
-                best = max(best, sum(idf(t) for t in label_terms if t in asked) / total)
-        return best
+        return best_named_share(label_alternatives(label), asked, idf, terms)
 
     best = 0.0
     for row, field in record_labels(text):
