@@ -143,6 +143,27 @@ class Bm25Retriever:
         ]
 
 
+class ChunkRows:
+    """The row of each chunk id of ``index``, mapped on first use (a scan of every chunk) and
+    then kept; one map can serve every stage of a retrieval chain over the same index."""
+
+    def __init__(self, index: ReportIndex) -> None:
+        self.index = index
+        self._rows: dict[str, int] | None = None
+
+    def _map(self) -> dict[str, int]:
+        if self._rows is None:  # built whole, then published: a reader never sees half of it
+            self._rows = {c.id: i for i, c in enumerate(self.index.chunks)}
+        return self._rows
+
+    def get(self, chunk_id: str) -> int | None:
+        """The row of ``chunk_id``, or None for a chunk not in the index."""
+        return self._map().get(chunk_id)
+
+    def __getitem__(self, chunk_id: str) -> int:
+        return self._map()[chunk_id]
+
+
 class HybridRetriever:
     """Dense and BM25 rankings over ``candidates`` each, fused (by default: confidence fusion).
 
@@ -339,14 +360,19 @@ class RerankingRetriever:
 
 
 class MmrRetriever:
-    """Drops near-identical passages and, with ``lambda_ < 1``, trades relevance for novelty."""
+    """Drops near-identical passages and, with ``lambda_ < 1``, trades relevance for novelty.
 
-    def __init__(self, base: Retriever, index: ReportIndex, lambda_: float = 1.0, duplicate: float = 0.97) -> None:
+    ``rows``: the index's chunk rows (:class:`ChunkRows`), when the chain already maps them."""
+
+    def __init__(
+        self, base: Retriever, index: ReportIndex, lambda_: float = 1.0, duplicate: float = 0.97,
+        rows: ChunkRows | None = None,
+    ) -> None:
         self.base = base
         self.index = index
         self.lambda_ = lambda_
         self.duplicate = duplicate
-        self._rows = {c.id: i for i, c in enumerate(index.chunks)}
+        self._rows = rows if rows is not None else ChunkRows(index)
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         hits = self.base.retrieve(question, k * 2)
@@ -362,14 +388,15 @@ class MmrRetriever:
 _UNSET = Glossary()
 
 
-def sentence_cosines(index: ReportIndex, encode: QueryEncoder) -> Callable[[str, Hit], np.ndarray]:
+def sentence_cosines(
+    index: ReportIndex, encode: QueryEncoder, rows: ChunkRows | None = None
+) -> Callable[[str, Hit], np.ndarray]:
     """``(question, hit) ->`` the cosines of the hit's stored sentence vectors to the question
-    (empty for an index without them), for :class:`EvidenceReranker`."""
-    rows: dict[str, int] = {}
+    (empty for an index without them), for :class:`EvidenceReranker`. ``rows``: as for
+    :class:`MmrRetriever`."""
+    rows = rows if rows is not None else ChunkRows(index)
 
     def cosines(question: str, hit: Hit) -> np.ndarray:
-        if not rows:
-            rows.update((c.id, i) for i, c in enumerate(index.chunks))
         row = rows.get(hit.chunk.id)
         if row is None or not hasattr(index, "sentence_vectors_of"):
             return np.zeros(0, dtype=np.float32)
@@ -417,12 +444,13 @@ def make_retriever(
         retriever = RerankingRetriever(retriever, labelled, settings.label_candidates)
     if settings.reranker:
         retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)
+    rows = ChunkRows(index)  # one chunk id -> row map for MMR and rescoring
     if settings.mmr_lambda < 1.0 or settings.mmr_duplicate < 1.0:
-        retriever = MmrRetriever(retriever, index, settings.mmr_lambda, settings.mmr_duplicate)
+        retriever = MmrRetriever(retriever, index, settings.mmr_lambda, settings.mmr_duplicate, rows)
     if settings.rescore_candidates > 0 and not settings.reranker:
         # After MMR: near-identical passages (a page printed twice) are gone, so rescoring cannot
         # put the copy MMR would have dropped above the one it keeps.
-        rescore = EvidenceReranker(sentence_cosines(index, encode), settings.rescore_candidates)
+        rescore = EvidenceReranker(sentence_cosines(index, encode, rows), settings.rescore_candidates)
         retriever = RerankingRetriever(retriever, rescore, settings.rescore_candidates)
     return retriever
 
