@@ -86,6 +86,10 @@ def answer_cosine(chunk: Chunk, sentence_cosines: Sequence[float] | np.ndarray, 
     return max(answering, default=passage_cosine)
 
 
+def _text_language(hit: Hit) -> str:
+    return detect_language(hit.chunk.text)
+
+
 class EvidenceReranker:
     """Rescores the first ``candidates`` hits by evidence the fused score blurs (a Reranker).
 
@@ -104,8 +108,10 @@ class EvidenceReranker:
     from a partial translation, the answer cosine weighs ``sentence_cross`` instead.
 
     ``sentence_cosines(question, hit)`` gives the cosines of the hit's stored sentence vectors
-    to the question (an empty array when the index has none). Hits past ``candidates`` keep
-    their order below the rescored ones."""
+    to the question (an empty array when the index has none); ``language_of(hit)`` the language
+    of its passage (default: detected from its text; the retrieval chain passes its memo,
+    answer/retrieval.py PassageLanguages). Hits past ``candidates`` keep their order below the
+    rescored ones."""
 
     def __init__(
         self,
@@ -115,8 +121,10 @@ class EvidenceReranker:
             RESCORE_SENTENCE_WEIGHT, RESCORE_LABEL_WEIGHT, RESCORE_ITEM_WEIGHT, RESCORE_DEFINITION_WEIGHT
         ),
         sentence_cross: float = RESCORE_SENTENCE_WEIGHT_CROSS,
+        language_of: Callable[[Hit], str] | None = None,
     ) -> None:
         self.sentence_cosines = sentence_cosines
+        self.language_of = language_of or _text_language
         self.candidates = candidates
         self.weights = weights  # sentence, label named, item named, definition
         self.sentence_cross = sentence_cross
@@ -141,7 +149,7 @@ class EvidenceReranker:
         best_sentence = max(f[0] for f in features)
         w_sentence, w_label, w_item, w_definition = self.weights
         language = passages_language(question, [(i, h.score) for i, h in enumerate(head)],
-                                     lambda i: detect_language(head[i].chunk.text))
+                                     lambda i: self.language_of(head[i]))
         if language != detect_language(question):
             w_sentence = self.sentence_cross
         scored = [

@@ -164,6 +164,27 @@ class ChunkRows:
         return self._map()[chunk_id]
 
 
+class PassageLanguages:
+    """The language of each row's passage (:func:`detect_language`), detected once per row and
+    kept; shared by the stages of a chain that ask (fusion's cross-lingual test, rescoring)."""
+
+    def __init__(self, index: ReportIndex, rows: ChunkRows | None = None) -> None:
+        self.index = index
+        self.rows = rows if rows is not None else ChunkRows(index)
+        self._languages: dict[int, str] = {}
+
+    def __call__(self, row: int) -> str:
+        if row not in self._languages:
+            self._languages[row] = detect_language(self.index.chunks[row].text)
+        return self._languages[row]
+
+    def of_hit(self, hit: Hit) -> str:
+        """The language of ``hit``'s passage (by its row; detected afresh for a chunk the index
+        does not hold)."""
+        row = self.rows.get(hit.chunk.id)
+        return self(row) if row is not None else detect_language(hit.chunk.text)
+
+
 class HybridRetriever:
     """Dense and BM25 rankings over ``candidates`` each, fused (by default: confidence fusion).
 
@@ -173,6 +194,7 @@ class HybridRetriever:
     best stored sentence's (:func:`passage_cosine`); the hit keeps the passage's own cosine.
     With ``phrase_weight`` > 0 a candidate holding one of the question's compound nouns verbatim
     gains in BM25 (:func:`phrase_matches`), whatever way Kiwi split the compound there.
+    ``languages``: the passages' languages (:class:`PassageLanguages`), when the chain shares them.
     """
 
     name = "hybrid"
@@ -200,6 +222,7 @@ class HybridRetriever:
         cross_coverage: tuple[float, float] = (_D.cross_coverage_low, _D.cross_coverage_high),
         cross_coverage_en: tuple[float, float] = (_D.cross_coverage_low_en, _D.cross_coverage_high_en),
         phrase_weight: float = PHRASE_WEIGHT,
+        languages: PassageLanguages | None = None,
     ) -> None:
         self.dense = dense
         self.bm25 = bm25
@@ -219,14 +242,12 @@ class HybridRetriever:
         self.cross_coverage = cross_coverage  # translation coverage: dense first below, as usual above
         self.cross_coverage_en = cross_coverage_en  # the same for English questions (content words)
         self.phrase_weight = phrase_weight
-        self._languages: dict[int, str] = {}
+        self.languages = languages if languages is not None else PassageLanguages(dense.index)
         self._squashed: dict[int, str] = {}
         self._evidence: dict[int, np.ndarray] = {}
 
     def _language_of(self, row: int) -> str:
-        if row not in self._languages:
-            self._languages[row] = detect_language(self.dense.index.chunks[row].text)
-        return self._languages[row]
+        return self.languages(row)
 
     def _evidence_cosines(self, row: int, qvec: np.ndarray) -> np.ndarray:
         """The cosines to ``qvec`` of the row's stored sentences that can be evidence
@@ -413,6 +434,8 @@ def make_retriever(
 
     ``glossary``: for cross-lingual questions; by default the one ``settings`` name."""
     dense = DenseRetriever(index, encode)
+    rows = ChunkRows(index)  # one chunk id -> row map, and one language per row, for the chain
+    languages = PassageLanguages(index, rows)
     if glossary is _UNSET:
         glossary = with_induced_lexicon(load_glossary(settings, index), index, encode, encode.embedder, settings)
     retriever: Retriever
@@ -438,19 +461,21 @@ def make_retriever(
             cross_sentence_share=settings.fusion_cross_sentence_share,
             cross_coverage=(settings.cross_coverage_low, settings.cross_coverage_high),
             cross_coverage_en=(settings.cross_coverage_low_en, settings.cross_coverage_high_en),
+            languages=languages,
         )
     if settings.label_boost > 0:
         labelled = LabelReranker(index.keyword.idf, settings.label_boost, settings.label_min_match)
         retriever = RerankingRetriever(retriever, labelled, settings.label_candidates)
     if settings.reranker:
         retriever = RerankingRetriever(retriever, CrossEncoderReranker(settings.reranker), settings.rerank_candidates)
-    rows = ChunkRows(index)  # one chunk id -> row map for MMR and rescoring
     if settings.mmr_lambda < 1.0 or settings.mmr_duplicate < 1.0:
         retriever = MmrRetriever(retriever, index, settings.mmr_lambda, settings.mmr_duplicate, rows)
     if settings.rescore_candidates > 0 and not settings.reranker:
         # After MMR: near-identical passages (a page printed twice) are gone, so rescoring cannot
         # put the copy MMR would have dropped above the one it keeps.
-        rescore = EvidenceReranker(sentence_cosines(index, encode, rows), settings.rescore_candidates)
+        rescore = EvidenceReranker(
+            sentence_cosines(index, encode, rows), settings.rescore_candidates, language_of=languages.of_hit
+        )
         retriever = RerankingRetriever(retriever, rescore, settings.rescore_candidates)
     return retriever
 

@@ -125,6 +125,37 @@ def test_make_retriever_rescores_last_and_not_with_a_cross_encoder() -> None:
     assert "EvidenceReranker" not in chain and "CrossEncoderReranker" in chain
 
 
+def test_the_chain_maps_chunk_rows_and_passage_languages_once() -> None:
+    # MMR, rescoring and fusion's cross-lingual test share one chunk id -> row map and one
+    # language per row (answer/retrieval.py ChunkRows, PassageLanguages).
+    from answer.retrieval import HybridRetriever, MmrRetriever, QueryEncoder, make_retriever
+    from index.builder import build_index
+    from ingest.chunking import ChunkerConfig
+    from reportqa.settings import Settings
+    from reportqa.types import Document
+    from tests.answer.test_glossary_mined import HashEmbedder
+
+    docs = [Document("a.md", "A", "/a.md", "보관 기간은 5년이다. 보관 장소는 본사이다.", meta={"content_hash": "a"})]
+    index, _ = build_index(docs, HashEmbedder(), ChunkerConfig())
+    retriever = make_retriever(index, QueryEncoder(HashEmbedder()), Settings.load({}, env={}))
+    stages: dict[type, object] = {}
+    node: object = retriever
+    while node is not None:
+        stages[type(node)] = node
+        reranker = getattr(node, "reranker", None)
+        if reranker is not None:
+            stages[type(reranker)] = reranker
+        node = getattr(node, "base", None)
+    hybrid, mmr = stages[HybridRetriever], stages[MmrRetriever]
+    rescore = stages[EvidenceReranker]
+    assert isinstance(hybrid, HybridRetriever) and isinstance(mmr, MmrRetriever)
+    assert isinstance(rescore, EvidenceReranker)
+    assert getattr(rescore.language_of, "__self__", None) is hybrid.languages
+    assert mmr._rows is hybrid.languages.rows
+    hit = retriever.retrieve("보관 기간은?", 1)[0]
+    assert rescore.language_of(hit) == hybrid.languages(hybrid.languages.rows[hit.chunk.id]) == "ko"
+
+
 def test_a_sentence_without_letters_is_no_evidence() -> None:
     from answer.rerank import evidence_mask, is_evidence_sentence
 
