@@ -12,11 +12,11 @@ import numpy as np
 
 from index.builder import build_index, passage_text, with_sentence_terms
 from index.embedders import embedder_from_settings
-from index.embedding_cache import EmbeddingCache
 from index.ingest_plan import (
     FileProgress,
     IngestSummary,
     StepProgress,
+    build_changed,
     chunker_config,
     drop_passageless,
     no_passage_reason,
@@ -135,17 +135,7 @@ def _update_index(
         return
 
     spec = VectorIndexSpec.from_settings(settings)
-    cache = EmbeddingCache.from_settings(settings)
-    try:
-        built, timings = build_index(
-            to_embed, embedder, config, on_step, cache, spec, settings.parse_timeout_s,
-            lexicon=settings.lexicon,
-        )
-    finally:
-        if cache is not None:
-            summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
-            cache.close()
-    summary.seconds.update(timings)
+    built = build_changed(summary, to_embed, embedder, config, settings, on_step, spec, settings.lexicon)
     if not skip_passageless(summary, built, loaded, old_hashes) and base is not None:
         summary.documents, summary.chunks = len(base.documents), len(base.chunks)
         return

@@ -1,7 +1,8 @@
 """What an ingest decides before it writes, shared by every store: the summary it reports, the
 chunking it uses, which documents are added, changed, unchanged or removed (by content hash),
-and the documents chunking left without a passage. :mod:`index.indexing` (the on-disk index)
-and :mod:`index.milvus_ingest` (Milvus) both call these, so neither imports the other back."""
+the build of what changed (embedding cache included), and the documents chunking left without
+a passage. :mod:`index.indexing` (the on-disk index) and :mod:`index.milvus_ingest` (Milvus)
+both call these, so neither imports the other back."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.builder import build_index
+from index.embedding_cache import EmbeddingCache
 from index.report_index import ReportIndex
+from index.vector_store import VectorIndexSpec
 from ingest.chunking import ChunkerConfig
 from reportqa.errors import ConfigError, IngestError, printable
+from reportqa.protocols import Embedder
 from reportqa.settings import Settings
 from reportqa.types import Document, Section
 
@@ -107,6 +112,32 @@ def plan_ingest(old_hashes: Mapping[str, str], loaded: Sequence[Document], sync:
         removed = [i for i in keep if i not in incoming]
         keep = [i for i in keep if i in incoming]
     return IngestPlan(added, changed, unchanged, removed, keep, to_embed)
+
+
+def build_changed(
+    summary: IngestSummary,
+    documents: Sequence[Document],
+    embedder: Embedder,
+    config: ChunkerConfig,
+    settings: Settings,
+    on_step: StepProgress | None,
+    spec: VectorIndexSpec,
+    lexicon: bool = False,
+) -> ReportIndex:
+    """:func:`index.builder.build_index` of ``documents`` (those the plan embeds) through the
+    embedding cache ``settings`` name, if any; its hits and misses and the stage timings go
+    into ``summary``."""
+    cache = EmbeddingCache.from_settings(settings)
+    try:
+        built, timings = build_index(
+            documents, embedder, config, on_step, cache, spec, settings.parse_timeout_s, lexicon=lexicon
+        )
+    finally:
+        if cache is not None:
+            summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
+            cache.close()
+    summary.seconds.update(timings)
+    return built
 
 
 def drop_passageless(index: ReportIndex) -> list[str]:

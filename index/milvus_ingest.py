@@ -17,10 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from index.builder import build_index, passage_text
+from index.builder import passage_text
 from index.embedders import embedder_from_settings
-from index.embedding_cache import EmbeddingCache
-from index.ingest_plan import IngestSummary, chunker_config, plan_ingest, skip_passageless
+from index.ingest_plan import (
+    IngestSummary,
+    build_changed,
+    chunker_config,
+    plan_ingest,
+    skip_passageless,
+)
 from index.keyword import BM25_B, BM25_K1
 from index.milvus_store import (
     PLACEHOLDER,
@@ -217,17 +222,8 @@ def update_milvus_index(
         return
 
     spec = VectorIndexSpec.from_settings(settings)
-    cache = EmbeddingCache.from_settings(settings)
-    try:
-        # Exact (flat) vectors in memory: they only carry the new rows into Milvus.
-        built, timings = build_index(
-            to_embed, embedder, config, on_step, cache, VectorIndexSpec(kind="flat"), settings.parse_timeout_s
-        )
-    finally:
-        if cache is not None:
-            summary.cache_hits, summary.cache_misses = cache.hits, cache.misses
-            cache.close()
-    summary.seconds.update(timings)
+    # Exact (flat) vectors in memory: they only carry the new rows into Milvus.
+    built = build_changed(summary, to_embed, embedder, config, settings, on_step, VectorIndexSpec(kind="flat"))
     if not skip_passageless(summary, built, loaded, old_hashes) and state is not None:
         summary.documents, summary.chunks = len(state.documents), state.rows
         target.write_pointer(index_dir)
