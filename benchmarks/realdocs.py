@@ -17,7 +17,7 @@ all, then for each batch of questions (its held-out and tuning rows); the table-
 (hand-transcribed tables, ``evaluation/cells.py``) beside the first three.
 
     python benchmarks/realdocs.py [--docs ../shared/realdocs] [--index DIR] [--json OUT]
-                                  [--ingest-speed]
+                                  [--ingest-speed] [--quick] [--no-baselines] [--set F=V]
 """
 
 from __future__ import annotations
@@ -199,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="reportqa only, tuning rows only (for choosing settings; no tutorial)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="a setting for this run (repeatable), e.g. --set label_boost=0.2")
+    ap.add_argument("--no-baselines", action="store_true",
+                    help="reportqa only (no BM25 or tutorial rows), all rows: for a settings variant")
     ap.add_argument("--ingest-speed", action="store_true",
                     help="also time a cold end-to-end ingest of the longest PDF (no embedding cache)")
     args = ap.parse_args(argv)
@@ -249,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"(cache hits {summary.cache_hits}, misses {summary.cache_misses})", file=sys.stderr)
 
     tutorial = None
-    if not args.quick:
+    if not (args.quick or args.no_baselines):
         cache = EmbeddingCache.from_settings(settings)
         tutorial = TutorialRetriever(tutorial_passages, embedder, cache)
         if cache is not None:
