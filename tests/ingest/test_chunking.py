@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import itertools
+import sys
+from pathlib import Path
 
 import pytest
 
 from ingest.chunking import ChunkerConfig, chunk_document
 from reportqa.language import split_sentences
-from reportqa.types import Document, Section
+from reportqa.types import Document
 
-
-def words(text: str) -> int:
-    """A stand-in token counter: one token per whitespace word."""
-    return len(text.split())
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chunking_helpers import headed_document, words
 
 KO = (
     "경기도는 전기차 등록 대수가 전국에서 가장 많다. 완성차와 부품 기업이 모여 있다. "
@@ -73,17 +72,7 @@ def test_no_overlap_when_disabled() -> None:
 
 def test_chunks_never_cross_sections_and_keep_page_and_heading() -> None:
     text = "# 개요\n첫 문단이다.\n## 전략\n둘째 문단이다. 셋째 문장이다."
-    split_at = text.index("## 전략")
-    doc = Document(
-        "d",
-        "T",
-        "/x",
-        text,
-        sections=(
-            Section(0, split_at - 1, page=1, heading_path=("개요",)),
-            Section(split_at, len(text), page=2, heading_path=("개요", "전략")),
-        ),
-    )
+    doc = headed_document(text, "T", pages=(1, 2))
     chunks = chunk_document(
         doc, split_sentences, words, ChunkerConfig(max_tokens=100, overlap_tokens=10)
     )
@@ -113,18 +102,7 @@ def test_config_is_validated() -> None:
 
 
 def test_a_section_holding_only_its_heading_makes_no_chunk() -> None:
-    text = "# 보고서\n## 전략\n전략은 셋이다."
-    cut = text.index("## 전략")
-    doc = Document(
-        "d",
-        "보고서",
-        "/x",
-        text,
-        sections=(
-            Section(0, cut - 1, heading_path=("보고서",)),
-            Section(cut, len(text), heading_path=("보고서", "전략")),
-        ),
-    )
+    doc = headed_document("# 보고서\n## 전략\n전략은 셋이다.")
     chunks = chunk_document(
         doc, split_sentences, words, ChunkerConfig(max_tokens=50, overlap_tokens=0)
     )

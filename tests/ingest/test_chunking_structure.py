@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -15,10 +16,8 @@ from reportqa.errors import IngestError
 from reportqa.language import split_sentences
 from reportqa.types import Chunk, Document, Section
 
-
-def words(text: str) -> int:
-    """A stand-in token counter: one token per whitespace word."""
-    return len(text.split())
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chunking_helpers import headed_document, words
 
 
 def para(n: int, word: str = "단어") -> str:
@@ -144,19 +143,7 @@ def test_a_short_line_is_merged_into_a_neighbour_not_left_alone() -> None:
 
 
 def test_a_short_section_stands_alone_when_it_is_the_whole_section() -> None:
-    text = "# 보고서\n## 결론\n결론은 하나다.\n## 전략\n" + para(20)
-    a, b = text.index("## 결론"), text.index("## 전략")
-    doc = Document(
-        "d",
-        "보고서",
-        "/x",
-        text,
-        sections=(
-            Section(0, a - 1, heading_path=("보고서",)),
-            Section(a, b - 1, heading_path=("보고서", "결론")),
-            Section(b, len(text), heading_path=("보고서", "전략")),
-        ),
-    )
+    doc = headed_document("# 보고서\n## 결론\n결론은 하나다.\n## 전략\n" + para(20))
     chunks = chunk(doc, 50)
     assert [c.heading_path for c in chunks] == [("보고서", "결론"), ("보고서", "전략")]
     assert chunks[0].text == "## 결론\n결론은 하나다."
@@ -173,18 +160,7 @@ def test_a_one_line_document_gives_one_passage(tmp_path: Path) -> None:
 
 
 def test_a_heading_only_section_is_dropped_only_when_others_remain() -> None:
-    text = "# 보고서\n## 전략"
-    cut = text.index("## 전략")
-    doc = Document(
-        "d",
-        "보고서",
-        "/x",
-        text,
-        sections=(
-            Section(0, cut - 1, heading_path=("보고서",)),
-            Section(cut, len(text), heading_path=("보고서", "전략")),
-        ),
-    )
+    doc = headed_document("# 보고서\n## 전략")
     # Both sections hold only their heading: the document keeps them rather than vanish.
     assert [c.text for c in chunk(doc, 50)] == ["# 보고서", "## 전략"]
 
