@@ -10,12 +10,22 @@ translation (the shipped glossary, the terms mined from the documents) covers mo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from answer.tuning import LANGUAGE_VOTES, MIN_OWN_VOTES
-from reportqa.language import detect_language
+from reportqa.language import content_terms, detect_language
+from reportqa.types import Chunk
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# A question's Latin tokens as written: words, with the joiners of identifiers and numbers
+# (HMAC_DRBG, RSA-PSS, X9.80-2020, EFP/EFT) kept inside.
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[_./\-][A-Za-z0-9]+)*")
+_CAPITALS = re.compile(r"[A-Z]")
+_JOINER = re.compile(r"[./\-]")  # Miller-Rabin is two names, each capitalised once
+_ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Z0-9]+)s$")  # SSPs, KATs, APIs
 
 
 def passages_language(
@@ -39,6 +49,44 @@ def passages_language(
     if counts.get(own, 0) == best or counts.get(own, 0) >= min(MIN_OWN_VOTES, len(ranking[:votes])):
         return own
     return max(counts, key=lambda lang: counts[lang])
+
+
+def vote_language(chunk: Chunk) -> str:
+    """The language ``chunk`` votes for in :func:`passages_language`: its own
+    (:func:`detect_language`), except that a passage of Latin letters mostly which still holds
+    Korean words under Korean headings (code with Korean comments, a table of algorithm names,
+    a reference list of Korean and English titles) votes Korean: it is part of a Korean text,
+    and an English question about it is a question about Korean text. A passage without any
+    Hangul votes English wherever it stands, and so does an English document quoting a Korean
+    name (its headings are English). Pure."""
+    own = detect_language(chunk.text)
+    if own == "ko" or not _HANGUL.search(chunk.text):
+        return own
+    headings = " ".join(chunk.heading_path) or chunk.title
+    return "ko" if headings and detect_language(headings) == "ko" else own
+
+
+def shared_names(question: str) -> list[str]:
+    """The index terms of the names an English ``question`` writes that a text in any language
+    writes the same way: acronyms (RSAES, SEED, KAT; a plural "SSPs" as SSP), identifiers
+    (HMAC_DRBG, PreSelfTest, entropy_health_test) and numbers (2048, 9.5, 2022), once each, in
+    order. A Korean report writes them in Latin letters too, so its passages match them
+    verbatim, which no glossary needs to know. A question written all in capitals has no
+    acronyms to tell apart. Pure."""
+    letters = [c for c in question if c.isalpha()]
+    shouting = bool(letters) and all(c.isupper() for c in letters)
+    names: dict[str, None] = {}
+    for token in _TOKEN.findall(question):
+        plural = _ACRONYM_PLURAL.match(token)
+        word = plural.group(1) if plural else token
+        named = (
+            (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
+            or "_" in word
+            or (not shouting and any(len(_CAPITALS.findall(part)) >= 2 for part in _JOINER.split(word)))
+        )
+        if named:  # a lone letter (the X of "X9.80") names nothing by itself
+            names.update(dict.fromkeys(t for t in content_terms(word) if len(t) > 1 or t.isdigit()))
+    return list(names)
 
 
 def best_sentence_rows(

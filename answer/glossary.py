@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from answer.crosslingual import shared_names
 from index.store import DocumentRecord
 from reportqa.errors import ConfigError
 from reportqa.language import content_terms, detect_language, english_stems
@@ -52,6 +53,10 @@ class Glossary:
         # each the other entries first and the general ones second; built on first use and
         # published as one tuple, so a concurrent reader never sees half of them.
         self._tables: tuple[tuple[Table, Table], tuple[Table, Table]] | None = None
+        # How many passages hold an index term (counted to 2), when the names an English question
+        # shares with the documents (:func:`shared_names`) join its translation
+        # (:func:`with_shared_names`).
+        self.names: Callable[[str], int] | None = None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -187,11 +192,35 @@ class Glossary:
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
         """For each English phrase of ``question`` the glossary knows (longest match first), the
         index terms of each of its Korean equivalents: one group per phrase, one tuple per
-        alternative (one alternative found in a passage is a full match of the phrase)."""
-        return [
-            [terms for korean in alternatives if (terms := self._index_terms(korean))]
-            for alternatives in self.matches(english_stems(question))
-        ]
+        alternative (one alternative found in a passage is a full match of the phrase).
+
+        With :attr:`names` set, the names the question writes as a Korean text would too
+        (:func:`shared_names`: RSAES, HMAC_DRBG, CFB128) that the index holds join it: one
+        inside a known phrase as one more alternative of that phrase's group (BM25's ceiling
+        counts the group once), and only when two passages or more hold it (a name the
+        documents write once is the gloss the phrase's Korean already stands for: "영문 약칭은
+        GBSA"); any other as a group of its own. The translation then searches "오류 코드 실패 rsae" together, where
+        the question's own words (the other BM25 run) match the name but not the translated
+        words."""
+        stems = english_stems(question)
+        spans = self._english_spans(stems)
+        groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for _, _, alternatives in spans:
+            if alternatives not in groups:
+                groups[alternatives] = [terms for korean in alternatives if (terms := self._index_terms(korean))]
+        if self.names is None or detect_language(question) != "en":
+            return list(groups.values())
+        holding = self.names
+        seen = {t for group in groups.values() for alt in group for t in alt}
+        own: list[list[tuple[str, ...]]] = []
+        for name in shared_names(question):
+            if name in seen:
+                continue
+            owner = next((k for i, n, k in spans if _stem(name) in stems[i : i + n]), None)
+            if holding(name) >= (1 if owner is None else 2):
+                seen.add(name)
+                (own.append([(name,)]) if owner is None else groups[owner].append((name,)))
+        return [*groups.values(), *own]
 
     def translate_korean(self, question: str) -> list[list[tuple[str, ...]]]:
         """:meth:`translate` the other way: for each Korean term run of ``question`` the glossary
@@ -281,6 +310,19 @@ def with_general_words(
     merged = glossary if glossary is not None else Glossary()
     merged.add_general(_general_glossary(), known)
     return merged if len(merged) else None
+
+
+def with_shared_names(
+    glossary: Glossary | None, search_terms: Callable[[Sequence[str], int], Sequence[object]] | None, on: bool = True
+) -> Glossary | None:
+    """``glossary`` translating an English question's shared names too (:attr:`Glossary.names`:
+    the acronyms, identifiers and numbered names it writes that the index holds), when ``on``
+    (``settings.cross_shared_names``) and there is a glossary and an index to ask.
+    ``search_terms``: the index's BM25 search by index terms (``KiwiBm25Index.search_terms``),
+    which says how many passages hold a name."""
+    if glossary is not None and search_terms is not None and on:
+        glossary.names = lambda term: len(search_terms([term], 2))
+    return glossary
 
 
 _general: Glossary | None = None

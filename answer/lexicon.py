@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from answer.crosslingual import passages_language
-from answer.glossary import Glossary, with_general_words
+from answer.glossary import Glossary, with_general_words, with_shared_names
 from answer.tuning import LANGUAGE_VOTES
 from index.lexicon import Lexicon, query_embedder
 from index.store import ReportIndex
@@ -109,6 +109,7 @@ class InducedLexiconGlossary(Glossary):
         if base is not None:
             self.entries, self.longest, self.english = base.entries, base.longest, base.english
             self.general = base.general
+            self.names = base.names
         vectors = np.asarray(lexicon.vectors, dtype=np.float32)
         self._mean = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
         self._lexicon = centred(vectors, self._mean) if len(vectors) else vectors
@@ -188,7 +189,9 @@ def with_induced_lexicon(
     when it has one and ``settings.lexicon`` is on. (Every place that loads a glossary for
     questions comes through here.)"""
     keyword = getattr(index, "keyword", None)
-    glossary = with_general_words(glossary, settings, keyword.contains if keyword is not None else None)
+    known = keyword.contains if keyword is not None else None
+    search_terms = keyword.search_terms if keyword is not None else None
+    glossary = with_shared_names(with_general_words(glossary, settings, known), search_terms, settings.cross_shared_names)
     lexicon = getattr(index, "lexicon", None)
     if not settings.lexicon or lexicon is None or not len(lexicon):
         return glossary

@@ -8,7 +8,13 @@ from threading import Lock
 
 import numpy as np
 
-from answer.crosslingual import LANGUAGE_VOTES, best_sentence_rows, dense_first, passages_language
+from answer.crosslingual import (
+    LANGUAGE_VOTES,
+    best_sentence_rows,
+    dense_first,
+    passages_language,
+    vote_language,
+)
 from answer.fusion import (
     confidence_fusion,
     lexical_confidence,
@@ -282,11 +288,14 @@ class HybridRetriever:
         self, question: str, dense: list[tuple[int, float]], language: str | None = None
     ) -> bool:
         """Whether most of the best dense matches are in another language than the question
-        (:func:`passages_language`): an English question about a Korean report, even when an
-        English passage of some other document is the single best match. ``language``: the
+        (:func:`passages_language`, each passage's vote by :func:`vote_language`): an English
+        question about a Korean report, even when an English passage of some other document is
+        the single best match. ``language``: the
         question's, when the caller has it (:func:`detect_language`)."""
         language = language or detect_language(question)
-        return bool(dense) and passages_language(question, dense, self._language_of, self.language_votes) != language
+        chunks = self.dense.index.chunks
+        votes = passages_language(question, dense, lambda row: vote_language(chunks[row]), self.language_votes)
+        return bool(dense) and votes != language
 
     def _own_words_answer(
         self, cross_lingual: bool, dense: list[tuple[int, float]], bm25: list[tuple[int, float]],

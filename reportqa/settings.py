@@ -145,6 +145,13 @@ class Settings:
     # hit@1 0.857 → 0.886, containment 0.829 = 0.829 (benchmarks/realdocs.py --quick, reportqa eval).
     cross_coverage_low_en: float = 0.35
     cross_coverage_high_en: float = 0.7
+    # An English question's translation also searches the names it shares with the documents
+    # (acronyms, identifiers, numbered names the index holds: RSAES, HMAC_DRBG, CFB128;
+    # answer/crosslingual.py shared_names), in the same BM25 run as its translated words. realdocs tuning rows at
+    # a786ded (benchmarks/realdocs.py --quick), shipped glossary off: English answers containing
+    # gold 45 -> 49 of 70 (s8 10 -> 13 of 16, s9 9 -> 10 of 20), all answerable 211 -> 215 of
+    # 247; shipped on 45 -> 47; sample sets unchanged (docs/crosslingual.md).
+    cross_shared_names: bool = True
     # The induced lexicon (answer/lexicon.py): an English question whose best dense matches are
     # mostly Korean also searches with the indexed documents' own Korean terms nearest to its
     # content words and their runs of up to lexicon_ngram_words (centred cosine at least
