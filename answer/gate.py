@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from answer.tuning import GATE_BIAS, GATE_HARD_KINDS, GATE_WEIGHTS
+from answer.tuning import GATE_BIAS, GATE_FOCUS_NEARBY, GATE_HARD_KINDS, GATE_WEIGHTS
 from reportqa.language import content_terms, get_kiwi
 from reportqa.settings import Settings
 
@@ -406,11 +406,17 @@ _KIND_SLOTS: dict[str, frozenset[str]] = {
 
 
 def asked_value_evidence(
-    question: str, sentences: Sequence[tuple[str, set[str]]], cross_lingual: bool
+    question: str,
+    sentences: Sequence[tuple[str, set[str]]],
+    cross_lingual: bool,
+    nearby: Sequence[tuple[str, set[str]]] = (),
 ) -> dict[str, Any]:
     """:class:`GateFeatures`' ``asked`` and ``focus_typed`` for ``question`` and the sentences of
-    its top passages (text, terms). Across languages there is no focus to look for: any sentence
-    of the asked-for kind counts. Pure."""
+    its top passages (text, terms). ``nearby``, aligned with ``sentences`` when given, is what
+    stands just before each one (the sentence before it in its passage, the passage's title and
+    headings): a sentence of the asked-for kind there scores ``GATE_FOCUS_NEARBY`` when that holds
+    the whole focus ("1964년 연극배우 첫 데뷔하였고" after a sentence naming 김을동). Across
+    languages there is no focus to look for: any sentence of the asked-for kind counts. Pure."""
     kind = asked_kind(question)
     if kind is None:
         return {"asked": "", "focus_typed": 1.0}
@@ -420,9 +426,14 @@ def asked_value_evidence(
     # An organisation's name has no shape a pattern sees everywhere ("무디스", "깁슨"): a focus that
     # names the kind of body ("회계법인", "출판사") found in a sentence is evidence enough.
     named = kind.name == "organisation" and focus is not None
-    typed = (
-        focus_share(focus, text, terms)
-        for text, terms in sentences
-        if named or kind.evidence.search(text)
-    )
-    return {"asked": kind.name, "focus_typed": max(typed, default=0.0)}
+    best = 0.0
+    for i, (text, terms) in enumerate(sentences):
+        if not (named or kind.evidence.search(text)):
+            continue
+        share = focus_share(focus, text, terms)
+        if share < 1.0 and i < len(nearby) and not named:
+            near_text, near_terms = nearby[i]
+            if focus_share(focus, near_text, near_terms) >= 1.0:
+                share = max(share, GATE_FOCUS_NEARBY)
+        best = max(best, share)
+    return {"asked": kind.name, "focus_typed": best}

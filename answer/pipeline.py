@@ -159,6 +159,7 @@ class QAPipeline:
         coverage = sentence_coverage = sentence_cos = 0.0
         held: set[str] = set()
         sentences: list[tuple[str, set[str]]] = []
+        nearby: list[tuple[str, set[str]]] = []
         for h in hits[: GATE_PASSAGES]:
             text_terms = chunk_terms(h.chunk)
             held |= text_terms
@@ -168,6 +169,13 @@ class QAPipeline:
             stored = stored_sentence_terms(h.chunk) or ()
             mine = [(t, set(st)) for t, st in zip(h.chunk.sentence_texts(), stored, strict=False)]
             sentences += mine
+            # What stands before each sentence: the one before it and the passage's headings.
+            head = " ".join((h.chunk.title, *h.chunk.heading_path, h.chunk.context))
+            head_terms = set(content_terms(head))
+            nearby += [
+                (f"{mine[i - 1][0] if i else ''} {head}", (mine[i - 1][1] if i else set()) | head_terms)
+                for i in range(len(mine))
+            ]
             for _, st in mine:
                 sentence_coverage = max(sentence_coverage, term_coverage(terms, st, idf))
             vectors = index.sentence_vectors_of(self._rows()[h.chunk.id])
@@ -193,7 +201,7 @@ class QAPipeline:
             missing=sum(idf(t) for t in unique if t not in held) / weight,
             salient_missing=max((idf(t) for t in unique if t not in held), default=0.0) / rarest,
             typed_coverage=typed_coverage(wanted, sentences, terms, idf) if not cross else 1.0,
-            **asked_value_evidence(question, sentences, cross),
+            **asked_value_evidence(question, sentences, cross, nearby),
         )
 
     def _list_passages(self, question: str) -> list[str]:

@@ -14,7 +14,7 @@ from answer.gate import (
     lacks_asked_value,
     question_focus,
 )
-from answer.tuning import GATE_HARD_KINDS
+from answer.tuning import GATE_FOCUS_NEARBY, GATE_HARD_KINDS
 from reportqa.settings import Settings
 
 
@@ -162,3 +162,33 @@ def test_an_address_is_a_numbered_road_or_lot_not_any_word_before_a_number() -> 
     sentences = [("∘예시2) 소프트웨어의 무결성을 검증하기 위한 값", {"예시", "소프트웨어", "무결성"})]
     evidence = asked_value_evidence("Who should I email about it?", sentences, cross_lingual=True)
     assert evidence == {"asked": "contact", "focus_typed": 0.0}
+
+
+def test_a_value_right_after_the_sentence_naming_the_focus_holds_it() -> None:
+    """KorQuAD writes the subject once and its dates in the next sentence ("김을동은 …" then
+    "1964년 연극배우 첫 데뷔하였고"); a value elsewhere in the passage, or a focus held only in
+    part, is no evidence."""
+    question = "김을동은 몇년도에 연극배우에 첫 데뷔했나?"
+    sentences = [
+        ("김을동은 대한민국의 배우이자 정치인이다.", {"김을동", "대한민국", "배우", "정치인"}),
+        ("1964년 연극배우 첫 데뷔하였고 성우로 입사하였다.", {"연극", "배우", "데뷔", "성우", "입사"}),
+    ]
+    alone = asked_value_evidence(question, sentences, cross_lingual=False)
+    assert alone == {"asked": "date", "focus_typed": 0.0}
+    nearby = [("", set()), sentences[0]]
+    near = asked_value_evidence(question, sentences, False, nearby)
+    assert near["focus_typed"] == GATE_FOCUS_NEARBY > 0.0
+    assert not lacks_asked_value(GateFeatures("ko", False, 0.9, 1.0, **near))
+    # The title or headings before a passage count too; a sentence before naming another subject not.
+    headed = asked_value_evidence(question, sentences[1:], False, [(" 김을동", {"김을동"})])
+    assert headed["focus_typed"] == GATE_FOCUS_NEARBY
+    other = asked_value_evidence(question, sentences[1:], False, [("윤상은 가수이다.", {"윤상", "가수"})])
+    assert other["focus_typed"] == 0.0
+
+
+def test_an_organisation_question_without_the_body_it_names_is_refused() -> None:
+    assert "organisation" in GATE_HARD_KINDS
+    plain = [("외부 감사인의 감사의견은 적정이다", {"외부", "감사인", "감사", "의견", "적정"})]
+    evidence = asked_value_evidence("이 연결재무제표를 감사한 회계법인은 어디야?", plain, False)
+    assert evidence == {"asked": "organisation", "focus_typed": 0.0}
+    assert not judge(GateFeatures("ko", False, 0.9, 1.0, **evidence), Settings())
