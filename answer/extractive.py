@@ -31,6 +31,7 @@ from answer.sentence_shapes import (
     is_question,
     item_mark,
     label_match,
+    names_only_asked_value,
     names_organisation,
     promises_list,
     record_labels,
@@ -351,6 +352,7 @@ def score_sentences(
     own_language: str = "",
     table_asked: str | None = None,
     code_asked: bool = False,
+    question: str = "",
 ) -> list[SentenceCandidate]:
     """Score every sentence of every hit; ``sentence_vectors[i]`` embeds ``hits[i]``'s sentences.
 
@@ -367,7 +369,8 @@ def score_sentences(
     table (``table_asked``: its name, :func:`table_name`; the name's words are no field label the
     question names, "운영환경 표에서 …" asks for no "운영환경: …" record); a line of source code keeps
     :data:`CODE_FACTOR` of its score unless ``code_asked`` (the question asks for a name in code).
-    A sentence split inside a parenthesis
+    A record whose only value ``question`` names answers nothing
+    (:func:`answer.sentence_shapes.names_only_asked_value`). A sentence split inside a parenthesis
     ("해시 함수(예:" | "SHA256)에 대한 KAT는 필요 없음") is scored joined with its rest."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
@@ -403,6 +406,8 @@ def score_sentences(
             if len(chunk.sentences) > 1 and is_header_row(text, chunk):
                 continue
             if len(chunk.sentences) > 1 and not keywords_asked and is_keyword_record(text):
+                continue
+            if len(chunk.sentences) > 1 and names_only_asked_value(text, question):
                 continue
             # A joined sentence takes its longest part's cosine (a fragment's own, like ")."'s,
             # is noise).
@@ -708,6 +713,7 @@ class ExtractiveGenerator:
             own_language=detect_language(question) if cross else "",
             table_asked=table_name(question),
             code_asked=bool(_ASKS_IDENTIFIER.search(question)),
+            question=question,
         )
 
     def generate(

@@ -47,6 +47,23 @@ def _prose(value: str) -> bool:
     return value.strip().rstrip(".").endswith(("다", "요"))
 
 
+def _squashed(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def names_only_asked_value(text: str, question: str) -> bool:
+    """Whether ``text`` is one ``label: value`` record whose value the question itself names
+    ("항목: AS10.20" for "What does test item AS10.20 require?", "알고리즘: SEED" for "SEED의 키
+    길이는?"): it tells which box or row the answer is in, and answers nothing (pure)."""
+    if _ROW_SEP in text or ";" in text:
+        return False
+    m = _RECORD.match(text)
+    if m is None:
+        return False
+    value = _squashed(m.group("value")).rstrip(".")
+    return bool(value) and value in _squashed(question)
+
+
 def label_alternatives(label: str) -> list[str]:
     """A bilingual label's two names: "해당 보안수준 (Applicable Levels)" → both parts."""
     inner = [a or b for a, b in _PAREN.findall(label)]

@@ -26,6 +26,7 @@ from answer.sentence_shapes import (
     is_list_item,
     is_question,
     label_match,
+    names_only_asked_value,
     names_organisation,
     promises_list,
     record_labels,
@@ -64,6 +65,7 @@ def _score(question: str, hits: list[Hit]) -> list[SentenceCandidate]:
     return score_sentences(
         content_terms(question), np.ones(2) / np.sqrt(2), hits, vectors, _one_idf,
         definition_of=defined_term(question), focus=focus_terms(question, content_terms),
+        question=question,
     )
 
 
@@ -254,3 +256,15 @@ def test_the_article_strategies_are_quoted_with_their_items(tmp_path: Path, fixt
     # The lead-in "…3대 추진 전략을 제시했다." alone names none; its △ items follow it.
     for strategy in ("산업 거점 확보", "기술 및 기업 경쟁력 강화", "산학연 협력 생태계 조성"):
         assert strategy in answer.text, answer.text
+
+
+def test_a_record_naming_only_the_asked_item_answers_nothing() -> None:
+    assert names_only_asked_value("항목: AS10.20", "What does test item AS10.20 require?")
+    assert names_only_asked_value("알고리즘: SEED", "SEED의 키 길이는?")
+    assert not names_only_asked_value("제품 보증기간: 1 년", "제품 보증기간은?")  # a new value
+    assert not names_only_asked_value("ARIA — 키 길이: 128", "ARIA 키 길이는?")  # a table row
+    assert not names_only_asked_value("AS10.20 항목을 본다", "AS10.20?")  # no record
+    text = "항목: AS10.20\n보안요구사항 개요: 무결성 기술에 대한 자가시험 수행"
+    hits = _hits(_chunks(text, text, heading=("9 자가시험",)))
+    chosen = select_sentences(_score("AS10.20 항목은 무엇을 요구해?", hits), 1)
+    assert chosen[0].text.startswith("보안요구사항 개요"), chosen
