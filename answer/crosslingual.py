@@ -69,23 +69,29 @@ def vote_language(chunk: Chunk) -> str:
 def shared_names(question: str) -> list[str]:
     """The index terms of the names an English ``question`` writes that a text in any language
     writes the same way: acronyms (RSAES, SEED, KAT; a plural "SSPs" as SSP), identifiers
-    (HMAC_DRBG, PreSelfTest, entropy_health_test) and numbers (2048, 9.5, 2022), once each, in
-    order. A Korean report writes them in Latin letters too, so its passages match them
-    verbatim, which no glossary needs to know. A question written all in capitals has no
-    acronyms to tell apart. Pure."""
+    (HMAC_DRBG, PreSelfTest, entropy_health_test), numbered names (CFB128, X9.80-2020) and a
+    number right after a name ("RSA-PSS 2048"), once each, in order. A Korean report writes
+    them in Latin letters too, so its passages match them verbatim, which no glossary needs to
+    know. A bare number ("fiscal 2022", "levels 3 and 4") is no name: a statement's date
+    header or a running "Applicable Levels: 1, 2, 3, 4" line holds it. A question written all
+    in capitals has no acronyms to tell apart. Pure."""
     letters = [c for c in question if c.isalpha()]
     shouting = bool(letters) and all(c.isupper() for c in letters)
     names: dict[str, None] = {}
+    after_name = False
     for token in _TOKEN.findall(question):
         plural = _ACRONYM_PLURAL.match(token)
         word = plural.group(1) if plural else token
+        number = not any(c.isalpha() for c in word)
         named = (
-            (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
+            (number and after_name)
+            or (any(c.isdigit() for c in word) and not number)
             or "_" in word
             or (not shouting and any(len(_CAPITALS.findall(part)) >= 2 for part in _JOINER.split(word)))
         )
         if named:  # a lone letter (the X of "X9.80") names nothing by itself
             names.update(dict.fromkeys(t for t in content_terms(word) if len(t) > 1 or t.isdigit()))
+        after_name = named and not number
     return list(names)
 
 

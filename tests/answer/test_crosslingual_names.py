@@ -17,7 +17,8 @@ def test_acronyms_identifiers_and_numbered_names_are_shared() -> None:
     question = "Which error code signals a failed RSAES known-answer test for HMAC_DRBG and CFB128?"
     assert shared_names(question) == ["rsae", "hmac", "drbg", "cfb", "128"]
     assert shared_names("Is zeroisation of unprotected SSPs a change?") == ["ssp"]  # plural acronym
-    assert shared_names("When RSA-PSS 2048 is used") == ["rsa", "pss"]  # a bare number is no name
+    assert shared_names("When RSA-PSS 2048 is used") == ["rsa", "pss", "2048"]  # a number after a name
+    assert shared_names("At security levels 3 and 4, at the end of fiscal 2022") == []  # bare numbers
     assert shared_names("Which ANSI standard X9.80-2020 is cited?") == ["ansi", "9.80", "2020"]
 
 
