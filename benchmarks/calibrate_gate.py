@@ -98,14 +98,49 @@ def korquad_rows(settings: Settings, index_dir: Path, n: int, held_out: int = 0)
     return rows
 
 
+def kind_rows(settings: Settings, index_dir: Path, n: int) -> list[Row]:
+    """Every KorQuAD dev question outside the benchmark's 1,000 and the first ``n`` tuning ones
+    that asks for a kind of value (``asked_kind``), with and without its article (source
+    ``korquad-kinds``): scored in the answer-type evidence table, not fitted."""
+    pipeline = QAPipeline(settings.replace(index_dir=index_dir))
+    articles = load_articles(DEFAULT_PATH)
+    skip = {q["id"] for q in sample_questions(articles, 1000, BENCHMARK_SEED)}
+    skip |= {q["id"] for q in tuning_questions(articles, n)}
+    rows = []
+    for q in sample_questions(articles, 10**9, BENCHMARK_SEED):
+        if q["id"] in skip or asked_kind(q["question"]) is None:
+            continue
+        with_article = _features(pipeline, q["question"])
+        without = _features(pipeline, q["question"], exclude_doc=q["doc_id"])
+        if with_article is not None:
+            rows.append(Row("korquad-kinds", q["id"], True, with_article))
+        if without is not None:
+            rows.append(Row("korquad-kinds-without-article", q["id"], False, without))
+    return rows
+
+
+# Realdocs batches written after session 7's gate work: their tuning rows are scored on their own
+# (source ``realdocs-tune-<batch>``) and not fitted, the honest check of whether a change made on
+# the older tuning rows generalizes.
+CHECK_BATCHES = ("s8", "s9")
+
+
 def realdocs_rows(settings: Settings, index_dir: Path) -> list[Row]:
-    """The realdocs rows: tuning (``realdocs-tune``) and held-out (``realdocs-heldout``)."""
+    """The realdocs rows: tuning (``realdocs-tune``; ``realdocs-tune-s8`` … for
+    :data:`CHECK_BATCHES`) and held-out (``realdocs-heldout``)."""
+    path = REPO_ROOT / "data" / "eval" / "realdocs.jsonl"
+    batch = {
+        str(o["id"]): str(o.get("batch") or "")
+        for o in map(json.loads, filter(str.strip, path.read_text(encoding="utf-8").splitlines()))
+    }
     pipeline = QAPipeline(settings.replace(index_dir=index_dir))
     rows = []
-    for q in load_questions(REPO_ROOT / "data" / "eval" / "realdocs.jsonl"):
+    for q in load_questions(path):
         f = _features(pipeline, q.question)
         if f is not None:
             source = "realdocs-tune" if q.split == "tune" else "realdocs-heldout"
+            if q.split == "tune" and batch.get(q.id) in CHECK_BATCHES:
+                source = f"realdocs-tune-{batch[q.id]}"
             rows.append(Row(source, q.id, q.answerable, f))
     return rows
 
@@ -362,6 +397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--fit", action="store_true",
                     help="fit the logistic gate on the tuning rows; print weights, CV and the curve")
     ap.add_argument("--grid", action="store_true", help="also sweep the former thresholds rule")
+    ap.add_argument("--kind-questions", action="store_true",
+                    help="also every other KorQuAD dev question asking for a kind of value (scored, not fitted)")
     ap.add_argument("--gold-sentences", action="store_true",
                     help="per asked-for kind, how often the KorQuAD gold answer's sentence holds its evidence")
     args = ap.parse_args(argv)
@@ -374,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         try:
             rows += korquad_rows(base, args.korquad_index, args.questions, args.held_out)
+            if args.kind_questions:
+                rows += kind_rows(base, args.korquad_index, args.questions)
         except (IndexNotFoundError, FileNotFoundError) as exc:
             print(f"note: KorQuAD skipped ({exc}); build it with benchmarks/korquad.py", file=sys.stderr)
         if args.realdocs_index:
@@ -396,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if tuning:
         print("\nanswer-type evidence on the tuning rows (the hard rule refuses a kind in GATE_HARD_KINDS):")
-        print_asked_values(tuning)
+        print_asked_values(tuning + [r for r in rows if base_source(r.source) == "korquad-kinds"])
 
     if args.gold_sentences:
         articles = load_articles(DEFAULT_PATH)
