@@ -207,13 +207,13 @@ SUPPORT_COS_FLOOR, SUPPORT_COS_SPAN = 0.8, 0.1
 # 1/43 unanswerable ones; realdocs tuning rows: refused 0.600 -> 0.650 (calibrate_gate.py
 # --kind-questions, "answer-type evidence" table).
 # Left out, each wrongly refusing answerable tuning rows: "number" (4/600 KorQuAD; 12/336 of those
-# 1,037), "person" (names without a title: 14/600; 80/297).
+# 1,037), "person" (names without a title: 13/600; 80/297).
 GATE_HARD_KINDS = ("amount", "time", "contact", "measure", "count", "date", "organisation")
 # A sentence of the asked-for kind right after one that holds the question's whole focus (or under
 # a title or heading that does) scores this much focus (answer/gate.py asked_value_evidence; any
 # value above 0 clears the hard rule, and focus_typed is no model input). On those 1,037 KorQuAD
-# questions it cuts the answerable hard-kind questions refused from 12/361 to 6/361 (date 9 -> 5,
-# count 1 -> 0, measure 1 -> 0) and the unanswerable ones refused from 69/356 to 66/356; no
+# questions it cuts the answerable hard-kind questions lacking a value from 12/361 to 6/361 (date 9 -> 5,
+# count 1 -> 0, measure 1 -> 0) and the unanswerable ones lacking one from 69/356 to 67/356; no
 # realdocs or sample tuning row changes (calibrate_gate.py --kind-questions).
 GATE_FOCUS_NEARBY = 0.5
 # The logistic gate (settings.gate "model"): weights fitted by `benchmarks/calibrate_gate.py --fit`
