@@ -68,9 +68,11 @@ def test_a_measure_is_held_only_in_its_unit() -> None:
 def test_a_when_question_is_answered_by_a_date_or_an_occasion() -> None:
     kind = asked_kind("점검 장비는 교정을 언제 받아야 하나요?")
     assert kind is not None and kind.name == "date"
-    for held in ("장비를 옮길 때마다 교정한다", "설치 직후 교정한다", "1998년 도입", "19세기 말"):
+    for held in ("장비를 옮길 때마다 교정한다", "설치 직후 교정한다", "1998년 도입", "19세기 말",
+                 "전원이 꺼져도 값이 유지되는 경우 체크한다"):  # a condition answers "언제" too
         assert kind.evidence.search(held), held
     assert not kind.evidence.search("교정 기관이 맡는다")
+    assert not kind.evidence.search("경우의 수를 센다")  # "경우" after no verb ending
     assert asked_kind("심판이 언제나 볼 수 있어야 하는 것은?") is None  # 언제나: always
 
 
