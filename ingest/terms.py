@@ -93,10 +93,11 @@ def _parenthesised(line: str) -> list[TermPair]:
         if not korean:
             continue
         # "(SSP: Sensitive Security Parameter)": the abbreviation and its expansion, each a name.
-        for alternative in re.split(r"\s*[,;:]\s*", inside):
-            english = _clean_english(alternative)
-            if english:
-                pairs.append(TermPair(korean, english))
+        alternatives = [_clean_english(a) for a in re.split(r"\s*[,;:]\s*", inside)]
+        if "," in inside and not all(alternatives):
+            # "내부상태(Key, V)": a list of symbols or parts ("V" is no term), not a gloss.
+            continue
+        pairs += [TermPair(korean, english) for english in alternatives if english]
     return pairs
 
 

@@ -42,6 +42,12 @@ def test_several_english_alternatives_in_one_parenthesis() -> None:
     assert TermPair("핵심 보안매개변수", "CSP") in pairs
 
 
+def test_a_list_of_symbols_in_parentheses_is_no_gloss() -> None:
+    # "Key" is a word, but beside "V" (no term) the parenthesis lists the state's parts.
+    assert mine_terms("DRBG의 내부상태(Key, V, Reseed_Counter)를 제로화한다.") == []
+    assert mine_terms("개인키 파라미터(dP, dQ, qInv)를 저장한다.") == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
