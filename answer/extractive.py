@@ -19,6 +19,7 @@ from answer.sentence_shapes import (
     asks_expansion,
     asks_keywords,
     asks_organisation,
+    asks_reference,
     best_named_share,
     defined_term,
     defines,
@@ -29,6 +30,7 @@ from answer.sentence_shapes import (
     is_keyword_record,
     is_list_item,
     is_question,
+    is_reference_entry,
     item_mark,
     label_match,
     names_only_asked_value,
@@ -56,6 +58,7 @@ from answer.tuning import (
     QUESTION_FACTOR,
     RANK_TIE,
     RANK_WEIGHT,
+    REFERENCE_FACTOR,
     TABLE_NAMED_WEIGHT,
 )
 from reportqa.language import content_terms, detect_language
@@ -370,10 +373,12 @@ def score_sentences(
     question names, "운영환경 표에서 …" asks for no "운영환경: …" record); a line of source code keeps
     :data:`CODE_FACTOR` of its score unless ``code_asked`` (the question asks for a name in code).
     A record whose only value ``question`` names answers nothing
-    (:func:`answer.sentence_shapes.names_only_asked_value`). A sentence split inside a parenthesis
+    (:func:`answer.sentence_shapes.names_only_asked_value`); a reference-list entry keeps
+    :data:`REFERENCE_FACTOR` of its score unless ``question`` asks about a standard or paper. A sentence split inside a parenthesis
     ("해시 함수(예:" | "SHA256)에 대한 KAT는 필요 없음") is scored joined with its rest."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     out: list[SentenceCandidate] = []
+    reference_asked = asks_reference(question)
     holders: list[int] = []  # the candidates holding the focus terms
     ranks = tie_aware_ranks([h.score for h in hits], rank_tie)
     named = set(terms(table_asked)) if table_asked else set()
@@ -433,6 +438,8 @@ def score_sentences(
                 )
             if not code_asked and is_code_line(text):
                 score *= CODE_FACTOR
+            if not reference_asked and is_reference_entry(text):
+                score *= REFERENCE_FACTOR
             if focus and all(t in sentence_terms for t in focus) and not is_question(text):
                 holders.append(len(out))
             out.append(SentenceCandidate(i + 1, span, text, cos, coverage, score))

@@ -372,3 +372,22 @@ _CODE_LINE = re.compile(
 def is_code_line(text: str) -> bool:
     """Whether ``text`` is a line of source code (a table row describing a function is none)."""
     return bool(_CODE_LINE.search(text.strip())) and not record_labels(text)
+
+
+# A numbered entry of a reference list: "[3] ISO/IEC 24759:2014, Information technology – …".
+_REFERENCE_ENTRY = re.compile(r"^\s*\[\d{1,3}\]\s+\S.*(?:\b(?:19|20)\d{2}\b|ISO|IEC|RFC|NIST|FIPS|KS\s?X)")
+_ASKS_REFERENCE = re.compile(
+    r"참고\s?문헌|인용|표준|규격|논문|문헌|출처|발표|\breferences?\b|\bstandards?\b|\bpapers?\b"
+    r"|\bpublished\b|\bcit(?:ed|es?)\b|\bISO\b|\bRFC\b|\bFIPS\b|\bANSI\b|\bSP\s?800",
+    re.IGNORECASE,
+)
+
+
+def is_reference_entry(text: str) -> bool:
+    """Whether ``text`` is a numbered entry of a reference list (pure)."""
+    return bool(_REFERENCE_ENTRY.search(text))
+
+
+def asks_reference(question: str) -> bool:
+    """Whether ``question`` asks about a standard, a paper or the reference list itself."""
+    return bool(_ASKS_REFERENCE.search(question))

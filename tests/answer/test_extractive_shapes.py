@@ -20,11 +20,13 @@ from answer.extractive import (
 )
 from answer.sentence_shapes import (
     asks_organisation,
+    asks_reference,
     defined_term,
     defines,
     focus_terms,
     is_list_item,
     is_question,
+    is_reference_entry,
     label_match,
     names_only_asked_value,
     names_organisation,
@@ -268,3 +270,25 @@ def test_a_record_naming_only_the_asked_item_answers_nothing() -> None:
     hits = _hits(_chunks(text, text, heading=("9 자가시험",)))
     chosen = select_sentences(_score("AS10.20 항목은 무엇을 요구해?", hits), 1)
     assert chosen[0].text.startswith("보안요구사항 개요"), chosen
+
+
+def test_a_reference_list_entry_is_no_answer_unless_a_reference_is_asked() -> None:
+    assert is_reference_entry("[2] ISO/IEC 19790:2012, Information technology - Security techniques")
+    assert not is_reference_entry("[1] 개요") and not is_reference_entry("1. ISO 표준을 따른다")
+    assert asks_reference("Which ANSI standard on prime number generation is in the reference list?")
+    assert not asks_reference("What is the security requirement overview of AS09.01?")
+    refs = "[2] ISO/IEC 19790:2012, Security requirements for cryptographic modules"
+    record = "보안요구사항 개요: 암호모듈 내의 보안 요구사항 보호"
+    text = f"{record}\n{refs}"
+    hits = _hits(_chunks(text, text, heading=("8 보안매개변수",)))
+    asked = "security requirements for cryptographic modules 보안 요구사항?"
+    assert select_sentences(_score(asked, hits), 1)[0].text == record
+    # the same words, asked about the standard: the entry keeps its whole score
+    vectors = [np.ones((len(h.chunk.sentences), 2)) / np.sqrt(2) for h in hits]
+
+    def entry_score(question: str) -> float:
+        scored = score_sentences(content_terms(asked), np.ones(2) / np.sqrt(2), hits, vectors,
+                                 _one_idf, question=question)
+        return next(c.score for c in scored if c.text == refs)
+
+    assert entry_score("Which standard is it?") > entry_score(asked) * 1.2
