@@ -34,6 +34,7 @@ from evaluation.report import markdown_table
 from evaluation.runner import evaluate
 from index.builder import build_index
 from index.embedders import embedder_from_settings
+from index.embedding_cache import EmbeddingCache
 from index.indexing import chunker_config
 from index.store import open_index, save_index
 from reportqa.errors import IndexNotFoundError
@@ -67,9 +68,17 @@ def ensure_korquad_index(settings: Settings, data: Path, rebuild: bool = False) 
                 flush=True,
             )
 
-    index, _ = build_index(
-        docs, embedder_from_settings(settings), chunker_config(settings), progress
-    )
+    # Through the embedding cache, like an ingest: a rebuild (new chunking, a new tokenizer)
+    # embeds only the passages it has not seen.
+    cache = EmbeddingCache.from_settings(settings)
+    try:
+        index, _ = build_index(
+            docs, embedder_from_settings(settings), chunker_config(settings), progress, cache
+        )
+    finally:
+        if cache is not None:
+            print(f"  embedding cache: {cache.hits} hits, {cache.misses} misses", file=sys.stderr)
+            cache.close()
     save_index(index, settings.resolved_index_dir)
     return time.perf_counter() - t0
 
