@@ -42,7 +42,7 @@ from answer.generators.prompting import no_answer_text
 from answer.grounding import check_grounding, repair_citations
 from answer.lexicon import with_induced_lexicon
 from answer.messages import message
-from answer.retrieval import QueryEncoder, glossary_groups, load_glossary, make_retriever
+from answer.retrieval import ChunkRows, QueryEncoder, glossary_groups, load_glossary, make_retriever
 from answer.rewrite import rewrite_question
 from answer.safety import passage_flags
 from answer.translation import with_model_translation
@@ -77,7 +77,7 @@ class QAPipeline:
         self._ready = False
         self._generators: dict[str, Generator] = {}
         self._chunk_rows: dict[str, int] | None = None
-        self._row_of: dict[str, int] | None = None
+        self._row_map: ChunkRows | None = None
 
     def _load(self) -> None:
         with self._lock:
@@ -99,20 +99,23 @@ class QAPipeline:
             # Questions must be tokenised with the dictionary the BM25 index was built with.
             add_user_words([tuple(t) for t in index.manifest["keyword"].get("user_terms", [])])
             self.encode = QueryEncoder(embedder)
+            # One chunk id -> row map for the retrieval chain, the extractive answer and here.
+            self._row_map = ChunkRows(index)
             self.generator: Generator = self._make_generator(index)
             # With a language model configured it also translates questions (answer/translation.py).
             self.glossary = with_model_translation(
                 with_induced_lexicon(load_glossary(self.settings, index), index, self.encode, embedder, self.settings),
                 getattr(self.generator, "backend", None), index, self.encode,
             )
-            self.retriever = make_retriever(index, self.encode, self.settings, self.glossary)
+            self.retriever = make_retriever(index, self.encode, self.settings, self.glossary, self._row_map)
             self._ready = True
 
     def _make_generator(self, index: ReportIndex, spec: str | None = None) -> Generator:
         spec = spec or self.settings.generator
         kind, _ = parse_generator_spec(spec)
         if kind == "extractive":
-            rows = {c.id: i for i, c in enumerate(index.chunks)}
+            # Called inside _load (which holds the lock) once the map is set: no self.index here.
+            rows = self._row_map if self._row_map is not None else self._rows()
             return ExtractiveGenerator(
                 lambda hit: index.sentence_vectors_of(rows[hit.chunk.id]),
                 self.encode,
@@ -229,10 +232,10 @@ class QAPipeline:
         same = nxt.doc_id == chunk.doc_id and nxt.heading_path == chunk.heading_path
         return nxt if same else None
 
-    def _rows(self) -> dict[str, int]:
-        if self._row_of is None:
-            self._row_of = {c.id: i for i, c in enumerate(self.index.chunks)}
-        return self._row_of
+    def _rows(self) -> ChunkRows:
+        _ = self.index  # loads it (and the map) if not yet
+        assert self._row_map is not None
+        return self._row_map
 
     def translate(self, question: str) -> list[list[tuple[str, ...]]]:
         """The question's glossary groups in the other language (see answer/glossary.py)."""

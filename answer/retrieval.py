@@ -436,14 +436,19 @@ def sentence_cosines(
 
 
 def make_retriever(
-    index: ReportIndex, encode: QueryEncoder, settings: Settings, glossary: Glossary | None = _UNSET
+    index: ReportIndex,
+    encode: QueryEncoder,
+    settings: Settings,
+    glossary: Glossary | None = _UNSET,
+    rows: ChunkRows | None = None,
 ) -> Retriever:
     """The retrieval chain ``settings`` ask for: base mode, label reranking, the cross-encoder
     if one is configured, MMR, then evidence rescoring (without a cross-encoder).
 
-    ``glossary``: for cross-lingual questions; by default the one ``settings`` name."""
+    ``glossary``: for cross-lingual questions; by default the one ``settings`` name. ``rows``:
+    the index's chunk id -> row map, when the caller keeps one (else the chain makes its own)."""
     dense = DenseRetriever(index, encode)
-    rows = ChunkRows(index)  # one chunk id -> row map, and one language per row, for the chain
+    rows = rows if rows is not None else ChunkRows(index)  # one map, and one language per row
     languages = PassageLanguages(index, rows)
     if glossary is _UNSET:
         glossary = with_induced_lexicon(load_glossary(settings, index), index, encode, encode.embedder, settings)
