@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from answer.sentence_shapes import squashed
 from answer.tuning import GATE_BIAS, GATE_FOCUS_NEARBY, GATE_HARD_KINDS, GATE_WEIGHTS
 from reportqa.language import content_terms, get_kiwi
 from reportqa.settings import Settings
@@ -264,16 +265,12 @@ def _is_measure(tokens: Sequence[Any]) -> bool:
     return tokens[0].tag == "SN" and len(tokens) <= 2 and all(t.tag != "SL" for t in tokens)
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text).lower()
-
-
 def focus_share(focus: str | None, text: str, terms: set[str]) -> float:
     """1 when ``text`` holds ``focus`` (spaces ignored: tables write "부 채 총 계"), else half the
     share of the focus's content terms ``terms`` holds; 1 when there is no focus. Pure."""
     if focus is None:
         return 1.0
-    if _squash(focus) in _squash(text):
+    if squashed(focus) in squashed(text):
         return 1.0
     parts = content_terms(focus)
     return 0.5 * sum(p in terms for p in parts) / len(parts) if parts else 0.0

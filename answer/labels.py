@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
+from answer.sentence_shapes import squashed
 from answer.tuning import LABEL_NAMED_MIN_CHARS
 from reportqa.language import content_terms
 from reportqa.types import Hit
@@ -73,10 +74,6 @@ _ITEM = re.compile(r"^(?:제\s*)?(\d+(?:\.\d+)*)\s*(?:번|호|조|항|장|절|�
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)*(?![\d.])")
 
 
-def _squash(text: str) -> str:
-    return "".join(text.lower().split())
-
-
 def label_named(question: str, text: str) -> float:
     """How much of ``question`` one line label of ``text`` (or one part of it: a table row's
     "SW > Ubuntu 20.04 64-bit" has two) spells out verbatim, spaces ignored: the longest such
@@ -86,16 +83,16 @@ def label_named(question: str, text: str) -> float:
     A question naming a term exactly as a glossary line or a table row writes it ("변경 가능한
     운영환경은 어떻게 정의돼?" against "- 변경 가능한 운영환경: …") is asking about that line; its
     sibling ("- 변경 불가능한 운영환경: …") holds the same morphemes but not the same string."""
-    squashed = _squash(question)
-    if not squashed:
+    asked = squashed(question)
+    if not asked:
         return 0.0
     best = 0
     for label in labels(text):
         for part in _PARTS.split(label):
-            named = _squash(part).lstrip(_MARKS)
-            if len(named) >= LABEL_NAMED_MIN_CHARS and named in squashed and len(named) > best:
+            named = squashed(part).lstrip(_MARKS)
+            if len(named) >= LABEL_NAMED_MIN_CHARS and named in asked and len(named) > best:
                 best = len(named)
-    return best / len(squashed)
+    return best / len(asked)
 
 
 def item_named(question: str, text: str) -> bool:

@@ -47,7 +47,9 @@ def _prose(value: str) -> bool:
     return value.strip().rstrip(".").endswith(("다", "요"))
 
 
-def _squashed(text: str) -> str:
+def squashed(text: str) -> str:
+    """``text`` lower-cased with every whitespace character removed (a table writes "부 채 총
+    계", a question "부채총계"). Pure."""
     return "".join(text.lower().split())
 
 
@@ -60,8 +62,8 @@ def names_only_asked_value(text: str, question: str) -> bool:
     m = _RECORD.match(text)
     if m is None:
         return False
-    value = _squashed(m.group("value")).rstrip(".")
-    return bool(value) and value in _squashed(question)
+    value = squashed(m.group("value")).rstrip(".")
+    return bool(value) and value in squashed(question)
 
 
 def label_alternatives(label: str) -> list[str]:
