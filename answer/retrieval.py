@@ -178,11 +178,19 @@ class PassageLanguages:
         self.index = index
         self.rows = rows if rows is not None else ChunkRows(index)
         self._languages: dict[int, str] = {}
+        self._votes: dict[int, str] = {}
 
     def __call__(self, row: int) -> str:
         if row not in self._languages:
             self._languages[row] = detect_language(self.index.chunks[row].text)
         return self._languages[row]
+
+    def vote(self, row: int) -> str:
+        """The row's vote in the cross-lingual test (:func:`vote_language`), kept like its
+        language."""
+        if row not in self._votes:
+            self._votes[row] = vote_language(self.index.chunks[row])
+        return self._votes[row]
 
     def of_hit(self, hit: Hit) -> str:
         """The language of ``hit``'s passage (by its row; detected afresh for a chunk the index
@@ -252,9 +260,6 @@ class HybridRetriever:
         self._squashed: dict[int, str] = {}
         self._evidence: dict[int, np.ndarray] = {}
 
-    def _language_of(self, row: int) -> str:
-        return self.languages(row)
-
     def _evidence_cosines(self, row: int, qvec: np.ndarray) -> np.ndarray:
         """The cosines to ``qvec`` of the row's stored sentences that can be evidence
         (:func:`evidence_mask`: a ")." left by a PDF is close to every question)."""
@@ -293,8 +298,7 @@ class HybridRetriever:
         the single best match. ``language``: the
         question's, when the caller has it (:func:`detect_language`)."""
         language = language or detect_language(question)
-        chunks = self.dense.index.chunks
-        votes = passages_language(question, dense, lambda row: vote_language(chunks[row]), self.language_votes)
+        votes = passages_language(question, dense, self.languages.vote, self.language_votes)
         return bool(dense) and votes != language
 
     def _own_words_answer(
