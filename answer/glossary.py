@@ -219,7 +219,10 @@ class Glossary:
             owner = next((k for i, n, k in spans if _stem(name) in stems[i : i + n]), None)
             if holding(name) >= (1 if owner is None else 2):
                 seen.add(name)
-                (own.append([(name,)]) if owner is None else groups[owner].append((name,)))
+                if owner is None:
+                    own.append([(name,)])
+                else:
+                    groups[owner].append((name,))
         return [*groups.values(), *own]
 
     def translate_korean(self, question: str) -> list[list[tuple[str, ...]]]:

@@ -114,8 +114,9 @@ class QAPipeline:
         spec = spec or self.settings.generator
         kind, _ = parse_generator_spec(spec)
         if kind == "extractive":
-            # Called inside _load (which holds the lock) once the map is set: no self.index here.
-            rows = self._row_map if self._row_map is not None else self._rows()
+            # First called inside _load (which holds the lock) once the map is set: no self.index.
+            rows = self._row_map
+            assert rows is not None
             return ExtractiveGenerator(
                 lambda hit: index.sentence_vectors_of(rows[hit.chunk.id]),
                 self.encode,

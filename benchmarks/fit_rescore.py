@@ -58,6 +58,9 @@ except ImportError:  # run as a script from benchmarks/
 
 FEATURES = ("fused", "sentence (own language)", "sentence (cross-language)", "label named",
             "item named", "defines asked")
+# The fused scores span ~0.1 between rank 1 and rank 10; the softmax needs a temperature so
+# that weight 1 on them is a real preference (fixed, not fitted: it sets the scale of w).
+SCALE = 30.0
 SHIPPED = np.array([1.0, RESCORE_SENTENCE_WEIGHT, RESCORE_SENTENCE_WEIGHT_CROSS,
                     RESCORE_LABEL_WEIGHT, RESCORE_ITEM_WEIGHT, RESCORE_DEFINITION_WEIGHT])
 
@@ -111,10 +114,6 @@ def fit(groups: Sequence[tuple[np.ndarray, np.ndarray]], l2: float) -> np.ndarra
     res = minimize(loss, SHIPPED[1:].copy(), jac=True, method="L-BFGS-B")
     return np.concatenate([[1.0], res.x])
 
-
-# The fused scores span ~0.1 between rank 1 and rank 10; the softmax needs a temperature so
-# that weight 1 on them is a real preference (fixed, not fitted: it sets the scale of w).
-SCALE = 30.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
