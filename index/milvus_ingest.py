@@ -42,7 +42,7 @@ from index.report_index import ReportIndex, check_compatible
 from index.vector_store import VectorIndexSpec
 from ingest.pipeline import load_documents
 from reportqa.errors import IndexMismatchError
-from reportqa.language import add_user_words, content_terms, load_user_dictionary
+from reportqa.language import add_user_words, keyword_terms, load_user_dictionary
 from reportqa.protocols import Embedder
 from reportqa.settings import Settings
 from reportqa.types import Chunk, Document
@@ -54,7 +54,7 @@ DEFAULT_PARTITION = "default"  # the ``collection`` partition key of documents t
 
 def passage_terms(chunk: Chunk) -> list[str]:
     """The BM25 tokens of a passage, as KiwiBm25Index.build makes them."""
-    return list(content_terms(passage_text(chunk))) or [PLACEHOLDER]
+    return list(keyword_terms(passage_text(chunk))) or [PLACEHOLDER]
 
 
 def write_documents(

@@ -589,9 +589,9 @@ class MilvusKeywordIndex(KiwiBm25Index):
     come from :class:`KiwiBm25Index` over this vocabulary."""
 
     def __init__(self, rows: _Rows, vocab: Mapping[str, Sequence[int]], k1: float, b: float) -> None:
-        from reportqa.language import content_terms
+        from reportqa.language import keyword_terms
 
-        super().__init__(cast(Any, _Bm25Params(k1, b)), len(rows), content_terms)
+        super().__init__(cast(Any, _Bm25Params(k1, b)), len(rows), keyword_terms)
         self.rows = rows
         self.vocab = vocab
 

@@ -40,6 +40,7 @@ from index.report_index import (
 )
 from index.vector_store import FaissVectorStore
 from reportqa.errors import IndexCorruptError, IndexNotFoundError
+from reportqa.language import TOKENIZER
 from reportqa.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def make_manifest(
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "embedder": {"name": embedder_name, "dim": dim},
         "chunker": chunker,
-        "keyword": {"kind": "bm25s", "tokenizer": "kiwi-content-morphemes"},
+        "keyword": {"kind": "bm25s", "tokenizer": TOKENIZER},
         "documents": [asdict(d) for d in documents],
         "chunk_count": chunks,
     }

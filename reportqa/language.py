@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,7 @@ DOMAIN_TERMS: tuple[tuple[str, str], ...] = (
 )
 
 # Content-bearing part-of-speech tags: nouns, verb/adjective roots, foreign words, numbers, roots.
-_CONTENT_TAGS = ("NNG", "NNP", "NNB", "NR", "SL", "SN", "SH", "XR", "VV", "VA", "MAG")
+_CONTENT_TAGS = ("NNG", "NNP", "NNB", "NR", "SL", "SN", "SH", "XR", "VV", "VA", "MAG", "W_SERIAL")
 _STOP_EN = frozenset(
     [
         "a",
@@ -257,7 +258,7 @@ def add_user_words(entries: list[tuple[str, str]]) -> int:
                 added += 1
     if added:
         _rebuild_joiner()
-        content_terms.cache_clear()
+        _analyse.cache_clear()
     return added
 
 
@@ -332,12 +333,36 @@ def _split_latin(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
-@lru_cache(maxsize=4096)
+# What keyword_terms / content_terms emit, as index manifests record it: an index built with
+# another version has BM25 terms and stored sentence terms a question's terms do not match (index/indexing.py's
+# outdated_features says so; an incremental ingest re-tokenises the passages it keeps).
+TOKENIZER = "kiwi-content-morphemes+identifiers"
+
+
 def content_terms(text: str) -> tuple[str, ...]:
-    """Lower-cased content morphemes (Korean) and words (Latin) for lexical matching and BM25."""
+    """Lower-cased content morphemes (Korean) and words (Latin) for lexical matching."""
+    return _analyse(text)[0]
+
+
+def keyword_terms(text: str) -> tuple[str, ...]:
+    """:func:`content_terms` plus ``text``'s whole identifiers (see :func:`_identifiers`): the
+    terms of BM25, at ingest and for a question alike.
+
+    Only BM25 counts an identifier beside its pieces: ranking a passage that writes "AS10.53"
+    as one word above those sharing "AS" or "10.53" is what it is for, while a sentence scored
+    for quoting would weigh the id twice over the rest of the question (a sentence naming the
+    id beat the one answering, on realdocs tuning rows rd-257 and rd-488)."""
+    terms, ids = _analyse(text)
+    return terms + ids
+
+
+@lru_cache(maxsize=4096)
+def _analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(content terms, identifiers) of ``text`` from one Kiwi pass."""
     text = join_user_terms(unicodedata.normalize("NFC", text))
     terms: list[str] = []
-    for tok in get_kiwi().tokenize(text):
+    tokens = get_kiwi().tokenize(text)
+    for tok in tokens:
         if tok.tag.startswith(_CONTENT_TAGS) or tok.tag in _CONTENT_TAGS:
             form = tok.form.lower()
             if tok.tag == "SL":
@@ -354,7 +379,48 @@ def content_terms(text: str) -> tuple[str, ...]:
             if form in _STOP_KO:
                 continue
             terms.append(form)
-    return tuple(terms)
+    return tuple(terms), tuple(_identifiers(text, tokens))
+
+
+# Pieces of an identifier written without spaces: Latin words, numbers, serials ("06.08.01") and
+# the connectors between them. Kiwi splits "AS09.01" into "AS" + "09.01", drops "06.08.01" of
+# "VE06.08.01" (a serial, not a number) and splits "KISA_Crypto_getState" at each underscore.
+_ID_PIECES = frozenset(("SL", "SN", "W_SERIAL"))
+_ID_JOINERS = frozenset("_-.")
+
+
+def _identifiers(text: str, tokens: Sequence[Any]) -> list[str]:
+    """The whole identifiers of ``text`` ("as09.01", "ve06.08.01", "kisa_crypto_getstate" →
+    "kisacryptogetstate", "HMAC-DRBG" → "hmacdrbg"): each run of two or more Latin, number or
+    serial pieces with nothing or one of ``_ - .`` between them and a Latin piece of two or more
+    letters. A version ("V1.0", written after every product name of a guide) is no identifier:
+    its pieces say it already, and a third term for it outweighed the rest of the question.
+
+    Emitted besides the pieces, so a question naming a requirement id or an API matches the
+    passage that writes the id the same way above the ones sharing a piece ("AS", "09.01").
+    Hyphens and underscores are dropped so "HMAC_DRBG" and "HMAC-DRBG" are one term; dots stay
+    (they separate a clause number's levels)."""
+    out: list[str] = []
+    run: list[Any] = []
+
+    def close() -> None:
+        if len(run) >= 2 and any(t.tag == "SL" and t.len > 1 for t in run):
+            surface = text[run[0].start : run[-1].start + run[-1].len]
+            out.append(surface.replace("_", "").replace("-", "").rstrip(".").lower())
+
+    for tok in tokens:
+        if tok.tag in _ID_PIECES and run:
+            end = run[-1].start + run[-1].len
+            gap = text[end : tok.start]
+            if gap == "" or (len(gap) == 1 and gap in _ID_JOINERS):
+                run.append(tok)
+                continue
+        if run and tok.form in _ID_JOINERS and tok.start == run[-1].start + run[-1].len:
+            continue  # a connector: the run goes on if a piece follows it at once
+        close()
+        run = [tok] if tok.tag in _ID_PIECES else []
+    close()
+    return out
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")

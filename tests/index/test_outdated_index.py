@@ -12,7 +12,10 @@ from index.builder import passage_text
 from index.indexing import ensure_index, ingest_paths, outdated_features
 from index.keyword import KiwiBm25Index
 from index.store import ReportIndex, open_index, save_index
+from reportqa.language import TOKENIZER, content_terms
 from reportqa.settings import Settings
+
+OLD_TOKENIZER = "kiwi-content-morphemes"
 
 CORPUS = {
     "a.md": "# 전략\n\n경기도는 이차전지 산업 거점을 확보한다. 평택에 연구 클러스터를 조성한다.",
@@ -21,10 +24,12 @@ CORPUS = {
 
 
 def _age(index: ReportIndex) -> ReportIndex:
-    """The same index as an older reportqa wrote it: default bm25s parameters, no sentence terms."""
+    """The same index as an older reportqa wrote it: default bm25s parameters, no sentence terms,
+    the tokenizer before whole identifiers were terms."""
     chunks = [dataclasses.replace(c, sentence_terms=()) for c in index.chunks]
     keyword = KiwiBm25Index.build([passage_text(c) for c in chunks], k1=1.5, b=0.75)
-    return dataclasses.replace(index, chunks=chunks, keyword=keyword, path=None)
+    manifest = {**index.manifest, "keyword": {**index.manifest["keyword"], "tokenizer": OLD_TOKENIZER}}
+    return dataclasses.replace(index, chunks=chunks, keyword=keyword, manifest=manifest, path=None)
 
 
 @pytest.fixture()
@@ -42,7 +47,8 @@ def test_outdated_features_name_what_an_older_index_lacks(corpus: Path, tmp_path
     index = open_index(tmp_path / "idx")
     assert outdated_features(index) == []
     reasons = outdated_features(_age(index))
-    assert len(reasons) == 2 and "k1=1.5" in reasons[0] and "sentence terms" in reasons[1]
+    assert len(reasons) == 3 and "k1=1.5" in reasons[0] and "sentence terms" in reasons[2]
+    assert OLD_TOKENIZER in reasons[1] and TOKENIZER in reasons[1]
 
 
 def test_the_sample_index_is_rebuilt_and_another_index_only_warned_about(
@@ -80,6 +86,25 @@ def test_an_incremental_ingest_gives_kept_chunks_their_sentence_terms(corpus: Pa
     index = open_index(tmp_path / "idx")
     assert {c.doc_id for c in index.chunks} == {"a.md", "b.md"}
     assert all(c.sentence_terms for c in index.chunks if c.sentences)
+
+
+def test_an_incremental_ingest_retokenises_chunks_kept_from_another_tokenizer(
+    corpus: Path, tmp_path: Path
+) -> None:
+    settings = Settings.load({"home": tmp_path / "h", "index_dir": tmp_path / "idx"}, env={})
+    ingest_paths([corpus / "a.md"], settings)
+    index = open_index(tmp_path / "idx")
+    stale = [dataclasses.replace(c, sentence_terms=tuple(("stale",) for _ in c.sentences)) for c in index.chunks]
+    manifest = {**index.manifest, "keyword": {**index.manifest["keyword"], "tokenizer": OLD_TOKENIZER}}
+    save_index(dataclasses.replace(index, chunks=stale, manifest=manifest, path=None), tmp_path / "idx")
+    assert outdated_features(open_index(tmp_path / "idx"))
+    ingest_paths([corpus / "b.md"], settings)
+    index = open_index(tmp_path / "idx")
+    assert outdated_features(index) == [] and index.manifest["keyword"]["tokenizer"] == TOKENIZER
+    kept = [c for c in index.chunks if c.doc_id == "a.md"]
+    assert kept and all(
+        c.sentence_terms == tuple(content_terms(t) for t in c.sentence_texts()) for c in kept
+    )
 
 
 def test_an_index_keeps_its_own_chunk_sizes_unless_others_are_set(corpus: Path, tmp_path: Path) -> None:
