@@ -32,12 +32,14 @@ from ingest.tuning import (
     SAME_SIZE,
 )
 
-# A line starting like this opens a list item, never continues the previous line.
+# A line starting like this opens a list item, never continues the previous line ("1.RSAES …",
+# a number and its dot set close to the item's first word, is one too).
 LIST_START = re.compile(
     r"""^(?:
         [•·ꞏ∙◦○●◎□■◇◆▪▫▶▷►▸‣⁃※★☆✓✔❍❏∎◼◻➢➤\-–—*+>]
       | \(?\d{1,3}(?:\.\d{1,3})*[.)](?:\s|$)
       | \d{1,3}(?:\.\d{1,3})+\.?\s
+      | \d{1,2}\.(?=[A-Z\uac00-\ud7a3])
       | \(\d{1,3}\)
       | [①-⑳㉠-㉻㈀-㈜]
       | \(?[가-하A-Za-z][.)](?:\s|$)

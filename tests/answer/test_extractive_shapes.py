@@ -83,6 +83,8 @@ def test_question_and_list_shapes() -> None:
     assert is_list_item("△이차전지 산업 거점 확보")
     assert is_list_item("2) 두 번째 방법")
     assert not is_list_item("2025년 12월 5일에 작성")
+    assert is_list_item("3.ECDSA 공개키에 대한 제로화") and is_list_item("1.목적")
+    assert not is_list_item("3.5배 늘었다")
 
 
 def test_record_labels_of_boxes_and_table_rows() -> None:

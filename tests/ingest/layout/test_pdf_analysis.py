@@ -64,7 +64,9 @@ def test_wrapped_lines_join_but_list_items_and_short_lines_do_not() -> None:
     full = "a line of prose that runs to the right edge of the column"
     lines = group_lines(
         column(
-            [full, "and goes on here.", "- a list item", "1. a numbered item", full, "end"], 50, 100
+            [full, "and goes on here.", "- a list item", "1. a numbered item", full, "end",
+             "2.RSAES an item, its number set close, to the right edge",
+             "3.ECDSA the next one"], 50, 100
         )
     )
     block = Block(tuple(lines))
@@ -73,6 +75,8 @@ def test_wrapped_lines_join_but_list_items_and_short_lines_do_not() -> None:
         "- a list item",
         "1. a numbered item",
         f"{full} end",
+        "2.RSAES an item, its number set close, to the right edge",
+        "3.ECDSA the next one",
     ]
 
 
