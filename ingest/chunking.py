@@ -225,11 +225,7 @@ def _line_spans(text: str, start: int, end: int) -> list[Span]:
     while pos < end:
         nl = text.find("\n", pos, end)
         stop = end if nl < 0 else nl
-        s, e = pos, stop
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+        s, e = _strip(text, pos, stop)
         if e > s:
             spans.append((s, e))
         pos = stop + 1
@@ -264,17 +260,14 @@ def _sentences(
             continue
         joinable = False
         for s, e in split(window):
-            s, e = ws + s, ws + e
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
+            s, e = _strip(text, ws + s, ws + e)
             if e > s:
                 spans.append((s, e))
     return spans or [(start, end)]
 
 
 def _strip(text: str, s: int, e: int) -> Span:
+    """The span ``s:e`` of ``text`` without its leading and trailing white space."""
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():
