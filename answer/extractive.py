@@ -585,10 +585,18 @@ def list_items_after(
     own = item_mark(lead.text)
     items: list[SentenceCandidate] = []
     last_end = lead.span[1]
+    in_lead_paragraph = True  # the sentences after the lead-in on its own line
     for hit_no, part in ((lead.hit_no, chunk), *continuing_hits(hits, chunk)):
         for span, text in zip(part.sentences, part.sentence_texts(), strict=False):
             if span[0] < last_end:  # before the lead-in, or repeated by the chunks' overlap
                 continue
+            if in_lead_paragraph:
+                between = chunk.text[last_end - chunk.start : span[0] - chunk.start]
+                in_lead_paragraph = part is chunk and "\n" not in between
+                if in_lead_paragraph and not items and not is_list_item(text):
+                    # The lead-in's paragraph may go on before its list ("… 목록은 다음과 같다.
+                    # KISA_Crypto_Zeroize()가 기본이며 …" above the numbered APIs).
+                    continue
             if part.table and is_header_row(text, part):
                 continue
             # A table's rows are the items of a lead-in above it ("제약은 다음과 같다." | rows).
@@ -645,12 +653,21 @@ def complete_lists(
 
 def ends_in_open_list(chunk: Chunk) -> bool:
     """Whether ``chunk`` ends inside a list: its last sentence that is no item (or its last
-    sentence) announces one, and only items follow it. Pure."""
+    sentence) announces one, and only items follow it; or a sentence of its last paragraph
+    announces one. Pure."""
     texts = chunk.sentence_texts()
     i = len(texts) - 1
     while i > 0 and is_list_item(texts[i]) and not promises_list(texts[i]):
         i -= 1
-    return i >= 0 and promises_list(texts[i])
+    if i >= 0 and promises_list(texts[i]):
+        return True
+    # or its last paragraph announces one before it goes on (see list_items_after)
+    spans = chunk.sentences
+    while i > 0 and "\n" not in chunk.text[spans[i - 1][1] - chunk.start : spans[i][0] - chunk.start]:
+        i -= 1
+        if promises_list(texts[i]):
+            return True
+    return False
 
 
 def with_list_continuations(

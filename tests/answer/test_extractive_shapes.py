@@ -171,6 +171,30 @@ def test_a_list_lead_in_brings_its_items_from_the_next_passage() -> None:
     assert {c.hit_no for c in complete_lists(lead, hits)[1:]} == {2}  # cited to their own passage
 
 
+def test_a_lead_in_whose_paragraph_goes_on_brings_the_items_after_that_paragraph() -> None:
+    # the lead-in is not its paragraph's last sentence; the list starts in the next passage
+    text = (
+        "운영적 제로화는 사용이 끝난 SSP를 지우는 API를 말한다. 제로화 API의 목록은 다음과 같다. "
+        "기본 API는 바이트 배열을 지우는 Zeroize()이다.\n"
+        "1.RSA 공개키에 대한 제로화: RSA_publicKey_Zeroize()\n"
+        "2.DH 파라미터에 대한 제로화: DH_param_Zeroize()\n"
+        "해설\n이 시험항목은 제로화 방법을 요구한다."
+    )
+    first = text[: text.index("1.RSA")]
+    chunks = _chunks(text, first, text[len(first):])
+    assert ends_in_open_list(chunks[0]) and not ends_in_open_list(chunks[1])
+    by_id = {c.id: c for c in chunks}
+    hits = with_list_continuations(_hits(chunks[:1]), lambda c: by_id.get(f"c{int(c.id[1:]) + 1}"))
+    assert [h.chunk.id for h in hits] == ["c0", "c1"]
+    lead = [c for c in _score("제로화 API 종류 알려줘", hits) if "목록은" in c.text]
+    quoted = [c.text for c in complete_lists(lead, hits)]
+    assert quoted == [lead[0].text, "1.RSA 공개키에 대한 제로화: RSA_publicKey_Zeroize()",
+                      "2.DH 파라미터에 대한 제로화: DH_param_Zeroize()"], quoted
+    # a paragraph without a lead-in does not open a list
+    plain = _chunks(text.replace("목록은 다음과 같다", "목록은 부록에 있다"), first.replace("목록은 다음과 같다", "목록은 부록에 있다"))
+    assert not ends_in_open_list(plain[0])
+
+
 def test_no_items_are_added_after_a_sentence_that_promises_none() -> None:
     text = "시험은 시험자의 힘으로 수행한다.\n① 첫째 항목\n② 둘째 항목"
     hits = _hits(_chunks(text, text))
