@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pytest
 
 from index.builder import build_index
 from index.store import ReportIndex
 from index.vector_store import VectorIndexSpec
 from ingest.chunking import ChunkerConfig
 from reportqa.types import Document
+
+if TYPE_CHECKING:
+    from index.milvus_store import MilvusTarget
 
 
 class CountingHashEmbedder:
@@ -68,3 +74,18 @@ def tiny_index(spec: VectorIndexSpec | None = None, embedder: CountingHashEmbedd
         vector_index=spec,
     )
     return index
+
+
+def milvus_lite_or_skip(path: Path) -> tuple[Any, MilvusTarget]:
+    """A started Milvus Lite client on the file ``path`` and its target; the test is skipped
+    where pymilvus is missing or the embedded engine cannot start."""
+    pytest.importorskip("pymilvus")
+    from index.milvus_store import MilvusTarget, client_for
+
+    target = MilvusTarget(str(path))
+    try:
+        client = client_for(target)
+        client.list_collections()
+    except Exception as exc:  # any failure to start the embedded engine
+        pytest.skip(f"Milvus Lite cannot start here: {exc}")
+    return client, target

@@ -20,7 +20,7 @@ from reportqa.errors import ConfigError
 from reportqa.settings import SAMPLE_CORPUS_DIR, Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from index_helpers import CountingHashEmbedder
+from index_helpers import CountingHashEmbedder, milvus_lite_or_skip
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = [
@@ -34,15 +34,10 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def lite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One Milvus Lite file for the module (starting its engine takes a second or more)."""
-    pytest.importorskip("pymilvus")
-    from index.milvus_store import MilvusTarget, client_for, close_client
-
     path = tmp_path_factory.mktemp("milvus") / "lite.db"
-    target = MilvusTarget(str(path))
-    try:
-        client_for(target).list_collections()
-    except Exception as exc:  # any failure to start the embedded engine
-        pytest.skip(f"Milvus Lite cannot start here: {exc}")
+    _, target = milvus_lite_or_skip(path)
+    from index.milvus_store import close_client
+
     yield path
     close_client(target)
 
@@ -258,7 +253,7 @@ CHILD = textwrap.dedent(
     import logging, sys, time
     sys.path.insert(0, {helpers!r})
     from pathlib import Path
-    from index_helpers import CountingHashEmbedder
+    from index_helpers import CountingHashEmbedder, milvus_lite_or_skip
     from index import milvus_store
     from index.milvus_ingest import ingest_paths_milvus
     from reportqa.settings import Settings

@@ -14,21 +14,16 @@ import pytest
 
 from index import milvus_lite_speedups as speedups
 from index.milvus_insert import insert_columns, pack_sparse_rows
+from tests.index.index_helpers import milvus_lite_or_skip
 
 DIM = 8
 
 
 @pytest.fixture()
 def lite(tmp_path: Path) -> Iterator[tuple[Any, str]]:
-    pytest.importorskip("pymilvus")
-    from index.milvus_store import MilvusTarget, client_for, close_client
+    c, target = milvus_lite_or_skip(tmp_path / "insert.db")
+    from index.milvus_store import close_client
 
-    target = MilvusTarget(str(tmp_path / "insert.db"))
-    try:
-        c = client_for(target)
-        c.list_collections()
-    except Exception as exc:  # any failure to start the embedded engine
-        pytest.skip(f"Milvus Lite cannot start here: {exc}")
     yield c, target.uri
     speedups.install()
     close_client(target)

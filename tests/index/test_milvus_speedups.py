@@ -13,6 +13,7 @@ import pytest
 
 from index import milvus_lite_speedups as speedups
 from index.milvus_lite_speedups import deleted_mask, newest_version_masks
+from tests.index.index_helpers import milvus_lite_or_skip
 
 DIM = 16
 # ef above every segment's size makes HNSW exact here, so a segment whose index a background
@@ -37,15 +38,9 @@ def test_deleted_mask_needs_a_later_delete() -> None:
 
 @pytest.fixture()
 def client(tmp_path: Path) -> Iterator[Any]:
-    pytest.importorskip("pymilvus")
-    from index.milvus_store import MilvusTarget, client_for, close_client
+    c, target = milvus_lite_or_skip(tmp_path / "speed.db")
+    from index.milvus_store import close_client
 
-    target = MilvusTarget(str(tmp_path / "speed.db"))
-    try:
-        c = client_for(target)
-        c.list_collections()
-    except Exception as exc:  # any failure to start the embedded engine
-        pytest.skip(f"Milvus Lite cannot start here: {exc}")
     if not speedups.install():
         pytest.skip("this milvus-lite version runs its own search code")
     yield c

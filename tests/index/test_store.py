@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,31 +13,7 @@ from index.store import open_index, read_manifest, save_index
 from ingest.chunking import ChunkerConfig
 from reportqa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from reportqa.types import Document
-
-
-class HashEmbedder:
-    """A deterministic bag-of-words embedder: enough to test storage, not retrieval quality."""
-
-    name = "hash-test"
-    dim = 32
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def _vec(self, text: str) -> np.ndarray:
-        v = np.zeros(self.dim, dtype=np.float32)
-        for w in text.split():
-            v[int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] += 1
-        n = np.linalg.norm(v)
-        return v / n if n else v
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array([self._vec(t) for t in texts], dtype=np.float32).reshape(
-            len(texts), self.dim
-        )
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._vec(text)
+from tests.index.index_helpers import CountingHashEmbedder
 
 
 def _docs(tag: str = "") -> list[Document]:
@@ -63,7 +37,7 @@ def _docs(tag: str = "") -> list[Document]:
 
 def _build(tag: str = ""):  # type: ignore[no-untyped-def]
     index, _ = build_index(
-        _docs(tag), HashEmbedder(), ChunkerConfig(max_tokens=50, overlap_tokens=5)
+        _docs(tag), CountingHashEmbedder(), ChunkerConfig(max_tokens=50, overlap_tokens=5)
     )
     return index
 
