@@ -437,6 +437,15 @@ def _cgroup_limit(procs: Path) -> str:
     return "unknown"
 
 
+def _built(mode: str, n: int, args: argparse.Namespace, folder: Path, fresh: bool, doing: str) -> dict[str, Any]:
+    """The build record of ``folder``: made by the child ``mode`` (saying ``doing``) when ``fresh``
+    or missing, else the one a previous run wrote (build.json)."""
+    if fresh or not (folder / "build.json").exists():
+        print(f"{doing} …", file=sys.stderr, flush=True)
+        return _run_child(mode, n, args)
+    return json.loads((folder / "build.json").read_text(encoding="utf-8"))
+
+
 def run(args: argparse.Namespace) -> str:
     bc.load_real_pool(args.real_index, args.work)  # fail early, with instructions
     bc.query_vectors(bc.korquad_questions(args.questions + 4), args.work)
@@ -444,24 +453,15 @@ def run(args: argparse.Namespace) -> str:
     results = []
     for n in bc.parse_sizes(args.sizes):
         target = args.work / f"idx-{bc.size_label(n)}"
-        built: dict[str, Any] | None = None
         fresh = args.rebuild or not (target / "build.json").exists()
-        if fresh:
-            print(f"building the synthetic {bc.size_label(n)} index at {target} …", file=sys.stderr, flush=True)
-            built = _run_child("build", n, args)
-        else:
-            built = json.loads((target / "build.json").read_text(encoding="utf-8"))
+        built = _built("build", n, args, target, fresh, f"building the synthetic {bc.size_label(n)} index at {target}")
         print(f"querying {bc.size_label(n)} …", file=sys.stderr, flush=True)
         r = _run_child("query", n, args)
         r["build"] = built
         sized = [r]
         if args.store == "milvus":
             milvus_dir = args.work / f"idx-{bc.size_label(n)}-milvus"
-            if fresh or not (milvus_dir / "build.json").exists():
-                print(f"copying the {bc.size_label(n)} index into Milvus Lite …", file=sys.stderr, flush=True)
-                imported = _run_child("import", n, args)
-            else:
-                imported = json.loads((milvus_dir / "build.json").read_text(encoding="utf-8"))
+            imported = _built("import", n, args, milvus_dir, fresh, f"copying the {bc.size_label(n)} index into Milvus Lite")
             print(f"querying {bc.size_label(n)} on Milvus Lite …", file=sys.stderr, flush=True)
             m = _run_child("query-milvus", n, args)
             m["build"] = imported
