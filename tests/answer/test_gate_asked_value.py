@@ -106,6 +106,8 @@ def test_a_count_is_held_only_with_its_counter() -> None:
         ("이순신이 태어난 곳은 어디인가?", None),  # a slot noun after a verb: nothing to look for
         ("보상해 줄지 여부는 요청한 날부터 며칠 안에 알려줘?", None),  # one syllable is too weak
         ("What is the capital of Australia?", None),
+        # "항목" names the guide's entry, not its topic: the words before it are the focus
+        ("비침투 공격 대응기술 항목은 언제 처음 작성됐어?", "대응기술"),
     ],
 )
 def test_question_focus(question: str, focus: str | None) -> None:
