@@ -15,12 +15,15 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reportqa
 from reportqa.entry import configure_logging, load_models, loading_models
 from reportqa.errors import EmptyQuestionError, ReportQAError, printable
 from reportqa.settings import Settings
+
+if TYPE_CHECKING:
+    from answer.pipeline import QAPipeline
 
 log = logging.getLogger(__name__)
 
@@ -340,9 +343,9 @@ def _ensure_sample_index(settings: Settings) -> None:
         print(summary.sample_built_line(), file=sys.stderr)
 
 
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    if not args.question.strip():  # before seconds of loading
-        raise EmptyQuestionError()
+def _loaded_pipeline(args: argparse.Namespace, settings: Settings) -> tuple[QAPipeline, Settings]:
+    """The pipeline ``ask`` and ``eval`` run, its models loaded, and the settings it runs with
+    (``--top-k`` applied); the sample index is built first where it is the one asked for."""
     with loading_models():
         from answer.pipeline import QAPipeline
 
@@ -351,6 +354,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             settings = settings.replace(top_k=args.top_k)
         pipeline = QAPipeline(settings)
         load_models(pipeline)
+    return pipeline, settings
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.question.strip():  # before seconds of loading
+        raise EmptyQuestionError()
+    pipeline, settings = _loaded_pipeline(args, settings)
     if args.json:
         print(json.dumps(pipeline.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -406,16 +416,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from tqdm import tqdm
 
-    from answer.pipeline import QAPipeline
     from evaluation.run import run_eval_set, summary_table
     from reportqa.settings import REPO_ROOT
 
-    with loading_models():
-        _ensure_sample_index(settings)
-        if args.top_k is not None:
-            settings = settings.replace(top_k=args.top_k)
-        pipeline = QAPipeline(settings)
-        load_models(pipeline)
+    pipeline, settings = _loaded_pipeline(args, settings)
     eval_set = args.eval_set or REPO_ROOT / "data" / "eval" / "sample.jsonl"
     bar = tqdm(desc="eval", unit="q", disable=not sys.stderr.isatty(), leave=False)
 
