@@ -28,8 +28,8 @@ REALDOCS = REPO / ".." / "shared" / "realdocs"
 TYPES = {"table", "fact", "clause", "definition", "list", "unanswerable"}
 FIELDS = {"id", "question", "language", "document", "page", "answers", "evidence", "answerable",
           "type", "crosslingual", "split"}
-BATCHES = {"s5", "s6", "s8", "s9"}  # s5: the first set (no "batch" field); s6: rd-201 … rd-290;
-# s8: rd-301 … rd-410 and s9: rd-411 … rd-500 (session 8)
+BATCHES = {"s5", "s6", "s8", "s9", "s10"}  # s5: the first set (no "batch" field); s6: rd-201 …
+# rd-290; s8: rd-301 … rd-410 and s9: rd-411 … rd-500 (session 8); s10: from rd-531 (session 9)
 
 
 def raw_rows() -> list[dict[str, Any]]:
@@ -154,6 +154,17 @@ def test_batch_s9_is_88_rows_with_odd_ids_held_out() -> None:
     types = Counter(r["type"] for r in rows)
     assert (types["table"], types["unanswerable"], types["definition"] + types["clause"]) == (29, 18, 17)
     assert sum(r["language"] == "en" for r in rows) == 48
+
+
+def test_batch_s10_is_30_rows_with_odd_ids_held_out() -> None:
+    rows = [r for r in raw_rows() if batch(r) == "s10"]
+    numbers = [int(r["id"].removeprefix("rd-")) for r in rows]
+    # Three writers were given rd-501 … rd-590; two ran out of time part way (session 9).
+    assert numbers == [*range(531, 543), *range(561, 573), *range(585, 591)]
+    assert all((r["split"] == "heldout") == (n % 2 == 1) for r, n in zip(rows, numbers, strict=True))
+    types = Counter(r["type"] for r in rows)
+    assert (types["table"], types["unanswerable"], types["definition"] + types["clause"]) == (5, 8, 5)
+    assert sum(r["language"] == "en" for r in rows) == 23
 
 
 def test_evidence_and_an_answer_are_on_the_named_page() -> None:
